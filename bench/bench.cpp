@@ -1,0 +1,93 @@
+// Native per-image latency of the two reference architectures with random
+// weights, for each backend: decode, preprocess, inference, total (median and
+// p90). Numbers only, no assertions. Runs are interleaved across backends so
+// machine noise hits all alike.
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cxr/cxr.h"
+#include "support/test_data.h"
+#include "support/test_model.h"
+
+namespace {
+
+struct Stats {
+  std::vector<double> decode, preprocess, inference, total;
+};
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * (v.size() - 1) + 0.5))];
+}
+
+// A real full-resolution film when the shared data is there, else a synthetic one.
+std::vector<uint8_t> bench_image(std::string* label) {
+  const std::string data = cxr::testing::shared_data_dir();
+  if (!data.empty()) {
+    const auto files = cxr::testing::list_files(data + "/chest_xray_fullres_samples", ".jpeg");
+    if (!files.empty()) {
+      *label = files[0].substr(files[0].find("chest_xray_fullres_samples"));
+      return cxr::testing::read_file(files[0]);
+    }
+  }
+  const int w = 1400, h = 1100;
+  std::vector<uint8_t> px(size_t(w) * h);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = uint8_t((i * 2654435761u) >> 24);
+  *label = "synthetic 1400x1100 JPEG";
+  return cxr::testing::encode_jpeg(px, w, h, 1, 90);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
+  std::string label;
+  const std::vector<uint8_t> image = bench_image(&label);
+  std::printf("cxr native bench: %d runs after 3 warm-up, 1 thread, input %s (%zu bytes)\n", runs, label.c_str(),
+              image.size());
+  std::printf("%-10s %-9s %12s %12s %12s %12s   (ms: median / p90)\n", "arch", "backend", "decode", "preprocess",
+              "inference", "total");
+  for (const char* arch : {"study_cnn", "resnet18"}) {
+    const auto model = cxr::testing::make_test_model_file(arch, 1);
+    std::vector<cxr_classifier*> classifiers;
+    std::vector<std::string> names;
+    for (cxr_backend b : {cxr_backend_portable, cxr_backend_xnnpack}) {
+      cxr_error e;
+      if (cxr_classifier* c = cxr_classifier_create(model.data(), model.size(), b, &e)) {
+        classifiers.push_back(c);
+        names.push_back(cxr_backend_name(b));
+      } else {
+        std::printf("%-10s %-9s unavailable: %s\n", arch, cxr_backend_name(b), e.message);
+      }
+    }
+    std::vector<Stats> stats(classifiers.size());
+    for (int i = -3; i < runs; ++i)
+      for (size_t k = 0; k < classifiers.size(); ++k) {
+        cxr_result r;
+        cxr_error e;
+        if (cxr_classify(classifiers[k], image.data(), image.size(), nullptr, &r, &e) != cxr_status_ok) {
+          std::fprintf(stderr, "classify failed: %s\n", e.message);
+          return 1;
+        }
+        if (i < 0) continue;
+        stats[k].decode.push_back(r.timings.decode_ms);
+        stats[k].preprocess.push_back(r.timings.preprocess_ms);
+        stats[k].inference.push_back(r.timings.inference_ms);
+        stats[k].total.push_back(r.timings.total_ms);
+      }
+    for (size_t k = 0; k < classifiers.size(); ++k) {
+      std::printf("%-10s %-9s", arch, names[k].c_str());
+      for (const auto* v : {&stats[k].decode, &stats[k].preprocess, &stats[k].inference, &stats[k].total})
+        std::printf(" %5.2f / %5.2f", percentile(*v, 0.5), percentile(*v, 0.9));
+      std::printf("\n");
+      cxr_classifier_destroy(classifiers[k]);
+    }
+    if (stats.size() == 2)
+      std::printf("%-10s inference ratio portable/xnnpack (median): %.2f\n", arch,
+                  percentile(stats[0].inference, 0.5) / percentile(stats[1].inference, 0.5));
+  }
+  return 0;
+}

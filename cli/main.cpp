@@ -1,0 +1,173 @@
+// cxr — the native command line: a thin door over the core's public API.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "cli/report.h"
+#include "cxr/cxr.h"
+
+namespace fs = std::filesystem;
+using cxr::cli::Format;
+
+namespace {
+
+const char kUsage[] =
+    "cxr — chest X-ray classifier (decision support, not a diagnosis)\n"
+    "\n"
+    "usage:\n"
+    "  cxr classify --model MODEL [--json | --csv] [--backend portable|xnnpack] INPUT...\n"
+    "      INPUT: image files (JPEG, PNG; type read from the bytes) or folders, walked\n"
+    "      recursively (hidden files skipped). One result per file; a file that cannot\n"
+    "      be read is reported on its own and the others still run.\n"
+    "      --json   JSON Lines: one object per input\n"
+    "      --csv    CSV with a header row\n"
+    "      exit status: 0 all classified, 1 some input failed, 2 usage or model error\n"
+    "  cxr info MODEL [--json]\n"
+    "      the model's name, input, classes, calibration and operating point;\n"
+    "      --json prints its whole metadata\n"
+    "  cxr --help\n";
+
+constexpr uintmax_t kMaxInputBytes = uintmax_t(1) << 30;
+
+bool read_bytes(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) return *error = "cannot read the file: " + ec.message(), false;
+  if (size > kMaxInputBytes) return *error = "file is larger than 1 GiB; not an X-ray image", false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return *error = "cannot open the file: " + std::string(std::strerror(errno)), false;
+  out->assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+// Files named on the command line, then each folder's files in sorted order.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (!fs::is_directory(input, ec)) {
+      files.push_back(input);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec)) found.push_back(it->path().string());
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+cxr_classifier* load_model(const std::string& path, cxr_backend backend) {
+  std::vector<uint8_t> bytes;
+  std::string error;
+  if (!read_bytes(path, &bytes, &error)) {
+    std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), error.c_str());
+    return nullptr;
+  }
+  cxr_error err;
+  cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), backend, &err);
+  if (!c) std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), err.message);
+  return c;
+}
+
+int usage_error(const char* message) {
+  std::fprintf(stderr, "cxr: %s\n\n%s", message, kUsage);
+  return 2;
+}
+
+int classify_command(int argc, char** argv) {
+  std::string model_path;
+  Format format = Format::table;
+  cxr_backend backend = cxr_backend_portable;
+  std::vector<std::string> inputs;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--model" && i + 1 < argc) model_path = argv[++i];
+    else if (arg == "--json") format = Format::json;
+    else if (arg == "--csv") format = Format::csv;
+    else if (arg == "--backend" && i + 1 < argc) {
+      const std::string name = argv[++i];
+      if (name == "portable") backend = cxr_backend_portable;
+      else if (name == "xnnpack") backend = cxr_backend_xnnpack;
+      else return usage_error("--backend is portable or xnnpack");
+    } else if (arg.rfind("--", 0) == 0) return usage_error(("unknown option " + arg).c_str());
+    else inputs.push_back(arg);
+  }
+  if (model_path.empty()) return usage_error("classify needs --model MODEL");
+  if (inputs.empty()) return usage_error("classify needs at least one image file or folder");
+  cxr_classifier* classifier = load_model(model_path, backend);
+  if (!classifier) return 2;
+  cxr_model_info info;
+  cxr_classifier_info(classifier, &info);
+  char checksum[16];
+  std::snprintf(checksum, sizeof checksum, "%08x", info.checksum);
+  const cxr::cli::ModelId model{info.name, info.version, checksum};
+
+  int failures = 0;
+  print_header(format, stdout);
+  const cxr_classify_options options{0};
+  for (const std::string& file : expand_inputs(inputs)) {
+    cxr::cli::Outcome o;
+    o.file = file;
+    std::vector<uint8_t> bytes;
+    if (read_bytes(file, &bytes, &o.error)) {
+      cxr_error err;
+      o.ok = cxr_classify(classifier, bytes.data(), bytes.size(), &options, &o.result, &err) == cxr_status_ok;
+      if (!o.ok) o.error = err.message;
+    }
+    failures += !o.ok;
+    print_outcome(format, o, model, stdout);
+    std::fflush(stdout);
+  }
+  cxr_classifier_destroy(classifier);
+  if (failures && format == Format::table) std::fprintf(stderr, "cxr: %d input(s) could not be classified\n", failures);
+  return failures ? 1 : 0;
+}
+
+int info_command(int argc, char** argv) {
+  if (argc < 1) return usage_error("info needs a MODEL file");
+  const bool as_json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
+  cxr_classifier* classifier = load_model(argv[0], cxr_backend_portable);
+  if (!classifier) return 2;
+  if (as_json) {
+    std::printf("%s\n", cxr_classifier_metadata_json(classifier));
+  } else {
+    cxr_model_info i;
+    cxr_classifier_info(classifier, &i);
+    std::printf("model        %s %s (crc32 %08x)\n", i.name, i.version, i.checksum);
+    std::printf("input        %ux%ux%u\n", i.input_width, i.input_height, i.input_channels);
+    std::printf("classes     ");
+    for (uint32_t k = 0; k < i.num_classes; ++k) std::printf(" %s%s", i.class_names[k], k == i.positive_class ? " (positive)" : "");
+    std::printf("\ntemperature  %.4g\nthreshold    %.4g", i.temperature, i.threshold);
+    if (i.validation_sensitivity >= 0)
+      std::printf(" (validation sensitivity %.3f, specificity %.3f)", i.validation_sensitivity, i.validation_specificity);
+    std::printf("\n");
+  }
+  cxr_classifier_destroy(classifier);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "classify")) return classify_command(argc - 2, argv + 2);
+  if (!std::strcmp(argv[1], "info")) return info_command(argc - 2, argv + 2);
+  return usage_error(("unknown command " + std::string(argv[1])).c_str());
+}

@@ -1,0 +1,209 @@
+// The public C API: bytes + model -> Result. One arena per classifier, sized
+// at load; per image only the decoded film's buffer may grow.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "classify/cam.h"
+#include "cxr/cxr.h"
+#include "decode/image.h"
+#include "model/model_file.h"
+#include "nn/backend.h"
+#include "preprocess/preprocess.h"
+
+struct cxr_classifier {
+  cxr::Model model;
+  cxr::Plan plan;
+  std::unique_ptr<cxr::Backend> backend;
+  std::vector<float> arena_storage;
+  float* arena = nullptr;  // arena_storage aligned to 64 bytes
+  // Reused across calls.
+  cxr::Image image;
+  cxr::PreprocessScratch scratch;
+  std::vector<float> cam, heatmap;
+  std::vector<std::string> warnings;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+void report(const cxr::Status& s, cxr_error* error) {
+  if (!error) return;
+  error->status = s.code;
+  std::snprintf(error->message, sizeof error->message, "%s", s.message.c_str());
+}
+
+cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_classifier* c) {
+  using cxr::Fail;
+  cxr::Status s = cxr::read_model(bytes, size, &c->model);
+  if (!s.ok()) return s;
+  const cxr::ModelInfo& info = c->model.info;
+  s = cxr::build_plan(c->model.layers, info.input, &c->plan);
+  if (!s.ok()) return s;
+  const cxr::Shape logits = c->plan.shapes[c->plan.logits_value()];
+  if (logits.size() != info.classes.size())
+    return Fail(cxr_status_invalid_model, "the network gives %zu outputs for %zu classes; the model file is inconsistent",
+                logits.size(), info.classes.size());
+  if (backend == cxr_backend_portable) c->backend = cxr::make_portable_backend();
+  else if (backend == cxr_backend_xnnpack) c->backend = cxr::make_xnnpack_backend();
+  else return Fail(cxr_status_invalid_argument, "unknown backend %d", int(backend));
+  if (!c->backend)
+    return Fail(cxr_status_backend_unavailable, "the %s backend is not available in this build",
+                cxr_backend_name(backend));
+  c->arena_storage.assign(c->plan.arena_floats + 16, 0.0f);
+  const uintptr_t base = reinterpret_cast<uintptr_t>(c->arena_storage.data());
+  c->arena = c->arena_storage.data() + ((64 - base % 64) % 64) / sizeof(float);
+  return c->backend->prepare(c->plan);
+}
+
+cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool want_heatmap, cxr_result* r) {
+  const cxr::ModelInfo& info = c->model.info;
+  const cxr::Plan& plan = c->plan;
+  const auto start = Clock::now();
+  cxr::Status s = cxr::decode_image(bytes, size, &c->image);
+  if (!s.ok()) return s;
+  r->timings.decode_ms = ms_since(start);
+
+  auto t = Clock::now();
+  s = cxr::preprocess(c->image, info.preprocess, &c->scratch, c->arena + plan.offsets[0]);
+  if (!s.ok()) return s;
+  r->timings.preprocess_ms = ms_since(t);
+
+  t = Clock::now();
+  s = c->backend->run(c->arena);
+  if (!s.ok()) return s;
+  r->timings.inference_ms = ms_since(t);
+
+  // Temperature-scaled softmax, in double for stability.
+  const uint32_t n = uint32_t(info.classes.size());
+  const float* logits = c->arena + plan.offsets[plan.logits_value()];
+  double peak = -INFINITY, total = 0, p[CXR_MAX_CLASSES];
+  for (uint32_t k = 0; k < n; ++k) peak = std::max(peak, double(logits[k]) / info.temperature);
+  for (uint32_t k = 0; k < n; ++k) total += p[k] = std::exp(double(logits[k]) / info.temperature - peak);
+  r->num_classes = n;
+  for (uint32_t k = 0; k < n; ++k) {
+    r->class_names[k] = info.classes[k].c_str();
+    r->logits[k] = logits[k];
+    r->probabilities[k] = float(p[k] / total);
+    if (r->probabilities[k] > r->probabilities[r->predicted_class]) r->predicted_class = k;
+  }
+  r->positive_class = info.positive_class;
+  r->threshold = info.threshold;
+  r->decision_class = r->predicted_class;
+  if (n == 2)
+    r->decision_class = r->probabilities[info.positive_class] >= info.threshold ? info.positive_class
+                                                                                : 1 - info.positive_class;
+  r->image_width = c->image.width;
+  r->image_height = c->image.height;
+  r->image_bit_depth = c->image.bit_depth;
+
+  if (want_heatmap && plan.cam_features != SIZE_MAX) {
+    t = Clock::now();
+    const cxr::Shape f = plan.shapes[plan.cam_features];
+    const cxr::LayerDesc& head = plan.layers[plan.cam_dense_layer].desc;
+    cxr::class_activation_map(c->arena + plan.offsets[plan.cam_features], f,
+                              head.weight.data + size_t(info.positive_class) * f.c, &c->cam);
+    cxr::heatmap_from_cam(c->cam, f.w, f.h, info.input.w, info.input.h, &c->heatmap);
+    r->heatmap = c->heatmap.data();
+    r->heatmap_width = info.input.w;
+    r->heatmap_height = info.input.h;
+    r->timings.heatmap_ms = ms_since(t);
+  }
+
+  c->warnings = c->image.warnings;
+  if (c->image.width < info.input.w || c->image.height < info.input.h)
+    c->warnings.push_back("image is smaller than the model's input (" + std::to_string(c->image.width) + "x" +
+                          std::to_string(c->image.height) + "); it was enlarged");
+  r->num_warnings = 0;
+  for (const std::string& w : c->warnings)
+    if (r->num_warnings < CXR_MAX_WARNINGS) r->warnings[r->num_warnings++] = w.c_str();
+  r->timings.total_ms = ms_since(start);
+  return cxr::Ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend,
+                                      cxr_error* error) {
+  if (error) *error = cxr_error{};
+  std::unique_ptr<cxr_classifier> c(new (std::nothrow) cxr_classifier);
+  if (!c) return report(cxr::Fail(cxr_status_out_of_memory, "out of memory loading the model"), error), nullptr;
+  cxr::Status s = create(model_bytes, size, backend, c.get());
+  if (!s.ok()) return report(s, error), nullptr;
+  return c.release();
+}
+
+void cxr_classifier_destroy(cxr_classifier* classifier) { delete classifier; }
+
+const char* cxr_classifier_metadata_json(const cxr_classifier* classifier) {
+  return classifier ? classifier->model.metadata_json.c_str() : "";
+}
+
+void cxr_classifier_info(const cxr_classifier* classifier, cxr_model_info* out) {
+  *out = cxr_model_info{};
+  if (!classifier) return;
+  const cxr::ModelInfo& info = classifier->model.info;
+  out->name = info.name.c_str();
+  out->version = info.version.c_str();
+  out->checksum = classifier->model.checksum;
+  out->input_width = info.input.w;
+  out->input_height = info.input.h;
+  out->input_channels = info.input.c;
+  out->num_classes = uint32_t(info.classes.size());
+  for (uint32_t k = 0; k < out->num_classes; ++k) out->class_names[k] = info.classes[k].c_str();
+  out->positive_class = info.positive_class;
+  out->temperature = info.temperature;
+  out->threshold = info.threshold;
+  out->validation_sensitivity = info.validation_sensitivity;
+  out->validation_specificity = info.validation_specificity;
+  out->backend = classifier->backend->name();
+}
+
+cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, size_t size,
+                        const cxr_classify_options* options, cxr_result* result, cxr_error* error) {
+  if (error) *error = cxr_error{};
+  if (!classifier || !result || (!image_bytes && size)) {
+    report(cxr::Fail(cxr_status_invalid_argument, "cxr_classify: classifier, bytes and result are required"), error);
+    return cxr_status_invalid_argument;
+  }
+  *result = cxr_result{};
+  cxr::Status s = classify(classifier, image_bytes, size, options && options->want_heatmap, result);
+  if (!s.ok()) {
+    *result = cxr_result{};
+    report(s, error);
+  }
+  return s.code;
+}
+
+const char* cxr_status_name(cxr_status status) {
+  switch (status) {
+    case cxr_status_ok: return "ok";
+    case cxr_status_invalid_argument: return "invalid_argument";
+    case cxr_status_unsupported_format: return "unsupported_format";
+    case cxr_status_corrupt_input: return "corrupt_input";
+    case cxr_status_too_large: return "too_large";
+    case cxr_status_invalid_model: return "invalid_model";
+    case cxr_status_unsupported_model_version: return "unsupported_model_version";
+    case cxr_status_out_of_memory: return "out_of_memory";
+    case cxr_status_backend_unavailable: return "backend_unavailable";
+    case cxr_status_internal: return "internal";
+  }
+  return "unknown";
+}
+
+const char* cxr_backend_name(cxr_backend backend) {
+  switch (backend) {
+    case cxr_backend_portable: return "portable";
+    case cxr_backend_xnnpack: return "xnnpack";
+  }
+  return "unknown";
+}
+
+}  // extern "C"

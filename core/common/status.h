@@ -1,0 +1,19 @@
+// Internal status type: a code from the public header plus a sentence for the user.
+#pragma once
+#include <string>
+
+#include "cxr/cxr.h"
+
+namespace cxr {
+
+struct Status {
+  cxr_status code = cxr_status_ok;
+  std::string message;
+  bool ok() const { return code == cxr_status_ok; }
+};
+
+inline Status Ok() { return Status{}; }
+// printf-style message; the text should tell the user what to do about it.
+Status Fail(cxr_status code, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+}  // namespace cxr

@@ -1,0 +1,133 @@
+/* cxr — chest X-ray classifier core. The one public header.
+ *
+ * A C-style API in the spirit of xnnpack.h / whisper.h: opaque handles, status
+ * codes, and for every failure a sentence a user can act on. Everything loads
+ * from memory (bytes), never from paths, so the same calls serve the native CLI
+ * and the WebAssembly module.
+ *
+ * Lifetimes
+ *  - cxr_classifier_create copies what it needs from the model bytes; the caller
+ *    may free them as soon as it returns.
+ *  - A classifier is not thread-safe: it owns one arena that every call reuses
+ *    (no allocation per image once the image size stabilises). Use one
+ *    classifier per thread.
+ *  - Pointers inside a cxr_result (class names, heat map, warnings) stay valid
+ *    until the next cxr_classify on the same classifier or its destruction.
+ */
+#ifndef CXR_CXR_H_
+#define CXR_CXR_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cxr_status {
+  cxr_status_ok = 0,
+  cxr_status_invalid_argument = 1,    /* caller error: NULL pointer, bad option */
+  cxr_status_unsupported_format = 2,  /* not an image we read (PDF, ZIP, GIF, ...) */
+  cxr_status_corrupt_input = 3,       /* truncated or damaged image data */
+  cxr_status_too_large = 4,           /* over the documented pixel limits */
+  cxr_status_invalid_model = 5,       /* model file damaged or inconsistent */
+  cxr_status_unsupported_model_version = 6,
+  cxr_status_out_of_memory = 7,
+  cxr_status_backend_unavailable = 8, /* e.g. XNNPACK requested in wasm */
+  cxr_status_internal = 9,
+} cxr_status;
+
+/* Largest image accepted, checked from the header before any pixel is
+ * decoded: either side over CXR_MAX_IMAGE_SIDE or more than CXR_MAX_IMAGE_PIXELS
+ * pixels is refused. Digital chest detectors are at most ~4300 px a side. */
+#define CXR_MAX_IMAGE_SIDE 16384u
+#define CXR_MAX_IMAGE_PIXELS 40000000u
+
+#define CXR_MAX_CLASSES 8
+#define CXR_MAX_WARNINGS 8
+#define CXR_MESSAGE_CAPACITY 256
+
+typedef struct cxr_error {
+  cxr_status status;
+  char message[CXR_MESSAGE_CAPACITY]; /* empty when status is ok */
+} cxr_error;
+
+typedef enum cxr_backend {
+  cxr_backend_portable = 0, /* Highway kernels: native SIMD and wasm SIMD128 */
+  cxr_backend_xnnpack = 1,  /* native only */
+} cxr_backend;
+
+typedef struct cxr_classifier cxr_classifier;
+
+typedef struct cxr_timings {
+  double decode_ms, preprocess_ms, inference_ms, heatmap_ms, total_ms;
+} cxr_timings;
+
+typedef struct cxr_result {
+  uint32_t num_classes;
+  const char* class_names[CXR_MAX_CLASSES];
+  float logits[CXR_MAX_CLASSES];
+  float probabilities[CXR_MAX_CLASSES]; /* softmax(logits / temperature) */
+  uint32_t predicted_class;             /* argmax of probabilities */
+  /* Two classes: the positive class when probabilities[positive] >= threshold,
+   * else the other one. More classes: the argmax. */
+  uint32_t decision_class;
+  uint32_t positive_class;
+  float threshold;
+  uint32_t image_width, image_height, image_bit_depth; /* as decoded */
+  /* Class activation map for the positive class, in the model's input frame
+   * (heatmap_width x heatmap_height, row-major), scaled to [0, 1]; NULL when
+   * not requested or the model has no GAP+dense head. */
+  const float* heatmap;
+  uint32_t heatmap_width, heatmap_height;
+  cxr_timings timings;
+  uint32_t num_warnings;
+  const char* warnings[CXR_MAX_WARNINGS];
+} cxr_result;
+
+typedef struct cxr_classify_options {
+  int want_heatmap; /* nonzero: compute the class activation map */
+} cxr_classify_options;
+
+/* Parses and validates a model file, plans the network for the backend and
+ * sizes its arena. On failure returns NULL and fills *error (may be NULL). */
+cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend,
+                                      cxr_error* error);
+void cxr_classifier_destroy(cxr_classifier* classifier);
+
+typedef struct cxr_model_info {
+  const char* name;
+  const char* version;
+  uint32_t checksum; /* CRC-32 of the model file: identifies the exact weights */
+  uint32_t input_width, input_height, input_channels;
+  uint32_t num_classes;
+  const char* class_names[CXR_MAX_CLASSES];
+  uint32_t positive_class;
+  float temperature;
+  float threshold;
+  /* Sensitivity/specificity measured on validation at `threshold`; -1 if the
+   * model does not record them. */
+  float validation_sensitivity, validation_specificity;
+  const char* backend;
+} cxr_model_info;
+
+/* Fills *info; its strings are owned by the classifier. */
+void cxr_classifier_info(const cxr_classifier* classifier, cxr_model_info* info);
+
+/* The model's metadata as a JSON object (UTF-8, NUL-terminated). Owned by the
+ * classifier. */
+const char* cxr_classifier_metadata_json(const cxr_classifier* classifier);
+
+/* Decodes (JPEG, PNG; format sniffed from the bytes), preprocesses with the
+ * model's spec, runs the network and calibrates. On failure returns the status,
+ * fills *error and leaves *result zeroed; the classifier stays usable. */
+cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, size_t size,
+                        const cxr_classify_options* options, cxr_result* result, cxr_error* error);
+
+const char* cxr_status_name(cxr_status status);
+const char* cxr_backend_name(cxr_backend backend);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CXR_CXR_H_ */

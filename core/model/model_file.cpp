@@ -1,0 +1,439 @@
+#include "model/model_file.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace cxr {
+
+uint32_t crc32(const uint8_t* data, size_t size) {
+  static uint32_t table[256];
+  static bool ready = false;
+  if (!ready) {
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      table[i] = c;
+    }
+    ready = true;
+  }
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+const ModelTensor* Model::find_tensor(const std::string& name) const {
+  for (const ModelTensor& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+namespace {
+
+constexpr size_t kHeaderBytes = 16, kTrailerBytes = 4, kDataAlign = 64;
+constexpr uint32_t kMaxTensors = 4096, kMaxRank = 4, kMaxNameBytes = 256;
+
+// Bounds-checked little-endian reader over the file.
+struct Reader {
+  const uint8_t* data;
+  size_t size, pos;
+  bool u32(uint32_t* v) {
+    if (size - pos < 4) return false;
+    *v = uint32_t(data[pos]) | uint32_t(data[pos + 1]) << 8 | uint32_t(data[pos + 2]) << 16 | uint32_t(data[pos + 3]) << 24;
+    pos += 4;
+    return true;
+  }
+  bool u64(uint64_t* v) {
+    uint32_t lo, hi;
+    if (!u32(&lo) || !u32(&hi)) return false;
+    *v = uint64_t(hi) << 32 | lo;
+    return true;
+  }
+  bool bytes(size_t n, std::string* out) {
+    if (size - pos < n) return false;
+    out->assign(reinterpret_cast<const char*>(data + pos), n);
+    pos += n;
+    return true;
+  }
+};
+
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+}
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+  put_u32(out, uint32_t(v));
+  put_u32(out, uint32_t(v >> 32));
+}
+
+Status bad(const std::string& why) {
+  return Fail(cxr_status_invalid_model, "invalid model file: %s; re-download or re-export the model",
+              why.c_str());
+}
+
+// Metadata accessors: each refuses a missing or ill-typed field by name.
+struct Fields {
+  const json::Value& object;
+  const char* where;
+  Status number(const char* key, double lo, double hi, double* out, bool optional = false) const {
+    const json::Value* v = object.find(key);
+    if (!v && optional) return Ok();
+    if (!v || !v->is_number() || !(v->number >= lo && v->number <= hi))
+      return bad(std::string(where) + "." + key + " is missing or out of range");
+    *out = v->number;
+    return Ok();
+  }
+  Status u32(const char* key, uint32_t lo, uint32_t hi, uint32_t* out) const {
+    double d;
+    Status s = number(key, lo, hi, &d);
+    if (s.ok() && d != std::floor(d)) return bad(std::string(where) + "." + key + " is not an integer");
+    if (s.ok()) *out = uint32_t(d);
+    return s;
+  }
+  Status string(const char* key, std::string* out, bool optional = false) const {
+    const json::Value* v = object.find(key);
+    if (!v && optional) return Ok();
+    if (!v || !v->is_string()) return bad(std::string(where) + "." + key + " is missing or not a string");
+    *out = v->string;
+    return Ok();
+  }
+  Status pair(const char* key, uint32_t* a, uint32_t* b, uint32_t deflt) const {
+    const json::Value* v = object.find(key);
+    if (!v) return *a = *b = deflt, Ok();
+    if (!v->is_array() || v->array.size() != 2) return bad(std::string(where) + "." + key + " must be [a, b]");
+    for (int i = 0; i < 2; ++i) {
+      const json::Value& x = v->array[i];
+      if (!x.is_number() || x.number < 0 || x.number > 4096 || x.number != std::floor(x.number))
+        return bad(std::string(where) + "." + key + " has a bad value");
+      (i ? *b : *a) = uint32_t(x.number);
+    }
+    return Ok();
+  }
+};
+
+#define CXR_TRY(expr)            \
+  do {                           \
+    Status _s = (expr);          \
+    if (!_s.ok()) return _s;     \
+  } while (0)
+
+template <typename Enum, size_t N>
+Status parse_enum(const Fields& f, const char* key, const char* const (&names)[N], Enum deflt, Enum* out,
+                  bool optional = true) {
+  std::string name;
+  CXR_TRY(f.string(key, &name, optional));
+  if (name.empty()) return *out = deflt, Ok();
+  for (size_t i = 0; i < N; ++i)
+    if (name == names[i]) return *out = Enum(i), Ok();
+  return bad(std::string(f.where) + "." + key + " has unknown value '" + name + "'");
+}
+
+const char* const kLayerTypes[] = {"conv2d", "max_pool", "avg_pool", "global_avg_pool", "dense", "add", "softmax"};
+const char* const kActivations[] = {"none", "relu", "relu6"};
+const char* const kResizePolicies[] = {"stretch", "letterbox", "center_crop"};
+const char* const kNormalizations[] = {"unit", "fixed", "per_image"};
+
+Status parse_layer(const json::Value& v, size_t index, LayerDesc* l) {
+  if (!v.is_object()) return bad("layer " + std::to_string(index) + " is not an object");
+  const std::string where = "layers[" + std::to_string(index) + "]";
+  Fields f{v, where.c_str()};
+  CXR_TRY(f.string("name", &l->name));
+  CXR_TRY(parse_enum(f, "type", kLayerTypes, LayerType::conv2d, &l->type, /*optional=*/false));
+  CXR_TRY(parse_enum(f, "activation", kActivations, Activation::none, &l->activation));
+  if (const json::Value* in = v.find("inputs")) {
+    if (!in->is_array()) return bad(where + ".inputs must be a list of layer names");
+    for (const json::Value& name : in->array) {
+      if (!name.is_string()) return bad(where + ".inputs must be a list of layer names");
+      l->inputs.push_back(name.string);
+    }
+  }
+  CXR_TRY(f.pair("kernel", &l->kernel_h, &l->kernel_w, 1));
+  CXR_TRY(f.pair("stride", &l->stride_h, &l->stride_w, 1));
+  if (const json::Value* pad = v.find("padding")) {
+    uint32_t p[4];
+    if (!pad->is_array() || pad->array.size() != 4) return bad(where + ".padding must be [top, left, bottom, right]");
+    for (int i = 0; i < 4; ++i) {
+      const json::Value& x = pad->array[i];
+      if (!x.is_number() || x.number < 0 || x.number > 64 || x.number != std::floor(x.number))
+        return bad(where + ".padding has a bad value");
+      p[i] = uint32_t(x.number);
+    }
+    l->pad_top = p[0], l->pad_left = p[1], l->pad_bottom = p[2], l->pad_right = p[3];
+  }
+  if (v.find("groups")) CXR_TRY(f.u32("groups", 1, 1u << 16, &l->groups));
+  if (l->type == LayerType::conv2d || l->type == LayerType::dense)
+    CXR_TRY(f.u32(l->type == LayerType::conv2d ? "filters" : "units", 1, 1u << 16, &l->out_channels));
+  return Ok();
+}
+
+Status parse_info(const json::Value& meta, ModelInfo* info) {
+  Fields top{meta, "metadata"};
+  CXR_TRY(top.string("name", &info->name));
+  CXR_TRY(top.string("version", &info->version));
+  const json::Value* input = meta.find("input");
+  if (!input || !input->is_object()) return bad("metadata.input is missing");
+  Fields in{*input, "input"};
+  CXR_TRY(in.u32("height", 1, 4096, &info->input.h));
+  CXR_TRY(in.u32("width", 1, 4096, &info->input.w));
+  CXR_TRY(in.u32("channels", 1, 4, &info->input.c));
+
+  const json::Value* pre = meta.find("preprocess");
+  if (!pre || !pre->is_object()) return bad("metadata.preprocess is missing");
+  Fields p{*pre, "preprocess"};
+  PreprocessSpec& spec = info->preprocess;
+  CXR_TRY(p.u32("width", 1, 4096, &spec.width));
+  CXR_TRY(p.u32("height", 1, 4096, &spec.height));
+  CXR_TRY(p.u32("channels", 1, 4, &spec.channels));
+  CXR_TRY(parse_enum(p, "resize", kResizePolicies, ResizePolicy::stretch, &spec.resize));
+  CXR_TRY(parse_enum(p, "normalize", kNormalizations, Normalization::unit, &spec.normalize));
+  if (const json::Value* eq = pre->find("equalize")) {
+    if (eq->type != json::Value::Type::boolean) return bad("preprocess.equalize must be true or false");
+    spec.equalize = eq->boolean;
+  }
+  double mean = 0, std = 1;
+  CXR_TRY(p.number("mean", -1e6, 1e6, &mean, true));
+  CXR_TRY(p.number("std", 1e-12, 1e6, &std, true));
+  spec.mean = float(mean), spec.std = float(std);
+  CXR_TRY(validate_spec(spec));
+  if (spec.width != info->input.w || spec.height != info->input.h || spec.channels != info->input.c)
+    return bad("preprocess output size does not match the network input");
+
+  const json::Value* classes = meta.find("classes");
+  if (!classes || !classes->is_array() || classes->array.size() < 2 || classes->array.size() > CXR_MAX_CLASSES)
+    return bad("metadata.classes must list 2 to " + std::to_string(CXR_MAX_CLASSES) + " class names");
+  for (const json::Value& c : classes->array) {
+    if (!c.is_string() || c.string.empty() || c.string.size() > 64) return bad("a class name is empty or not a string");
+    info->classes.push_back(c.string);
+  }
+  CXR_TRY(top.u32("positive_class", 0, uint32_t(info->classes.size() - 1), &info->positive_class));
+  double temperature = 1;
+  CXR_TRY(top.number("temperature", 1e-3, 1e3, &temperature));
+  info->temperature = float(temperature);
+  const json::Value* threshold = meta.find("threshold");
+  if (!threshold || !threshold->is_object()) return bad("metadata.threshold is missing");
+  Fields t{*threshold, "threshold"};
+  double prob = 0.5, sens = -1, spec_ = -1;
+  CXR_TRY(t.number("probability", 0, 1, &prob));
+  CXR_TRY(t.number("validation_sensitivity", 0, 1, &sens, true));
+  CXR_TRY(t.number("validation_specificity", 0, 1, &spec_, true));
+  info->threshold = float(prob);
+  info->validation_sensitivity = float(sens), info->validation_specificity = float(spec_);
+  return Ok();
+}
+
+// Tensor data must lie after the whole table (whose end is known only once it
+// is read), in record order, before the trailer.
+Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(model->storage.data());
+  uint64_t previous_end = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    ModelTensor t;
+    uint32_t name_len, dtype, rank;
+    uint64_t offset, length;
+    if (!r.u32(&name_len) || name_len == 0 || name_len > kMaxNameBytes || !r.bytes(name_len, &t.name) ||
+        !r.u32(&dtype) || !r.u32(&rank))
+      return bad("tensor record " + std::to_string(i) + " is cut short or has a bad name");
+    if (dtype != kModelDTypeF32) return bad("tensor '" + t.name + "' has unsupported type " + std::to_string(dtype));
+    if (rank == 0 || rank > kMaxRank) return bad("tensor '" + t.name + "' has rank " + std::to_string(rank));
+    uint64_t elements = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      uint32_t dim;
+      if (!r.u32(&dim) || dim == 0) return bad("tensor '" + t.name + "' has a bad dimension");
+      t.dims.push_back(dim);
+      elements *= dim;
+      if (elements > kMaxModelBytes) return bad("tensor '" + t.name + "' is too large");
+    }
+    if (!r.u64(&offset) || !r.u64(&length)) return bad("tensor record '" + t.name + "' is cut short");
+    if (length != elements * 4 || offset % kDataAlign || offset < previous_end ||
+        offset > data_end || length > data_end - offset)
+      return bad("tensor '" + t.name + "' lies outside the data area or has the wrong size");
+    if (model->find_tensor(t.name)) return bad("tensor '" + t.name + "' appears twice");
+    previous_end = offset + length;
+    t.data = reinterpret_cast<const float*>(base + offset);
+    t.count = size_t(elements);
+    for (size_t k = 0; k < t.count; ++k)
+      if (!std::isfinite(t.data[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
+    model->tensors.push_back(std::move(t));
+  }
+  if (!model->tensors.empty() && model->tensors[0].data < reinterpret_cast<const float*>(base + r.pos))
+    return bad("tensor data overlaps the tensor table");
+  return Ok();
+}
+
+}  // namespace
+
+Status read_model(const uint8_t* data, size_t size, Model* model) {
+  *model = Model{};
+  if (data == nullptr) return Fail(cxr_status_invalid_argument, "no model bytes given");
+  if (size < kHeaderBytes + kTrailerBytes) {
+    if (size >= 4 && std::memcmp(data, "CXRM", 4) != 0)
+      return Fail(cxr_status_invalid_model, "not a cxr model file (no CXRM signature); pick a .cxrm model");
+    return bad("file is too short (" + std::to_string(size) + " bytes)");
+  }
+  if (std::memcmp(data, "CXRM", 4) != 0)
+    return Fail(cxr_status_invalid_model, "not a cxr model file (no CXRM signature); pick a .cxrm model");
+  if (size > kMaxModelBytes) return bad("file is larger than 512 MiB");
+  Reader r{data, size, 4};
+  uint32_t version, meta_len, tensor_count;
+  r.u32(&version);
+  if (version != kModelFormatVersion)
+    return Fail(cxr_status_unsupported_model_version,
+                "model file format version %u, but this cxr reads version %u; %s", version, kModelFormatVersion,
+                version > kModelFormatVersion ? "update cxr to use this model"
+                                              : "re-export the model with the current trainer");
+  uint32_t stored_crc = 0;
+  Reader{data, size, size - kTrailerBytes}.u32(&stored_crc);
+  const uint32_t actual_crc = crc32(data, size - kTrailerBytes);
+  if (stored_crc != actual_crc)
+    return bad("checksum mismatch (the file is truncated or damaged)");
+  r.u32(&meta_len);
+  r.u32(&tensor_count);
+  if (tensor_count > kMaxTensors) return bad("too many tensors");
+  std::string meta_text;
+  if (!r.bytes(meta_len, &meta_text)) return bad("metadata runs past the end of the file");
+
+  model->checksum = actual_crc;
+  model->storage.resize((size + 3) / 4);
+  std::memcpy(model->storage.data(), data, size);
+  const size_t data_end = size - kTrailerBytes;
+  CXR_TRY(parse_tensors(r, tensor_count, data_end, model));
+
+  CXR_TRY(json::parse(meta_text, &model->metadata));
+  if (!model->metadata.is_object()) return bad("metadata is not a JSON object");
+  model->metadata_json = std::move(meta_text);
+  CXR_TRY(parse_info(model->metadata, &model->info));
+
+  const json::Value* layers = model->metadata.find("layers");
+  if (!layers || !layers->is_array() || layers->array.empty()) return bad("metadata.layers is missing or empty");
+  for (size_t i = 0; i < layers->array.size(); ++i) {
+    LayerDesc l;
+    CXR_TRY(parse_layer(layers->array[i], i, &l));
+    for (TensorView* view : {&l.weight, &l.bias}) {
+      const ModelTensor* t = model->find_tensor(l.name + (view == &l.weight ? ".weight" : ".bias"));
+      if (t) *view = TensorView{t->data, t->dims};
+    }
+    model->layers.push_back(std::move(l));
+  }
+  return Ok();
+}
+
+std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors) {
+  const std::string meta = json::serialize(metadata);
+  std::vector<uint8_t> out(4);
+  std::memcpy(out.data(), "CXRM", 4);
+  put_u32(out, kModelFormatVersion);
+  put_u32(out, uint32_t(meta.size()));
+  put_u32(out, uint32_t(tensors.size()));
+  out.insert(out.end(), meta.begin(), meta.end());
+  size_t table_bytes = 0;
+  for (const TensorRecord& t : tensors) table_bytes += 4 + t.name.size() + 8 + 4 * t.dims.size() + 16;
+  size_t offset = (out.size() + table_bytes + kDataAlign - 1) / kDataAlign * kDataAlign;
+  std::vector<size_t> offsets;
+  for (const TensorRecord& t : tensors) {
+    put_u32(out, uint32_t(t.name.size()));
+    out.insert(out.end(), t.name.begin(), t.name.end());
+    put_u32(out, kModelDTypeF32);
+    put_u32(out, uint32_t(t.dims.size()));
+    for (uint32_t d : t.dims) put_u32(out, d);
+    put_u64(out, offset);
+    put_u64(out, t.values.size() * 4);
+    offsets.push_back(offset);
+    offset = (offset + t.values.size() * 4 + kDataAlign - 1) / kDataAlign * kDataAlign;
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    out.resize(offsets[i], 0);
+    for (float f : tensors[i].values) {
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      put_u32(out, bits);
+    }
+  }
+  put_u32(out, crc32(out.data(), out.size()));
+  return out;
+}
+
+json::Value layers_to_json(const std::vector<LayerDesc>& layers) {
+  json::Value list = json::Value::make_array();
+  auto pair = [](uint32_t a, uint32_t b) {
+    json::Value v = json::Value::make_array();
+    v.push(json::Value::of(a));
+    v.push(json::Value::of(b));
+    return v;
+  };
+  for (const LayerDesc& l : layers) {
+    json::Value o = json::Value::make_object();
+    o.set("name", json::Value::of(l.name));
+    o.set("type", json::Value::of(layer_type_name(l.type)));
+    if (!l.inputs.empty()) {
+      json::Value in = json::Value::make_array();
+      for (const std::string& name : l.inputs) in.push(json::Value::of(name));
+      o.set("inputs", std::move(in));
+    }
+    const bool windowed = l.type == LayerType::conv2d || l.type == LayerType::max_pool || l.type == LayerType::avg_pool;
+    if (l.type == LayerType::conv2d) o.set("filters", json::Value::of(l.out_channels));
+    if (l.type == LayerType::dense) o.set("units", json::Value::of(l.out_channels));
+    if (windowed) {
+      o.set("kernel", pair(l.kernel_h, l.kernel_w));
+      o.set("stride", pair(l.stride_h, l.stride_w));
+      json::Value pad = json::Value::make_array();
+      for (uint32_t p : {l.pad_top, l.pad_left, l.pad_bottom, l.pad_right}) pad.push(json::Value::of(p));
+      o.set("padding", std::move(pad));
+    }
+    if (l.type == LayerType::conv2d) o.set("groups", json::Value::of(l.groups));
+    if (l.activation != Activation::none) o.set("activation", json::Value::of(activation_name(l.activation)));
+    list.push(std::move(o));
+  }
+  return list;
+}
+
+json::Value preprocess_to_json(const PreprocessSpec& spec) {
+  json::Value o = json::Value::make_object();
+  o.set("width", json::Value::of(spec.width));
+  o.set("height", json::Value::of(spec.height));
+  o.set("channels", json::Value::of(spec.channels));
+  o.set("resize", json::Value::of(kResizePolicies[int(spec.resize)]));
+  o.set("equalize", json::Value::of_bool(spec.equalize));
+  o.set("normalize", json::Value::of(kNormalizations[int(spec.normalize)]));
+  o.set("mean", json::Value::of(spec.mean));
+  o.set("std", json::Value::of(spec.std));
+  return o;
+}
+
+json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& layers) {
+  json::Value m = json::Value::make_object();
+  m.set("name", json::Value::of(info.name));
+  m.set("version", json::Value::of(info.version));
+  json::Value input = json::Value::make_object();
+  input.set("height", json::Value::of(info.input.h));
+  input.set("width", json::Value::of(info.input.w));
+  input.set("channels", json::Value::of(info.input.c));
+  m.set("input", std::move(input));
+  m.set("preprocess", preprocess_to_json(info.preprocess));
+  json::Value classes = json::Value::make_array();
+  for (const std::string& c : info.classes) classes.push(json::Value::of(c));
+  m.set("classes", std::move(classes));
+  m.set("positive_class", json::Value::of(info.positive_class));
+  m.set("temperature", json::Value::of(info.temperature));
+  json::Value threshold = json::Value::make_object();
+  threshold.set("probability", json::Value::of(info.threshold));
+  if (info.validation_sensitivity >= 0)
+    threshold.set("validation_sensitivity", json::Value::of(info.validation_sensitivity));
+  if (info.validation_specificity >= 0)
+    threshold.set("validation_specificity", json::Value::of(info.validation_specificity));
+  m.set("threshold", std::move(threshold));
+  m.set("layers", layers_to_json(layers));
+  return m;
+}
+
+std::vector<TensorRecord> layer_tensors(const std::vector<LayerDesc>& layers) {
+  std::vector<TensorRecord> out;
+  for (const LayerDesc& l : layers)
+    for (const TensorView* view : {&l.weight, &l.bias}) {
+      if (!view->data) continue;
+      size_t n = 1;
+      for (uint32_t d : view->dims) n *= d;
+      out.push_back({l.name + (view == &l.weight ? ".weight" : ".bias"), view->dims,
+                     std::vector<float>(view->data, view->data + n)});
+    }
+  return out;
+}
+
+}  // namespace cxr

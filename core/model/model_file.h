@@ -1,0 +1,99 @@
+// The model file: one self-describing binary, little-endian, fixed-width fields.
+//
+//   offset  size  field
+//   0       4     magic "CXRM"
+//   4       4     u32 format version (kModelFormatVersion)
+//   8       4     u32 metadata length M
+//   12      4     u32 tensor count T
+//   16      M     metadata: UTF-8 JSON object (schema in docs of ModelInfo below)
+//   ..            T tensor records: u32 name length, name, u32 dtype (1 = f32),
+//                 u32 rank (1..4), u32 dims[rank], u64 offset, u64 byte length
+//   ..            tensor data, each at its offset (a multiple of 64), in record
+//                 order, not overlapping, before the trailer
+//   size-4  4     u32 CRC-32 (IEEE) of every byte before it
+//
+// Metadata keys read by the core: name, version, input {height,width,channels},
+// preprocess {width,height,channels,resize,equalize,normalize,mean,std},
+// classes [..], positive_class, temperature, threshold {probability,
+// validation_sensitivity, validation_specificity}, layers [..] (see
+// layers_to_json). Everything else (provenance, metrics, ...) is carried along
+// for the model card. A layer's tensors are "<layer name>.weight" and ".bias".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/json.h"
+#include "nn/layers.h"
+#include "preprocess/preprocess.h"
+
+namespace cxr {
+
+constexpr uint32_t kModelFormatVersion = 1;
+constexpr uint32_t kModelDTypeF32 = 1;
+constexpr size_t kMaxModelBytes = size_t(512) << 20;
+
+struct ModelInfo {
+  std::string name, version;
+  Shape input;
+  PreprocessSpec preprocess;
+  std::vector<std::string> classes;
+  uint32_t positive_class = 1;
+  float temperature = 1.0f;
+  float threshold = 0.5f;  // on the positive class's calibrated probability
+  float validation_sensitivity = -1, validation_specificity = -1;  // -1: not recorded
+};
+
+struct ModelTensor {
+  std::string name;
+  std::vector<uint32_t> dims;
+  const float* data = nullptr;  // into Model::storage
+  size_t count = 0;
+};
+
+// A parsed, validated model. Views (tensors, layer weights) point into
+// `storage`: move it, never copy it.
+struct Model {
+  std::vector<float> storage;  // the file's bytes, float-aligned
+  std::string metadata_json;
+  json::Value metadata;
+  ModelInfo info;
+  std::vector<LayerDesc> layers;
+  std::vector<ModelTensor> tensors;
+  uint32_t checksum = 0;
+
+  Model() = default;
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  const ModelTensor* find_tensor(const std::string& name) const;
+};
+
+// Validates everything (sizes, offsets, shapes, checksum, metadata) and
+// refuses with a reason: cxr_status_unsupported_model_version for another
+// format version, cxr_status_invalid_model otherwise.
+Status read_model(const uint8_t* data, size_t size, Model* model);
+
+struct TensorRecord {
+  std::string name;
+  std::vector<uint32_t> dims;
+  std::vector<float> values;
+};
+
+// Serialises a model file. `metadata` must be a JSON object.
+std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors);
+
+// Metadata pieces for writers (trainer, tests).
+json::Value layers_to_json(const std::vector<LayerDesc>& layers);
+json::Value preprocess_to_json(const PreprocessSpec& spec);
+// The core keys of `info` (name, version, input, preprocess, classes,
+// positive_class, temperature, threshold) plus `layers`.
+json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& layers);
+// Tensor records for the layers' weight/bias views.
+std::vector<TensorRecord> layer_tensors(const std::vector<LayerDesc>& layers);
+
+uint32_t crc32(const uint8_t* data, size_t size);
+
+}  // namespace cxr

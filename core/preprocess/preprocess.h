@@ -1,0 +1,58 @@
+// Image -> network input tensor, driven by the spec stored in the model file so
+// that the trainer, the CLI and the browser compute exactly the same thing.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/status.h"
+#include "decode/image.h"
+
+namespace cxr {
+
+enum class ResizePolicy {
+  stretch,      // ignore aspect ratio (how the dataset's 224x224 copies were made)
+  letterbox,    // keep aspect, fit inside, pad with black (0)
+  center_crop,  // keep aspect, fill, crop the centre
+};
+
+enum class Normalization {
+  unit,       // y = x                 (x = pixel / max_value, in [0, 1])
+  fixed,      // y = (x - mean) / std  (mean, std from the spec)
+  per_image,  // y = (x - mean(x)) / max(std(x), 1e-6) over the resized image
+};
+
+struct PreprocessSpec {
+  uint32_t width = 224, height = 224;
+  uint32_t channels = 1;  // gray is replicated when the network wants 3
+  ResizePolicy resize = ResizePolicy::stretch;
+  bool equalize = false;  // histogram equalisation (256 bins) after resizing
+  Normalization normalize = Normalization::unit;
+  float mean = 0.0f, std = 1.0f;
+};
+
+// Checks a spec read from a model file (sizes within limits, std > 0, ...).
+Status validate_spec(const PreprocessSpec& spec);
+
+// Reusable buffers so that a classifier does not allocate per image once sizes
+// stabilise.
+struct PreprocessScratch {
+  std::vector<float> a, b;
+  // Per-axis resampling tables (added so that they too are reused rather than
+  // allocated per call): per output index {first source index, tap count,
+  // offset into `weights`}, x axis then y axis.
+  std::vector<uint32_t> taps;
+  std::vector<float> weights;
+};
+
+// Writes spec.height*spec.width*spec.channels floats (HWC) to `out`.
+// Resampling is separable: an exact area average (box filter with fractional
+// overlap weights) along an axis that shrinks, linear interpolation
+// (half-pixel centres) along an axis that grows.
+// Letterbox: the content rect is the aspect-preserving size rounded to the
+// nearest pixel (halves up), placed at floor((out - content) / 2); equalisation
+// and per_image statistics use the content rect only, and the padding (0 before
+// normalisation) goes through the same normalisation as the content.
+Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch,
+                  float* out);
+
+}  // namespace cxr

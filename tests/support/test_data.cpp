@@ -1,0 +1,68 @@
+#include "support/test_data.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#include "stb_image_write.h"
+
+namespace fs = std::filesystem;
+
+namespace cxr::testing {
+
+std::string shared_data_dir() {
+  if (const char* env = std::getenv("CXR_DATA_DIR")) return fs::is_directory(env) ? env : "";
+  const fs::path dir = fs::path(CXR_SOURCE_DIR) / ".." / "shared" / "data";
+  return fs::is_directory(dir / "chest_xray_224") ? fs::canonical(dir).string() : "";
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<std::string> list_files(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string p = e.path().string();
+    if (e.is_regular_file() && p.size() >= suffix.size() &&
+        p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(p);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+static void append(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<uint8_t>*>(context);
+  out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+}
+
+std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, int height, int channels) {
+  std::vector<uint8_t> out;
+  stbi_write_png_to_func(append, &out, width, height, channels, pixels.data(), width * channels);
+  return out;
+}
+
+std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
+                                 int quality) {
+  std::vector<uint8_t> out;
+  stbi_write_jpg_to_func(append, &out, width, height, channels, pixels.data(), quality);
+  return out;
+}
+
+void fill_uniform(std::vector<float>& v, std::mt19937& rng, float lo, float hi) {
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (float& x : v) x = dist(rng);
+}
+
+uint32_t test_seed() {
+  const char* env = std::getenv("CXR_TEST_SEED");
+  return env ? uint32_t(std::strtoul(env, nullptr, 10)) : 20261127u;
+}
+
+}  // namespace cxr::testing

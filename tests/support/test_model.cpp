@@ -1,0 +1,25 @@
+#include "support/test_model.h"
+
+#include "model/model_file.h"
+
+namespace cxr::testing {
+
+std::vector<uint8_t> make_test_model_file(const ReferenceNet& net) {
+  ModelInfo info;
+  info.name = "random-" + net.arch;
+  info.version = "test";
+  info.input = net.input;
+  info.preprocess = net.preprocess;
+  info.classes = {"NORMAL", "PNEUMONIA"};
+  json::Value meta = make_metadata(info, net.layers);
+  json::Value provenance = json::Value::make_object();
+  provenance.set("note", json::Value::of("random weights for software tests; meaningless predictions"));
+  meta.set("provenance", std::move(provenance));
+  return write_model(meta, layer_tensors(net.layers));
+}
+
+std::vector<uint8_t> make_test_model_file(const std::string& arch, uint32_t seed) {
+  return make_test_model_file(make_reference_net(arch, seed));
+}
+
+}  // namespace cxr::testing

@@ -1,0 +1,157 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+
+#include "cxr/cxr.h"
+#include "model/model_file.h"
+#include "support/reference_nets.h"
+#include "support/test_model.h"
+
+namespace cxr {
+namespace {
+
+using testing::make_reference_net;
+using testing::make_test_model_file;
+
+// Re-serialises a test model after editing its metadata (checksum stays valid).
+std::vector<uint8_t> with_metadata_edit(void (*edit)(json::Value&)) {
+  const auto net = make_reference_net("tiny", 3);
+  Model model;
+  const auto bytes = make_test_model_file(net);
+  EXPECT_TRUE(read_model(bytes.data(), bytes.size(), &model).ok());
+  json::Value meta = model.metadata;
+  edit(meta);
+  return write_model(meta, layer_tensors(net.layers));
+}
+
+Status create_status(const std::vector<uint8_t>& bytes) {
+  cxr_error error;
+  cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &error);
+  cxr_classifier_destroy(c);
+  return Status{error.status, error.message};
+}
+
+TEST(ModelFile, RoundTripKeepsEveryTensorAndField) {
+  const auto net = make_reference_net("tiny", 7);
+  const auto bytes = make_test_model_file(net);
+  Model model;
+  Status s = read_model(bytes.data(), bytes.size(), &model);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(model.info.name, "random-tiny");
+  EXPECT_EQ(model.info.classes, (std::vector<std::string>{"NORMAL", "PNEUMONIA"}));
+  EXPECT_EQ(model.info.preprocess.normalize, Normalization::per_image);
+  EXPECT_TRUE(model.info.preprocess.equalize);
+  ASSERT_EQ(model.layers.size(), net.layers.size());
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const LayerDesc &a = net.layers[i], &b = model.layers[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.type, b.type);
+    EXPECT_EQ(a.inputs, b.inputs);
+    EXPECT_EQ(a.groups, b.groups);
+    EXPECT_EQ(a.activation, b.activation);
+    EXPECT_EQ(a.pad_bottom, b.pad_bottom);
+    EXPECT_EQ(a.weight.dims, b.weight.dims);
+    if (a.weight.data) {
+      size_t n = 1;
+      for (uint32_t d : a.weight.dims) n *= d;
+      EXPECT_EQ(0, std::memcmp(a.weight.data, b.weight.data, n * 4)) << a.name;
+    }
+  }
+  EXPECT_NE(model.metadata.find("provenance"), nullptr);
+}
+
+TEST(ModelFile, RefusesTruncationAtEveryOffset) {
+  const auto bytes = make_test_model_file("tiny", 1);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Model model;
+    Status s = read_model(bytes.data(), n, &model);
+    ASSERT_EQ(s.code, cxr_status_invalid_model) << "truncated to " << n;
+    ASSERT_FALSE(s.message.empty());
+  }
+}
+
+TEST(ModelFile, RefusesEveryFlippedByte) {
+  const auto good = make_test_model_file("tiny", 1);
+  for (size_t i = 0; i < good.size(); i += 7) {
+    auto bytes = good;
+    bytes[i] ^= 0x5A;
+    Model model;
+    Status s = read_model(bytes.data(), bytes.size(), &model);
+    ASSERT_FALSE(s.ok()) << "byte " << i;
+  }
+}
+
+TEST(ModelFile, NamesTheProblem) {
+  auto bytes = make_test_model_file("tiny", 1);
+  Model model;
+  auto message = [&](const std::vector<uint8_t>& b) { return read_model(b.data(), b.size(), &model).message; };
+
+  auto pdf = bytes;
+  std::memcpy(pdf.data(), "%PDF", 4);
+  EXPECT_NE(message(pdf).find("not a cxr model"), std::string::npos);
+
+  auto future = bytes;
+  future[4] = 2;
+  EXPECT_EQ(read_model(future.data(), future.size(), &model).code, cxr_status_unsupported_model_version);
+  EXPECT_NE(message(future).find("update cxr"), std::string::npos);
+  future[4] = 0;
+  EXPECT_NE(message(future).find("re-export"), std::string::npos);
+
+  auto damaged = bytes;
+  damaged[damaged.size() / 2] ^= 1;
+  EXPECT_NE(message(damaged).find("checksum"), std::string::npos);
+}
+
+TEST(ModelFile, RefusesBadMetadata) {
+  struct Case {
+    void (*edit)(json::Value&);
+    const char* fragment;
+  };
+  const Case cases[] = {
+      {[](json::Value& m) { m.set("classes", json::Value::make_array()); }, "classes"},
+      {[](json::Value& m) { m.set("temperature", json::Value::of(-1.0)); }, "temperature"},
+      {[](json::Value& m) { m.set("positive_class", json::Value::of(5.0)); }, "positive_class"},
+      {[](json::Value& m) { m.object.erase(m.object.begin()); }, "name"},
+      {[](json::Value& m) { m.find("preprocess")->set("std", json::Value::of(0.0)); }, "std"},
+      {[](json::Value& m) { m.find("preprocess")->set("resize", json::Value::of("zoom")); },
+       "zoom"},
+      {[](json::Value& m) { m.find("input")->set("width", json::Value::of(31.0)); },
+       "does not match"},
+      {[](json::Value& m) { m.find("layers")->array[0].set("type", json::Value::of("lstm")); }, "lstm"},
+  };
+  for (const Case& c : cases) {
+    const auto bytes = with_metadata_edit(c.edit);
+    Model model;
+    Status s = read_model(bytes.data(), bytes.size(), &model);
+    EXPECT_EQ(s.code, cxr_status_invalid_model) << c.fragment;
+    EXPECT_NE(s.message.find(c.fragment), std::string::npos) << s.message;
+  }
+}
+
+TEST(ModelFile, ClassifierRefusesShapesThatDoNotMatchTheLayers) {
+  auto net = make_reference_net("tiny", 1);
+  net.tensors[0].dims = {8, 3, 3, 2};  // conv1.weight claims 2 input channels
+  net.tensors[0].values.resize(8 * 9 * 2);
+  net.layers[0].weight = TensorView{net.tensors[0].values.data(), net.tensors[0].dims};
+  Status s = create_status(make_test_model_file(net));
+  EXPECT_EQ(s.code, cxr_status_invalid_model);
+  EXPECT_NE(s.message.find("conv1"), std::string::npos) << s.message;
+
+  net = make_reference_net("tiny", 1);
+  net.layers.pop_back();  // no logits layer: 12 outputs for 2 classes
+  s = create_status(make_test_model_file(net));
+  EXPECT_NE(s.message.find("12 outputs for 2 classes"), std::string::npos) << s.message;
+}
+
+TEST(ModelFile, RefusesNonFiniteWeights) {
+  auto net = make_reference_net("tiny", 1);
+  net.tensors[1].values[0] = std::numeric_limits<float>::quiet_NaN();
+  const auto bytes = make_test_model_file(net);
+  Model model;
+  Status s = read_model(bytes.data(), bytes.size(), &model);
+  EXPECT_NE(s.message.find("NaN"), std::string::npos) << s.message;
+}
+
+}  // namespace
+}  // namespace cxr

@@ -1,0 +1,145 @@
+// The wasm module, as a browser worker would use it, run under Node:
+// loads models from bytes, agrees with the native CLI, refuses bad bytes
+// without dying, and does not leak across calls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const wasmPath = process.env.CXR_WASM ?? 'build/wasm/wasm/cxr.mjs';
+const fixtures = process.env.CXR_FIXTURES ?? 'build/fixtures';
+const { default: createCxrModule } = await import(new URL(wasmPath, `file://${process.cwd()}/`).href);
+// Node's fetch cannot load a file path: hand the module its binary.
+const cxr = await createCxrModule({ wasmBinary: readFileSync(wasmPath.replace(/\.mjs$/, '.wasm')) });
+
+const fixture = (name) => new Uint8Array(readFileSync(join(fixtures, name)));
+
+function withClassifier(modelName, fn) {
+  const c = new cxr.Classifier(fixture(modelName));
+  try {
+    assert.equal(c.error(), '');
+    return fn(c);
+  } finally {
+    c.delete();
+  }
+}
+
+// An 8-bit gray PNG, uncompressed (stored deflate blocks), built here so the
+// test needs no image library.
+function grayPng(width, height, pixel) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const u32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+  const chunk = (type, data) => {
+    const body = [...Buffer.from(type, 'latin1'), ...data];
+    return [...u32(data.length), ...body, ...u32(crc32(body))];
+  };
+  const raw = [];
+  for (let y = 0; y < height; y++) {
+    raw.push(0);
+    for (let x = 0; x < width; x++) raw.push(pixel(x, y));
+  }
+  const zlib = [0x78, 0x01];
+  for (let i = 0; i < raw.length; i += 65535) {
+    const block = raw.slice(i, i + 65535);
+    const last = i + 65535 >= raw.length ? 1 : 0;
+    zlib.push(last, block.length & 255, block.length >> 8, ~block.length & 255, (~block.length >> 8) & 255, ...block);
+  }
+  let a = 1, b = 0;
+  for (const v of raw) { a = (a + v) % 65521; b = (b + a) % 65521; }
+  zlib.push(...u32(((b << 16) | a) >>> 0));
+  return new Uint8Array([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+    ...chunk('IHDR', [...u32(width), ...u32(height), 8, 0, 0, 0, 0]),
+    ...chunk('IDAT', zlib),
+    ...chunk('IEND', []),
+  ]);
+}
+
+const film = grayPng(96, 80, (x, y) => (x * 7 + y * 3 + ((x * y) % 13) * 9) & 255);
+
+test('loads a model from bytes and describes it', () => {
+  withClassifier('resnet18.cxrm', (c) => {
+    const info = c.info();
+    assert.equal(info.name, 'random-resnet18');
+    assert.deepEqual(info.classes, ['NORMAL', 'PNEUMONIA']);
+    assert.equal(info.inputWidth, 224);
+    assert.equal(info.backend, 'portable');
+    assert.equal(JSON.parse(info.metadata).layers.length > 10, true);
+  });
+});
+
+test('classifies and returns a plain result with a heat map', () => {
+  withClassifier('tiny.cxrm', (c) => {
+    const r = c.classify(film, { heatmap: true });
+    assert.equal(r.ok, true, r.error);
+    assert.ok(Math.abs(r.probabilities.NORMAL + r.probabilities.PNEUMONIA - 1) < 1e-6);
+    assert.equal(r.decision, r.positiveProbability >= r.threshold ? 'PNEUMONIA' : 'NORMAL');
+    assert.equal(r.imageWidth, 96);
+    assert.ok(r.heatmap instanceof Float32Array);
+    assert.equal(r.heatmap.length, r.heatmapWidth * r.heatmapHeight);
+    assert.equal(Math.max(...r.heatmap), 1);
+    assert.ok(r.timingsMs.total >= r.timingsMs.inference);
+  });
+});
+
+test('refuses bad bytes with a reason and keeps working', () => {
+  withClassifier('tiny.cxrm', (c) => {
+    const before = c.classify(film, {});
+    const cases = [
+      [new TextEncoder().encode('%PDF-1.4\n%âãÏÓ\n1 0 obj'), /PDF/],
+      [new Uint8Array(0), /empty/i],
+      [film.slice(0, film.length / 2), /truncated|corrupt/i],
+      [new TextEncoder().encode('hello, this is a text file\n'), /text/i],
+    ];
+    for (const [bytes, reason] of cases) {
+      const r = c.classify(bytes, {});
+      assert.equal(r.ok, false);
+      assert.match(r.error, reason);
+    }
+    assert.deepEqual(c.classify(film, {}).logits, before.logits);
+  });
+  const broken = new cxr.Classifier(new Uint8Array([1, 2, 3]));
+  assert.match(broken.error(), /not a cxr model|too short/);
+  assert.equal(broken.classify(film, {}).ok, false);
+  broken.delete();
+});
+
+test('agrees with the native CLI on real films', (t) => {
+  const goldenPath = join(fixtures, 'golden-resnet18.jsonl');
+  if (!existsSync(goldenPath)) return t.skip('no golden file: ../shared/data is absent');
+  const golden = readFileSync(goldenPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  assert.ok(golden.filter((g) => g.ok).length >= 50);
+  withClassifier('resnet18.cxrm', (c) => {
+    for (const g of golden) {
+      const r = c.classify(new Uint8Array(readFileSync(g.file)), {});
+      assert.equal(r.ok, g.ok, `${g.file}: ${r.error ?? ''}`);
+      if (!g.ok) { assert.equal(r.error, g.error); continue; }
+      assert.equal(r.class, g.class, g.file);
+      for (const [name, p] of Object.entries(g.probabilities))
+        assert.ok(Math.abs(r.probabilities[name] - p) < 1e-3, `${g.file} ${name}: ${r.probabilities[name]} vs ${p}`);
+    }
+  });
+});
+
+test('memory stays flat over 1,000 calls', () => {
+  withClassifier('tiny.cxrm', (c) => {
+    const bad = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0]);
+    for (let i = 0; i < 20; i++) { c.classify(film, { heatmap: true }); c.classify(bad, {}); }
+    const heapBefore = cxr.HEAPU8.length, usedBefore = cxr.heapBytesInUse();
+    for (let i = 0; i < 500; i++) {
+      assert.equal(c.classify(film, { heatmap: i % 2 === 0 }).ok, true);
+      assert.equal(c.classify(bad, {}).ok, false);
+    }
+    assert.equal(cxr.HEAPU8.length, heapBefore);
+    assert.ok(cxr.heapBytesInUse() <= usedBefore + 64 * 1024, `${cxr.heapBytesInUse()} vs ${usedBefore}`);
+  });
+});

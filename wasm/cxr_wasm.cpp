@@ -1,0 +1,137 @@
+// Embind door over the core's C API (whisper.cpp's wasm example is the model):
+//   const c = new Module.Classifier(modelBytes);   // Uint8Array
+//   if (c.error()) ...                              // "" when loaded
+//   c.info()                                        // plain object
+//   c.classify(imageBytes, {heatmap: true})         // plain object, never throws
+//   c.delete()                                      // frees wasm memory
+// Bytes cross into wasm once (Embind copies a Uint8Array into std::string).
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <malloc.h>
+
+#include <cstdio>
+#include <string>
+
+#include "cxr/cxr.h"
+
+using emscripten::val;
+
+namespace {
+
+val float_array(const float* data, size_t n) {
+  // Copy out of the heap: a view would dangle after the next classify.
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data));
+}
+
+val string_list(const char* const* items, uint32_t n) {
+  val list = val::array();
+  for (uint32_t i = 0; i < n; ++i) list.call<void>("push", std::string(items[i]));
+  return list;
+}
+
+class Classifier {
+ public:
+  explicit Classifier(const std::string& model_bytes) {
+    cxr_error e;
+    classifier_ = cxr_classifier_create(reinterpret_cast<const uint8_t*>(model_bytes.data()), model_bytes.size(),
+                                        cxr_backend_portable, &e);
+    if (!classifier_) error_ = e.message;
+  }
+  ~Classifier() { cxr_classifier_destroy(classifier_); }
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+
+  std::string error() const { return error_; }
+
+  val info() const {
+    val o = val::object();
+    if (!classifier_) return o;
+    cxr_model_info i;
+    cxr_classifier_info(classifier_, &i);
+    char checksum[16];
+    std::snprintf(checksum, sizeof checksum, "%08x", i.checksum);
+    o.set("name", std::string(i.name));
+    o.set("version", std::string(i.version));
+    o.set("checksum", std::string(checksum));
+    o.set("inputWidth", i.input_width);
+    o.set("inputHeight", i.input_height);
+    o.set("inputChannels", i.input_channels);
+    o.set("classes", string_list(i.class_names, i.num_classes));
+    o.set("positiveClass", i.positive_class);
+    o.set("temperature", i.temperature);
+    o.set("threshold", i.threshold);
+    if (i.validation_sensitivity >= 0) o.set("validationSensitivity", i.validation_sensitivity);
+    if (i.validation_specificity >= 0) o.set("validationSpecificity", i.validation_specificity);
+    o.set("backend", std::string(i.backend));
+    o.set("metadata", std::string(cxr_classifier_metadata_json(classifier_)));
+    return o;
+  }
+
+  val classify(const std::string& image_bytes, val options) const {
+    val o = val::object();
+    if (!classifier_) return failure(o, cxr_status_invalid_model, error_.c_str());
+    cxr_classify_options opts{0};
+    if (options.isObject() && options["heatmap"].as<bool>()) opts.want_heatmap = 1;
+    cxr_result r;
+    cxr_error e;
+    const cxr_status s = cxr_classify(classifier_, reinterpret_cast<const uint8_t*>(image_bytes.data()),
+                                      image_bytes.size(), &opts, &r, &e);
+    if (s != cxr_status_ok) return failure(o, s, e.message);
+    o.set("ok", true);
+    o.set("class", std::string(r.class_names[r.predicted_class]));
+    o.set("decision", std::string(r.class_names[r.decision_class]));
+    o.set("threshold", r.threshold);
+    val probabilities = val::object(), logits = val::array();
+    for (uint32_t k = 0; k < r.num_classes; ++k) {
+      probabilities.set(r.class_names[k], r.probabilities[k]);
+      logits.call<void>("push", r.logits[k]);
+    }
+    o.set("probabilities", probabilities);
+    o.set("logits", logits);
+    o.set("positiveProbability", r.probabilities[r.positive_class]);
+    o.set("imageWidth", r.image_width);
+    o.set("imageHeight", r.image_height);
+    o.set("imageBitDepth", r.image_bit_depth);
+    if (r.heatmap) {
+      o.set("heatmap", float_array(r.heatmap, size_t(r.heatmap_width) * r.heatmap_height));
+      o.set("heatmapWidth", r.heatmap_width);
+      o.set("heatmapHeight", r.heatmap_height);
+    }
+    val t = val::object();
+    t.set("decode", r.timings.decode_ms);
+    t.set("preprocess", r.timings.preprocess_ms);
+    t.set("inference", r.timings.inference_ms);
+    t.set("heatmap", r.timings.heatmap_ms);
+    t.set("total", r.timings.total_ms);
+    o.set("timingsMs", t);
+    o.set("warnings", string_list(r.warnings, r.num_warnings));
+    return o;
+  }
+
+ private:
+  static val failure(val o, cxr_status status, const char* message) {
+    o.set("ok", false);
+    o.set("status", std::string(cxr_status_name(status)));
+    o.set("error", std::string(message));
+    return o;
+  }
+
+  cxr_classifier* classifier_ = nullptr;
+  std::string error_;
+};
+
+// Bytes currently allocated on the wasm heap: lets tests prove that repeated
+// calls do not leak.
+size_t heap_bytes_in_use() { return mallinfo().uordblks; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(cxr) {
+  emscripten::function("heapBytesInUse", &heap_bytes_in_use);
+  emscripten::class_<Classifier>("Classifier")
+      .constructor<const std::string&>()
+      .function("error", &Classifier::error)
+      .function("info", &Classifier::info)
+      .function("classify", &Classifier::classify);
+}

@@ -195,8 +195,8 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan)
   }
   // CAM pair: ... -> global_avg_pool -> dense [-> softmax] at the end.
   const size_t logits = plan->logits_value();
-  const PlannedLayer& head = plan->layers[logits - 1];
-  if (head.desc.type == LayerType::dense) {
+  if (logits > 0 && plan->layers[logits - 1].desc.type == LayerType::dense) {
+    const PlannedLayer& head = plan->layers[logits - 1];
     const size_t pooled = head.inputs[0];
     if (pooled > 0 && plan->layers[pooled - 1].desc.type == LayerType::global_avg_pool) {
       plan->cam_features = plan->layers[pooled - 1].inputs[0];

@@ -1,0 +1,275 @@
+// The portable backend: plans every layer once at prepare (choosing a kernel,
+// packing weights into the layout it wants, sizing one scratch buffer) and then
+// runs the plan with one target's Highway kernels without allocating.
+//
+// Convolutions: 1x1 stride-1 unpadded ungrouped ones are a GEMM straight on the
+// input; depthwise (multiplier 1) ones a direct kernel vectorised over
+// channels; everything else (any kernel, stride, padding, groups) im2col into
+// the scratch buffer a tile of rows at a time, then GEMM per group. Dense is a
+// one-row GEMM over the same packed layout.
+//
+// Not thread-safe: run() works in the backend's own im2col scratch, so use one
+// backend per thread (as one classifier per thread).
+#include "nn/portable_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <vector>
+
+namespace cxr {
+namespace {
+
+using portable::Clamp;
+using portable::GemmArgs;
+using portable::Kernels;
+using portable::WindowArgs;
+
+// im2col tiles are sized to stay in L2 alongside a B panel.
+constexpr size_t kIm2colTileFloats = 16384;
+
+Clamp clamp_for(Activation activation) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  switch (activation) {
+    case Activation::none: return {-inf, inf};
+    case Activation::relu: return {0.0f, inf};
+    case Activation::relu6: return {0.0f, 6.0f};
+  }
+  return {-inf, inf};
+}
+
+size_t round_up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// Packs GEMM right-hand sides for `groups` groups, from weights stored row per
+// output ([groups * cols][depth]: conv OHWI and dense [units][in] both are), into
+// Kernels::gemm's panels; and the bias, zero-padded to whole panels.
+struct PackedGemm {
+  std::vector<float> weights, bias;
+  size_t group_weights = 0, group_bias = 0;  // floats per group
+
+  void pack(const float* w, const float* b, size_t groups, size_t depth, size_t cols, size_t panel_width) {
+    group_bias = round_up(cols, panel_width);
+    group_weights = group_bias * depth;
+    weights.assign(groups * group_weights, 0.0f);
+    bias.assign(groups * group_bias, 0.0f);
+    for (size_t g = 0; g < groups; ++g)
+      for (size_t n = 0; n < cols; ++n) {
+        const size_t out = g * cols + n;
+        float* panel = weights.data() + g * group_weights + n / panel_width * panel_width * depth;
+        for (size_t k = 0; k < depth; ++k) panel[k * panel_width + n % panel_width] = w[out * depth + k];
+        bias[g * group_bias + n] = b[out];
+      }
+  }
+};
+
+enum class StepKind {
+  gemm_direct,
+  im2col_gemm,
+  depthwise,
+  max_pool,
+  avg_pool,
+  global_avg_pool,
+  dense,
+  add,
+  softmax
+};
+
+// One layer, planned: which kernel, its packed weights and geometry. Arena
+// pointers are only known in run(), so they are stored as offsets.
+struct Step {
+  StepKind kind = StepKind::gemm_direct;
+  size_t input = 0, input2 = 0, output = 0;  // arena offsets
+  Shape in, out;
+  WindowArgs window;  // geometry; pointers set in run()
+  Clamp clamp{};
+  PackedGemm gemm;
+  std::vector<float> depthwise_weights, depthwise_bias;
+  uint32_t groups = 1;
+  size_t depth = 0, tile_rows = 0;  // im2col: floats per row, rows per tile
+};
+
+WindowArgs window_of(const LayerDesc& l, Shape in, Shape out) {
+  WindowArgs w;
+  w.in_h = in.h, w.in_w = in.w, w.channels = in.c, w.out_h = out.h, w.out_w = out.w;
+  w.kernel_h = l.kernel_h, w.kernel_w = l.kernel_w, w.stride_h = l.stride_h, w.stride_w = l.stride_w;
+  w.pad_top = l.pad_top, w.pad_left = l.pad_left;
+  return w;
+}
+
+// Rows [first_row, first_row + rows) of the im2col matrix of group `group`:
+// row r is output pixel r, holding for each tap (ky, kx) the group's input
+// channels there, zeros where the tap falls in the padding.
+void im2col(const Step& s, const float* input, size_t first_row, size_t rows, uint32_t group, float* out) {
+  const WindowArgs& w = s.window;
+  const size_t group_in = s.in.c / s.groups;
+  for (size_t r = first_row; r < first_row + rows; ++r) {
+    const int64_t y0 = int64_t(r / w.out_w) * w.stride_h - w.pad_top;
+    const int64_t x0 = int64_t(r % w.out_w) * w.stride_w - w.pad_left;
+    for (uint32_t ky = 0; ky < w.kernel_h; ++ky)
+      for (uint32_t kx = 0; kx < w.kernel_w; ++kx, out += group_in) {
+        const int64_t y = y0 + ky, x = x0 + kx;
+        if (y < 0 || y >= w.in_h || x < 0 || x >= w.in_w) {
+          std::fill(out, out + group_in, 0.0f);
+        } else {
+          const float* pixel = input + (size_t(y) * w.in_w + size_t(x)) * s.in.c + group * group_in;
+          std::copy(pixel, pixel + group_in, out);
+        }
+      }
+  }
+}
+
+void softmax_channels(size_t pixels, size_t channels, const float* input, float* output) {
+  for (size_t p = 0; p < pixels; ++p, input += channels, output += channels) {
+    const float max = *std::max_element(input, input + channels);
+    float sum = 0.0f;
+    for (size_t c = 0; c < channels; ++c) sum += output[c] = std::exp(input[c] - max);
+    const float scale = 1.0f / sum;
+    for (size_t c = 0; c < channels; ++c) output[c] *= scale;
+  }
+}
+
+class PortableBackend final : public Backend {
+ public:
+  explicit PortableBackend(const Kernels& kernels) : kernels_(kernels) {}
+
+  Status prepare(const Plan& plan) override {
+    steps_.clear();
+    scratch_.clear();
+    try {
+      steps_.reserve(plan.layers.size());
+      for (const PlannedLayer& layer : plan.layers) steps_.push_back(plan_step(plan, layer));
+      size_t scratch = 0;
+      for (const Step& s : steps_) scratch = std::max(scratch, s.tile_rows * s.depth);
+      scratch_.assign(scratch, 0.0f);
+    } catch (const std::bad_alloc&) {
+      steps_.clear();
+      return Fail(cxr_status_out_of_memory, "not enough memory to prepare the network's weights");
+    }
+    return Ok();
+  }
+
+  Status run(float* arena) override {
+    if (steps_.empty()) return Fail(cxr_status_internal, "portable backend run before prepare");
+    for (const Step& s : steps_) run_step(s, arena);
+    return Ok();
+  }
+
+  const char* name() const override { return "portable"; }
+
+ private:
+  Step plan_step(const Plan& plan, const PlannedLayer& layer) const {
+    const LayerDesc& l = layer.desc;
+    Step s;
+    s.in = plan.shapes[layer.inputs[0]];
+    s.out = plan.shapes[layer.output];
+    s.input = plan.offsets[layer.inputs[0]];
+    s.input2 = layer.inputs.size() > 1 ? plan.offsets[layer.inputs[1]] : 0;
+    s.output = plan.offsets[layer.output];
+    s.window = window_of(l, s.in, s.out);
+    s.clamp = clamp_for(l.activation);
+    s.groups = l.groups;
+    switch (l.type) {
+      case LayerType::conv2d: plan_conv(l, &s); break;
+      case LayerType::dense:
+        s.kind = StepKind::dense;
+        s.gemm.pack(l.weight.data, l.bias.data, 1, s.in.size(), s.out.c, kernels_.panel_width);
+        break;
+      case LayerType::max_pool: s.kind = StepKind::max_pool; break;
+      case LayerType::avg_pool: s.kind = StepKind::avg_pool; break;
+      case LayerType::global_avg_pool: s.kind = StepKind::global_avg_pool; break;
+      case LayerType::add: s.kind = StepKind::add; break;
+      case LayerType::softmax: s.kind = StepKind::softmax; break;
+    }
+    return s;
+  }
+
+  void plan_conv(const LayerDesc& l, Step* s) const {
+    const size_t taps = size_t(l.kernel_h) * l.kernel_w;
+    if (l.groups == s->in.c && s->out.c == s->in.c) {
+      // Depthwise: weights [c][kh][kw][1] transposed to [kh*kw][c] so a tap's
+      // weights for consecutive channels are one vector load.
+      s->kind = StepKind::depthwise;
+      s->depthwise_weights.resize(taps * s->in.c);
+      for (size_t c = 0; c < s->in.c; ++c)
+        for (size_t t = 0; t < taps; ++t) s->depthwise_weights[t * s->in.c + c] = l.weight.data[c * taps + t];
+      s->depthwise_bias.assign(l.bias.data, l.bias.data + s->in.c);
+      return;
+    }
+    const size_t group_in = s->in.c / l.groups, group_out = s->out.c / l.groups;
+    s->depth = taps * group_in;
+    s->gemm.pack(l.weight.data, l.bias.data, l.groups, s->depth, group_out, kernels_.panel_width);
+    const bool pointwise = taps == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 &&
+                           l.pad_left == 0 && l.pad_bottom == 0 && l.pad_right == 0 && l.groups == 1;
+    if (pointwise) {
+      s->kind = StepKind::gemm_direct;  // the input already is the GEMM's A
+      return;
+    }
+    s->kind = StepKind::im2col_gemm;
+    const size_t rows = size_t(s->out.h) * s->out.w;
+    s->tile_rows = std::min(round_up(rows, 4), std::max<size_t>(4, kIm2colTileFloats / s->depth / 4 * 4));
+  }
+
+  void run_step(const Step& s, float* arena) {
+    const float* input = arena + s.input;
+    float* output = arena + s.output;
+    WindowArgs window = s.window;
+    window.input = input;
+    window.output = output;
+    GemmArgs g;
+    g.packed_b = s.gemm.weights.data();
+    g.bias = s.gemm.bias.data();
+    g.clamp = s.clamp;
+    switch (s.kind) {
+      case StepKind::gemm_direct:
+      case StepKind::dense:
+        g.rows = s.kind == StepKind::dense ? 1 : size_t(s.in.h) * s.in.w;
+        g.depth = s.kind == StepKind::dense ? s.in.size() : s.in.c;
+        g.cols = s.out.c;
+        g.a = input, g.a_stride = g.depth;
+        g.c = output, g.c_stride = s.out.c;
+        return kernels_.gemm(g);
+      case StepKind::im2col_gemm: return run_im2col_gemm(s, input, output, g);
+      case StepKind::depthwise:
+        return kernels_.depthwise_conv(window, s.depthwise_weights.data(), s.depthwise_bias.data(), s.clamp);
+      case StepKind::max_pool: return kernels_.max_pool(window);
+      case StepKind::avg_pool: return kernels_.avg_pool(window);
+      case StepKind::global_avg_pool:
+        return kernels_.global_avg_pool(size_t(s.in.h) * s.in.w, s.in.c, input, output);
+      case StepKind::add: return kernels_.add(s.out.size(), input, arena + s.input2, output, s.clamp);
+      case StepKind::softmax: return softmax_channels(size_t(s.in.h) * s.in.w, s.in.c, input, output);
+    }
+  }
+
+  void run_im2col_gemm(const Step& s, const float* input, float* output, GemmArgs g) {
+    const size_t rows = size_t(s.out.h) * s.out.w, group_out = s.out.c / s.groups;
+    g.depth = s.depth;
+    g.cols = group_out;
+    g.a = scratch_.data(), g.a_stride = s.depth;
+    g.c_stride = s.out.c;
+    for (size_t first = 0; first < rows; first += s.tile_rows) {
+      g.rows = std::min(s.tile_rows, rows - first);
+      for (uint32_t group = 0; group < s.groups; ++group) {
+        im2col(s, input, first, g.rows, group, scratch_.data());
+        g.packed_b = s.gemm.weights.data() + group * s.gemm.group_weights;
+        g.bias = s.gemm.bias.data() + group * s.gemm.group_bias;
+        g.c = output + first * s.out.c + group * group_out;
+        kernels_.gemm(g);
+      }
+    }
+  }
+
+  const Kernels& kernels_;
+  std::vector<Step> steps_;
+  std::vector<float> scratch_;  // one im2col tile, sized for the largest layer
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_portable_backend(const portable::Kernels& kernels) {
+  return std::make_unique<PortableBackend>(kernels);
+}
+
+std::unique_ptr<Backend> make_portable_backend() { return make_portable_backend(portable::best_kernels()); }
+
+}  // namespace cxr

@@ -1,0 +1,248 @@
+// Highway kernels of the portable backend (see portable_kernels.h). This file
+// is compiled once per target by foreach_target.h; everything between
+// HWY_BEFORE_NAMESPACE and HWY_AFTER_NAMESPACE exists once per target.
+#include "nn/portable_kernels.h"
+
+#include <algorithm>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "nn/portable_kernels.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace cxr::portable {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using D1 = hn::CappedTag<float, 1>;  // one lane, for remainders
+
+template <class D>
+HWY_INLINE hn::Vec<D> ApplyClamp(D d, hn::Vec<D> v, Clamp clamp) {
+  return hn::Min(hn::Max(v, hn::Set(d, clamp.lo)), hn::Set(d, clamp.hi));
+}
+
+// Calls body(d, i) for i in [0, count): full vectors first, then the
+// remainder one lane at a time with a 1-lane tag, so the same body serves
+// both and nothing outside [0, count) is touched.
+template <class Body>
+HWY_INLINE void ForEachVector(size_t count, const Body& body) {
+  const DF d;
+  const D1 d1;
+  size_t i = 0;
+  for (; i + hn::Lanes(d) <= count; i += hn::Lanes(d)) body(d, i);
+  for (; i < count; ++i) body(d1, i);
+}
+
+// ---------------------------------------------------------------- GEMM
+
+// Writes the first `cols` floats of a 2-vector row; a partial row goes through
+// a stack buffer so nothing past `cols` is written.
+template <class D>
+HWY_INLINE void StoreRow(D d, hn::Vec<D> v0, hn::Vec<D> v1, size_t cols, float* HWY_RESTRICT c) {
+  const size_t n = hn::Lanes(d);
+  if (cols >= 2 * n) {
+    hn::StoreU(v0, d, c);
+    hn::StoreU(v1, d, c + n);
+    return;
+  }
+  HWY_ALIGN float row[2 * HWY_LANES(float)];
+  hn::Store(v0, d, row);
+  hn::Store(v1, d, row + n);
+  std::copy(row, row + cols, c);
+}
+
+// A kRows x (2 vectors) tile of C, accumulated over the whole depth in
+// registers (4 x 2 accumulators + 2 B vectors + 1 broadcast fit every target's
+// register file), then bias-initialised, clamped and stored.
+template <size_t kRows>
+HWY_INLINE void GemmTile(const float* HWY_RESTRICT a, size_t a_stride, const float* HWY_RESTRICT b,
+                         size_t depth, const float* HWY_RESTRICT bias, size_t cols, float* HWY_RESTRICT c,
+                         size_t c_stride, Clamp clamp) {
+  const DF d;
+  const size_t n = hn::Lanes(d);
+  auto c00 = hn::LoadU(d, bias), c01 = hn::LoadU(d, bias + n);
+  auto c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+  for (size_t k = 0; k < depth; ++k, b += 2 * n) {
+    const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + n);
+    const auto x0 = hn::Set(d, a[k]);
+    c00 = hn::MulAdd(x0, b0, c00);
+    c01 = hn::MulAdd(x0, b1, c01);
+    if (kRows > 1) {
+      const auto x1 = hn::Set(d, a[a_stride + k]);
+      c10 = hn::MulAdd(x1, b0, c10);
+      c11 = hn::MulAdd(x1, b1, c11);
+    }
+    if (kRows > 2) {
+      const auto x2 = hn::Set(d, a[2 * a_stride + k]);
+      c20 = hn::MulAdd(x2, b0, c20);
+      c21 = hn::MulAdd(x2, b1, c21);
+    }
+    if (kRows > 3) {
+      const auto x3 = hn::Set(d, a[3 * a_stride + k]);
+      c30 = hn::MulAdd(x3, b0, c30);
+      c31 = hn::MulAdd(x3, b1, c31);
+    }
+  }
+  StoreRow(d, ApplyClamp(d, c00, clamp), ApplyClamp(d, c01, clamp), cols, c);
+  if (kRows > 1) StoreRow(d, ApplyClamp(d, c10, clamp), ApplyClamp(d, c11, clamp), cols, c + c_stride);
+  if (kRows > 2) StoreRow(d, ApplyClamp(d, c20, clamp), ApplyClamp(d, c21, clamp), cols, c + 2 * c_stride);
+  if (kRows > 3) StoreRow(d, ApplyClamp(d, c30, clamp), ApplyClamp(d, c31, clamp), cols, c + 3 * c_stride);
+}
+
+// Panel-outer so one B panel (depth x 2 vectors) stays in cache while every
+// row of A passes over it.
+void Gemm(const GemmArgs& g) {
+  const size_t panel_width = 2 * hn::Lanes(DF());
+  for (size_t col = 0; col < g.cols; col += panel_width) {
+    const float* b = g.packed_b + col * g.depth;  // panel col / panel_width
+    const size_t cols = std::min(panel_width, g.cols - col);
+    size_t row = 0;
+    for (; row + 4 <= g.rows; row += 4)
+      GemmTile<4>(g.a + row * g.a_stride, g.a_stride, b, g.depth, g.bias + col, cols,
+                  g.c + row * g.c_stride + col, g.c_stride, g.clamp);
+    const float* a = g.a + row * g.a_stride;
+    float* c = g.c + row * g.c_stride + col;
+    switch (g.rows - row) {
+      case 3: GemmTile<3>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
+      case 2: GemmTile<2>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
+      case 1: GemmTile<1>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
+      default: break;
+    }
+  }
+}
+
+// ---------------------------------------------------------- window ops
+
+// The taps [begin, end) of a window along one axis that land inside the input.
+struct TapRange {
+  uint32_t begin, end;
+  int64_t first_input;  // input coordinate of tap 0 (may be negative)
+};
+
+HWY_INLINE TapRange ValidTaps(uint32_t out_pos, uint32_t stride, uint32_t pad, uint32_t kernel,
+                              uint32_t in_size) {
+  const int64_t first = int64_t(out_pos) * stride - pad;
+  return {uint32_t(std::max<int64_t>(0, -first)),
+          uint32_t(std::min<int64_t>(kernel, int64_t(in_size) - first)), first};
+}
+
+// Calls pixel(out, tap_input, taps_y, taps_x) for every output pixel, where
+// out points at its channels and tap_input(ky, kx) at the input pixel of a tap.
+template <class PixelBody>
+HWY_INLINE void ForEachOutputPixel(const WindowArgs& w, const PixelBody& pixel) {
+  const size_t channels = w.channels;
+  for (uint32_t oy = 0; oy < w.out_h; ++oy) {
+    const TapRange ty = ValidTaps(oy, w.stride_h, w.pad_top, w.kernel_h, w.in_h);
+    for (uint32_t ox = 0; ox < w.out_w; ++ox) {
+      const TapRange tx = ValidTaps(ox, w.stride_w, w.pad_left, w.kernel_w, w.in_w);
+      const auto tap_input = [&](uint32_t ky, uint32_t kx) HWY_ATTR {
+        return w.input + (size_t(ty.first_input + ky) * w.in_w + size_t(tx.first_input + kx)) * channels;
+      };
+      pixel(w.output + (size_t(oy) * w.out_w + ox) * channels, tap_input, ty, tx);
+    }
+  }
+}
+
+void DepthwiseConv(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp) {
+  ForEachOutputPixel(w, [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
+    ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
+      auto acc = hn::LoadU(d, bias + c);
+      for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
+        for (uint32_t kx = tx.begin; kx < tx.end; ++kx) {
+          const float* tap_weights = weights + (size_t(ky) * w.kernel_w + kx) * w.channels;
+          acc = hn::MulAdd(hn::LoadU(d, tap_input(ky, kx) + c), hn::LoadU(d, tap_weights + c), acc);
+        }
+      hn::StoreU(ApplyClamp(d, acc, clamp), d, out + c);
+    });
+  });
+}
+
+void MaxPool(const WindowArgs& w) {
+  ForEachOutputPixel(w, [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
+    ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
+      auto best = hn::LoadU(d, tap_input(ty.begin, tx.begin) + c);  // every window has a valid tap
+      for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
+        for (uint32_t kx = tx.begin; kx < tx.end; ++kx)
+          best = hn::Max(best, hn::LoadU(d, tap_input(ky, kx) + c));
+      hn::StoreU(best, d, out + c);
+    });
+  });
+}
+
+void AvgPool(const WindowArgs& w) {
+  ForEachOutputPixel(w, [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
+    const float scale = 1.0f / float((ty.end - ty.begin) * (tx.end - tx.begin));
+    ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
+      auto sum = hn::Zero(d);
+      for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
+        for (uint32_t kx = tx.begin; kx < tx.end; ++kx)
+          sum = hn::Add(sum, hn::LoadU(d, tap_input(ky, kx) + c));
+      hn::StoreU(hn::Mul(sum, hn::Set(d, scale)), d, out + c);
+    });
+  });
+}
+
+// ------------------------------------------------------------ the rest
+
+void GlobalAvgPool(size_t pixels, size_t channels, const float* input, float* output) {
+  const float scale = 1.0f / float(pixels);
+  ForEachVector(channels, [&](auto d, size_t c) HWY_ATTR {
+    // Two partial sums: halves the dependency chain.
+    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    size_t p = 0;
+    for (; p + 2 <= pixels; p += 2) {
+      sum0 = hn::Add(sum0, hn::LoadU(d, input + p * channels + c));
+      sum1 = hn::Add(sum1, hn::LoadU(d, input + (p + 1) * channels + c));
+    }
+    if (p < pixels) sum0 = hn::Add(sum0, hn::LoadU(d, input + p * channels + c));
+    hn::StoreU(hn::Mul(hn::Add(sum0, sum1), hn::Set(d, scale)), d, output + c);
+  });
+}
+
+void AddClamped(size_t count, const float* a, const float* b, float* output, Clamp clamp) {
+  ForEachVector(count, [&](auto d, size_t i) HWY_ATTR {
+    hn::StoreU(ApplyClamp(d, hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), clamp), d, output + i);
+  });
+}
+
+const Kernels* GetKernels() {
+  static const Kernels kernels = {hwy::TargetName(HWY_TARGET),
+                                  2 * hn::Lanes(DF()),
+                                  &Gemm,
+                                  &DepthwiseConv,
+                                  &MaxPool,
+                                  &AvgPool,
+                                  &GlobalAvgPool,
+                                  &AddClamped};
+  return &kernels;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace cxr::portable
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace cxr::portable {
+
+HWY_EXPORT(GetKernels);
+
+const Kernels& best_kernels() { return *HWY_DYNAMIC_DISPATCH(GetKernels)(); }
+
+std::vector<const Kernels*> all_supported_kernels() {
+#if (HWY_TARGETS & (HWY_TARGETS - 1)) == 0
+  return {&best_kernels()};  // one compiled target (wasm): static dispatch
+#else
+  std::vector<const Kernels*> tables;
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    tables.push_back(HWY_DYNAMIC_DISPATCH(GetKernels)());
+  }
+  hwy::SetSupportedTargetsForTest(0);  // back to the CPU's own choice
+  return tables;
+#endif
+}
+
+}  // namespace cxr::portable
+#endif  // HWY_ONCE

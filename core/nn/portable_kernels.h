@@ -1,0 +1,69 @@
+// The SIMD kernels of the portable backend, written once over Google Highway
+// (portable_kernels.cpp) and compiled for every target Highway offers here:
+// natively SSE4/AVX2/AVX-512 behind dynamic dispatch, in wasm SIMD128 only
+// (HWY_COMPILE_ONLY_STATIC). This header is target-independent: the backend
+// picks one target's table at prepare and uses only it, so packing and running
+// always agree on the vector width.
+//
+// Memory contract: kernels read and write only the elements they are given (no
+// reliance on the arena's slack) and never allocate.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cxr::portable {
+
+// A fused activation as the range outputs are clamped to.
+struct Clamp {
+  float lo, hi;
+};
+
+// C = clamp(A * B + bias). A is rows x depth (row stride a_stride), B is
+// depth x cols packed in panels of `panel_width` columns (see
+// Kernels::panel_width): panel p holds, for every k, the floats
+// B[k][p*panel_width ...] contiguously, zero-padded past `cols`. Only the
+// first `cols` columns of each C row are written.
+struct GemmArgs {
+  size_t rows = 0, depth = 0, cols = 0;
+  const float* a = nullptr;
+  size_t a_stride = 0;
+  const float* packed_b = nullptr;
+  const float* bias = nullptr;  // panels * panel_width floats, zero-padded
+  float* c = nullptr;
+  size_t c_stride = 0;
+  Clamp clamp{};
+};
+
+// A window op over NHWC (batch 1) data with `channels` channels in and out.
+struct WindowArgs {
+  uint32_t in_h = 0, in_w = 0, channels = 0, out_h = 0, out_w = 0;
+  uint32_t kernel_h = 0, kernel_w = 0, stride_h = 0, stride_w = 0, pad_top = 0, pad_left = 0;
+  const float* input = nullptr;
+  float* output = nullptr;
+};
+
+// One target's kernels.
+struct Kernels {
+  const char* target;  // Highway's name for it, e.g. "AVX2", "WASM"
+  size_t panel_width;  // GEMM B panel columns
+  void (*gemm)(const GemmArgs& args);
+  // Depthwise (multiplier 1) conv; weights [kernel_h*kernel_w][channels],
+  // bias [channels].
+  void (*depthwise_conv)(const WindowArgs& args, const float* weights, const float* bias, Clamp clamp);
+  void (*max_pool)(const WindowArgs& args);
+  // Divides by the count of valid (non-padded) elements, like XNNPACK.
+  void (*avg_pool)(const WindowArgs& args);
+  void (*global_avg_pool)(size_t pixels, size_t channels, const float* input, float* output);
+  void (*add)(size_t count, const float* a, const float* b, float* output, Clamp clamp);
+};
+
+// The best target this CPU supports (in wasm: the one compiled, SIMD128).
+const Kernels& best_kernels();
+
+// Every compiled target this CPU can run, best first; for tests that check
+// each target natively. Not thread-safe: it briefly changes Highway's global
+// target choice (and restores it).
+std::vector<const Kernels*> all_supported_kernels();
+
+}  // namespace cxr::portable

@@ -72,7 +72,8 @@ class Classifier {
     val o = val::object();
     if (!classifier_) return failure(o, cxr_status_invalid_model, error_.c_str());
     cxr_classify_options opts{0};
-    if (options.isObject() && options["heatmap"].as<bool>()) opts.want_heatmap = 1;
+    if (options.typeOf().as<std::string>() == "object" && !options.isNull() && options["heatmap"].as<bool>())
+      opts.want_heatmap = 1;
     cxr_result r;
     cxr_error e;
     const cxr_status s = cxr_classify(classifier_, reinterpret_cast<const uint8_t*>(image_bytes.data()),

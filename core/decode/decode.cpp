@@ -21,7 +21,7 @@
 
 namespace cxr {
 namespace detail {
-extern thread_local unsigned stb_invariant_failures;  // stb_image_impl.cpp
+unsigned stb_invariant_failures();  // stb_image_impl.cpp
 }
 
 namespace {
@@ -392,12 +392,12 @@ struct StbFree {
 Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int channels, bool sixteen_bit,
                        Image* out) {
   int width = 0, height = 0, file_channels = 0;
-  const unsigned invariant_failures_before = detail::stb_invariant_failures;
+  const unsigned invariant_failures_before = detail::stb_invariant_failures();
   std::unique_ptr<void, StbFree> samples(
       sixteen_bit ? static_cast<void*>(stbi_load_16_from_memory(data, size, &width, &height, &file_channels, channels))
                   : static_cast<void*>(stbi_load_from_memory(data, size, &width, &height, &file_channels, channels)));
   if (!samples) return explain_stb_failure(format, stbi_failure_reason());
-  if (detail::stb_invariant_failures != invariant_failures_before)
+  if (detail::stb_invariant_failures() != invariant_failures_before)
     return explain_stb_failure(format, "internal consistency check failed");
   if (width != int(out->width) || height != int(out->height))
     return Fail(cxr_status_corrupt_input, "corrupt %s: its header and its image data disagree on the size; "

@@ -365,6 +365,30 @@ TEST(Preprocess, IsDeterministicAndReusesScratch) {
   }
 }
 
+// The trainer caches stage 1 and normalises batches with stage 2: together they
+// must be preprocess() exactly, for every policy and normalisation.
+TEST(Preprocess, TwoStagesComposeToPreprocessBitForBit) {
+  std::mt19937 rng(testing::test_seed());
+  const Image image = random_image(301, 187, 16, rng);
+  for (ResizePolicy resize : {ResizePolicy::stretch, ResizePolicy::letterbox, ResizePolicy::center_crop})
+    for (Normalization norm : {Normalization::unit, Normalization::fixed, Normalization::per_image})
+      for (bool equalize : {false, true}) {
+        PreprocessSpec spec = make_spec(64, 48, resize);
+        spec.equalize = equalize;
+        spec.normalize = norm;
+        spec.mean = 0.4f;
+        spec.std = 0.3f;
+        spec.channels = 3;
+        std::vector<float> plane(64 * 48, -1.0f), staged(64 * 48 * 3, -1.0f);
+        ContentRect content;
+        ASSERT_TRUE(resample_plane(image, spec, nullptr, plane.data(), &content).ok());
+        for (float v : plane) ASSERT_TRUE(v >= 0.0f && v <= 1.0f);
+        normalize_plane(plane.data(), content, spec, staged.data());
+        EXPECT_TRUE(same_bytes(staged, run(image, spec)))
+            << "resize " << int(resize) << " normalize " << int(norm) << " equalize " << equalize;
+      }
+}
+
 TEST(Preprocess, FullSizeFilmIsFast) {
   std::mt19937 rng(testing::test_seed());
   const Image film = random_image(2000, 2000, 16, rng);

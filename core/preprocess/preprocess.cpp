@@ -203,30 +203,35 @@ struct Affine {
   float offset = 0.0f, divisor = 1.0f;
 };
 
-Affine normalization(const PreprocessSpec& spec, const std::vector<float>& content) {
+// Statistics over the content: `values` is its top-left pixel, rows `stride` apart.
+Affine normalization(const PreprocessSpec& spec, const float* values, size_t stride, const Rect& content) {
   if (spec.normalize == Normalization::fixed) return {spec.mean, spec.std};
   if (spec.normalize != Normalization::per_image) return {};
+  const double count = double(content.width) * content.height;
   double sum = 0;
-  for (float v : content) sum += v;
-  const double mean = sum / double(content.size());
+  for (uint32_t y = 0; y < content.height; ++y)
+    for (uint32_t x = 0; x < content.width; ++x) sum += values[y * stride + x];
+  const double mean = sum / count;
   double squares = 0;
-  for (float v : content) squares += (v - mean) * (v - mean);
-  const double std_dev = std::sqrt(squares / double(content.size()));
+  for (uint32_t y = 0; y < content.height; ++y)
+    for (uint32_t x = 0; x < content.width; ++x) {
+      const float v = values[y * stride + x];
+      squares += (v - mean) * (v - mean);
+    }
+  const double std_dev = std::sqrt(squares / count);
   return {float(mean), float(std::fmax(std_dev, 1e-6))};
 }
 
-// Pads, normalises and replicates into the HWC output.
-void write_output(const PreprocessSpec& spec, const Rect& content, const std::vector<float>& values,
+// Pads, normalises and replicates into the HWC output; `values` as above.
+void write_output(const PreprocessSpec& spec, const Rect& content, const float* values, size_t stride,
                   const Affine& affine, float* out) {
   const float padding = (0.0f - affine.offset) / affine.divisor;
   for (uint32_t y = 0; y < spec.height; ++y) {
     const bool row_inside = y >= content.y && y < content.y + content.height;
     for (uint32_t x = 0; x < spec.width; ++x) {
       const bool inside = row_inside && x >= content.x && x < content.x + content.width;
-      const float v = inside
-                          ? (values[size_t(y - content.y) * content.width + (x - content.x)] - affine.offset) /
-                                affine.divisor
-                          : padding;
+      const float v = inside ? (values[(y - content.y) * stride + (x - content.x)] - affine.offset) / affine.divisor
+                             : padding;
       for (uint32_t c = 0; c < spec.channels; ++c) *out++ = v;
     }
   }
@@ -262,22 +267,21 @@ Status validate_spec(const PreprocessSpec& spec) {
   return Ok();
 }
 
-Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch, float* out) {
-  if (!out) return Fail(cxr_status_invalid_argument, "preprocess: no output buffer given");
+namespace {
+
+// Checks, then geometry + resampling + equalisation into s.b (content only).
+Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch& s, Rect* content) {
   Status status = validate_spec(spec);
   if (!status.ok()) return status;
   status = check_image(image);
   if (!status.ok()) return status;
-
-  PreprocessScratch local;
-  PreprocessScratch& s = scratch ? *scratch : local;
 #if defined(__cpp_exceptions)
   try {
 #endif
     const Geometry geometry = plan_geometry(image.width, image.height, spec);
     resample(image, geometry, s);
     if (spec.equalize) equalize(s.b);
-    write_output(spec, geometry.content, s.b, normalization(spec, s.b), out);
+    *content = geometry.content;
 #if defined(__cpp_exceptions)
   } catch (const std::bad_alloc&) {
     return Fail(cxr_status_out_of_memory, "not enough memory to preprocess a %ux%u image", image.width,
@@ -285,6 +289,42 @@ Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScra
   }
 #endif
   return Ok();
+}
+
+}  // namespace
+
+Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch, float* out) {
+  if (!out) return Fail(cxr_status_invalid_argument, "preprocess: no output buffer given");
+  PreprocessScratch local;
+  PreprocessScratch& s = scratch ? *scratch : local;
+  Rect content;
+  const Status status = stage1(image, spec, s, &content);
+  if (!status.ok()) return status;
+  const float* values = s.b.data();
+  write_output(spec, content, values, content.width, normalization(spec, values, content.width, content), out);
+  return Ok();
+}
+
+Status resample_plane(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch, float* plane,
+                      ContentRect* content_out) {
+  if (!plane || !content_out) return Fail(cxr_status_invalid_argument, "resample_plane: no output buffer given");
+  PreprocessScratch local;
+  PreprocessScratch& s = scratch ? *scratch : local;
+  Rect content;
+  const Status status = stage1(image, spec, s, &content);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < size_t(spec.width) * spec.height; ++i) plane[i] = 0.0f;
+  for (uint32_t y = 0; y < content.height; ++y)
+    for (uint32_t x = 0; x < content.width; ++x)
+      plane[size_t(content.y + y) * spec.width + content.x + x] = s.b[size_t(y) * content.width + x];
+  *content_out = ContentRect{content.x, content.y, content.width, content.height};
+  return Ok();
+}
+
+void normalize_plane(const float* plane, const ContentRect& c, const PreprocessSpec& spec, float* out) {
+  const Rect content{c.x, c.y, c.width, c.height};
+  const float* values = plane + size_t(c.y) * spec.width + c.x;
+  write_output(spec, content, values, spec.width, normalization(spec, values, spec.width, content), out);
 }
 
 }  // namespace cxr

@@ -55,4 +55,19 @@ struct PreprocessScratch {
 Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch,
                   float* out);
 
+// preprocess() in two stages, public so that the trainer can cache stage 1 and
+// augment between them while still using this one image path:
+// preprocess(image) == normalize_plane(resample_plane(image)), bit for bit.
+struct ContentRect {
+  uint32_t x = 0, y = 0, width = 0, height = 0;
+};
+// Stage 1: geometry, resampling and optional equalisation. Writes the
+// spec.height x spec.width single-channel plane, values in [0, 1] (letterbox
+// padding is 0), and where the image content lies in it.
+Status resample_plane(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch, float* plane,
+                      ContentRect* content);
+// Stage 2: normalisation (per_image statistics over the content rect only) and
+// channel replication, into spec.height*spec.width*spec.channels floats (HWC).
+void normalize_plane(const float* plane, const ContentRect& content, const PreprocessSpec& spec, float* out);
+
 }  // namespace cxr

@@ -40,6 +40,12 @@ struct LayerDesc {
   TensorView weight, bias;
 };
 
+// What an activation clamps its output to: none (-inf, inf), relu [0, inf), relu6 [0, 6].
+struct ActivationRange {
+  float lo, hi;
+};
+ActivationRange activation_range(Activation activation);
+
 const char* layer_type_name(LayerType type);
 const char* activation_name(Activation activation);
 

@@ -1,6 +1,7 @@
 #include "nn/plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace cxr {
@@ -25,6 +26,16 @@ const char* activation_name(Activation activation) {
     case Activation::relu6: return "relu6";
   }
   return "?";
+}
+
+ActivationRange activation_range(Activation activation) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  switch (activation) {
+    case Activation::none: return {-inf, inf};
+    case Activation::relu: return {0.0f, inf};
+    case Activation::relu6: return {0.0f, 6.0f};
+  }
+  return {-inf, inf};
 }
 
 uint32_t window_output_size(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad_before,

@@ -29,16 +29,6 @@ using portable::WindowArgs;
 // im2col tiles are sized to stay in L2 alongside a B panel.
 constexpr size_t kIm2colTileFloats = 16384;
 
-Clamp clamp_for(Activation activation) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  switch (activation) {
-    case Activation::none: return {-inf, inf};
-    case Activation::relu: return {0.0f, inf};
-    case Activation::relu6: return {0.0f, 6.0f};
-  }
-  return {-inf, inf};
-}
-
 size_t round_up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
 // Packs GEMM right-hand sides for `groups` groups, from weights stored row per
@@ -167,7 +157,7 @@ class PortableBackend final : public Backend {
     s.input2 = layer.inputs.size() > 1 ? plan.offsets[layer.inputs[1]] : 0;
     s.output = plan.offsets[layer.output];
     s.window = window_of(l, s.in, s.out);
-    s.clamp = clamp_for(l.activation);
+    s.clamp = activation_range(l.activation);
     s.groups = l.groups;
     switch (l.type) {
       case LayerType::conv2d: plan_conv(l, &s); break;

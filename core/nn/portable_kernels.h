@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/layers.h"
+
 namespace cxr::portable {
 
 // A fused activation as the range outputs are clamped to.
-struct Clamp {
-  float lo, hi;
-};
+using Clamp = ActivationRange;
 
 // C = clamp(A * B + bias). A is rows x depth (row stride a_stride), B is
 // depth x cols packed in panels of `panel_width` columns (see

@@ -25,20 +25,6 @@ namespace {
 
 static_assert(XNN_EXTRA_BYTES <= 16 * sizeof(float), "plan slack is smaller than XNNPACK's over-read");
 
-struct Range {
-  float lo, hi;
-};
-
-Range range_for(Activation activation) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  switch (activation) {
-    case Activation::none: return {-inf, inf};
-    case Activation::relu: return {0.0f, inf};
-    case Activation::relu6: return {0.0f, 6.0f};
-  }
-  return {-inf, inf};
-}
-
 const char* xnn_status_name(xnn_status status) {
   switch (status) {
     case xnn_status_success: return "success";
@@ -115,7 +101,7 @@ class XnnpackBackend final : public Backend {
   static xnn_status create(const Plan& plan, const PlannedLayer& layer, xnn_operator_t* op) {
     const LayerDesc& l = layer.desc;
     const Shape in = plan.shapes[layer.inputs[0]], out = plan.shapes[layer.output];
-    const Range range = range_for(l.activation);
+    const ActivationRange range = activation_range(l.activation);
     constexpr float inf = std::numeric_limits<float>::infinity();
     switch (l.type) {
       case LayerType::conv2d:

@@ -1,0 +1,61 @@
+// The dataset folder (ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/*), patient
+// ids, the patient-level validation split, and the cache of preprocessed
+// planes. Images are read only through the core (decode_image + resample_plane
+// with the model's PreprocessSpec); the cache stores stage 1 as u8.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "preprocess/preprocess.h"
+
+namespace cxr::train {
+
+constexpr int kNormal = 0, kPneumonia = 1;  // class indices, as in the model file
+extern const char* const kClassNames[2];
+
+struct Sample {
+  std::string path;     // full path
+  std::string name;     // "split/CLASS/file", the manifest key
+  int label = kNormal;
+  std::string patient;  // "person123", "IM-0115", "NORMAL2-IM-0115"
+  std::string subtype;  // "normal", "bacteria", "virus"
+};
+
+// Sorted by name. Fails when the folder lacks the layout.
+bool list_split(const std::string& root, const std::string& split, std::vector<Sample>* out, std::string* error);
+
+// Patient id from a file name (see the data README): personNNN for pneumonia,
+// IM-NNNN / NORMAL2-IM-NNNN for normal; the file name itself when neither fits.
+std::string patient_id(const std::string& file_name);
+std::string subtype_of(const std::string& file_name, int label);
+
+// Patient-level, class-stratified split: `fraction` of each class's patients
+// (a patient's class is that of its first file) go to validation, chosen by a
+// seeded shuffle. No patient is on both sides.
+struct Split {
+  std::vector<size_t> train, validation;  // indices into the samples
+  std::string validation_patients_hash;   // FNV-1a of the sorted validation patient ids
+  size_t validation_patients = 0;
+};
+Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint64_t seed);
+
+// Stage-1 planes (resampled + equalised, [0, 1]) quantised to u8:
+// round(v * 255), so a value is off by at most 1/510 once divided back.
+struct PlaneSet {
+  uint32_t width = 0, height = 0;
+  std::vector<uint8_t> pixels;  // count x height x width
+  std::vector<ContentRect> content;
+  const uint8_t* plane(size_t i) const { return pixels.data() + i * size_t(width) * height; }
+};
+
+// Reads every file (hashing its bytes into the manifest hash) and decodes +
+// resamples those missing from the cache file in `cache_dir` keyed by spec and
+// manifest. `manifest_hash` (optional) receives the FNV-1a of names + bytes.
+bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec, const std::string& cache_dir,
+                 PlaneSet* out, std::string* manifest_hash, std::string* error);
+
+// A float plane back from u8 (the inverse of the cache's quantisation).
+inline float dequantize(uint8_t v) { return float(v) * (1.0f / 255.0f); }
+
+}  // namespace cxr::train

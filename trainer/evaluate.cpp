@@ -1,0 +1,125 @@
+// cxr-train evaluate: a model FILE on a split, through the core's public API
+// (cxr_classifier_create + cxr_classify on the image bytes), the same path the
+// CLI and the browser take. No LibTorch here.
+#include <cmath>
+#include <memory>
+
+#include "cxr/cxr.h"
+#include "model/model_file.h"
+#include "trainer/commands.h"
+#include "trainer/dataset.h"
+#include "trainer/metrics.h"
+
+namespace cxr::train {
+namespace {
+
+using json::Value;
+
+// The rows that must be identical when the same file is evaluated again.
+bool same_confusions(const Value& stored, const Value& fresh, std::string* why) {
+  for (const char* key : {"confusion_threshold", "confusion_argmax"}) {
+    const Value* a = stored.find(key);
+    const Value* b = fresh.find(key);
+    if (!a || !b || json::serialize(*a) != json::serialize(*b))
+      return *why = std::string(key) + ": stored " + (a ? json::serialize(*a) : "none") + ", measured " +
+                    (b ? json::serialize(*b) : "none"),
+             false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_evaluate(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
+  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+  const std::string split_name = options.get("split", "test");
+  const std::string out_path = options.get("out", model_path + "." + split_name + ".json");
+  const size_t resamples = size_t(options.number("bootstrap", 1000));
+  const uint64_t seed = uint64_t(options.number("seed", 1));
+  log_to_file(options.get("log", out_path + ".log"));
+  logf("cxr-train evaluate  %s", command_line.c_str());
+
+  std::vector<uint8_t> model_bytes;
+  std::string error;
+  if (!read_file(model_path, &model_bytes, &error)) return logf("error: %s", error.c_str()), 2;
+  cxr_error cerr;
+  std::unique_ptr<cxr_classifier, void (*)(cxr_classifier*)> classifier(
+      cxr_classifier_create(model_bytes.data(), model_bytes.size(), cxr_backend_portable, &cerr), cxr_classifier_destroy);
+  if (!classifier) return logf("error: %s: %s", model_path.c_str(), cerr.message), 2;
+  cxr_model_info info;
+  cxr_classifier_info(classifier.get(), &info);
+
+  std::vector<Sample> samples;
+  if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  std::vector<double> scores;
+  std::vector<int> labels, argmax;
+  std::vector<std::string> subtypes;
+  Progress progress("evaluate " + split_name, samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    std::vector<uint8_t> bytes;
+    if (!read_file(samples[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+    cxr_result result;
+    if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), nullptr, &result, &cerr) != cxr_status_ok)
+      return logf("error: %s: %s", samples[i].path.c_str(), cerr.message), 2;
+    scores.push_back(result.probabilities[info.positive_class]);
+    argmax.push_back(result.predicted_class == info.positive_class);
+    labels.push_back(samples[i].label);
+    subtypes.push_back(samples[i].subtype);
+    progress.step(i + 1);
+  }
+  progress.finish();
+
+  Value report = evaluation_report(scores, labels, argmax, subtypes, info.threshold, resamples, seed);
+  report.set("split", Value::of(split_name));
+  report.set("data", Value::of(data));
+  report.set("backend", Value::of(info.backend));
+  char crc[16];
+  snprintf(crc, sizeof crc, "%08x", info.checksum);
+  report.set("model_file_crc32", Value::of(crc));
+  report.set("command_line", Value::of(command_line));
+  report.set("date", Value::of(utc_now_iso8601()));
+  auto value = [&](const char* key) { return report.find(key)->find("value")->number; };
+  auto low = [&](const char* key) { return report.find(key)->find("ci95")->array[0].number; };
+  auto high = [&](const char* key) { return report.find(key)->find("ci95")->array[1].number; };
+  for (const char* key : {"auc", "argmax_accuracy", "accuracy", "sensitivity", "specificity", "precision", "f1_pneumonia"})
+    logf("%-20s %.4f  [%.4f, %.4f]", key, value(key), low(key), high(key));
+  logf("threshold %.4f  confusion (rows true N/P, cols pred N/P) %s; argmax %s; ECE %.4f", double(info.threshold),
+       json::serialize(*report.find("confusion_threshold")).c_str(),
+       json::serialize(*report.find("confusion_argmax")).c_str(), report.find("calibration")->find("ece")->number);
+  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  logf("wrote %s", out_path.c_str());
+
+  // The stored metrics must be exactly what this file measures today.
+  if (options.flag("check-model-metadata")) {
+    Value metadata;
+    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+    const Value* metrics = metadata.find("metrics");
+    const Value* stored = metrics ? metrics->find(split_name) : nullptr;
+    if (!stored) return logf("error: the model stores no metrics.%s", split_name.c_str()), 1;
+    std::string why;
+    if (!same_confusions(*stored, report, &why)) return logf("MISMATCH with the model's metadata: %s", why.c_str()), 1;
+    logf("the model's metrics.%s match this evaluation exactly", split_name.c_str());
+  }
+
+  // Re-write the metadata with metrics.<split>: the tensors are copied
+  // unchanged (the weights and their provenance stay), only the file's CRC changes.
+  if (options.flag("write-into-model")) {
+    Model model;
+    Status s = read_model(model_bytes.data(), model_bytes.size(), &model);
+    if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
+    Value metadata = model.metadata;
+    if (!metadata.find("metrics")) metadata.set("metrics", Value::make_object());
+    report.set("note", Value::of(std::string("measured on the model file with CRC-32 ") + crc +
+                                 ", before this metadata was added; the weights are unchanged"));
+    metadata.find("metrics")->set(split_name, report);
+    std::vector<TensorRecord> tensors;
+    for (const ModelTensor& t : model.tensors) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
+    const std::vector<uint8_t> bytes = write_model(metadata, tensors);
+    if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
+    logf("wrote metrics.%s into %s (%.2f MB)", split_name.c_str(), model_path.c_str(), double(bytes.size()) / 1e6);
+  }
+  return 0;
+}
+
+}  // namespace cxr::train

@@ -1,0 +1,58 @@
+// cxr-train — the native trainer: fit, evaluate, parity self-test.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "trainer/commands.h"
+
+namespace {
+
+const char kUsage[] =
+    "cxr-train — trains and evaluates the cxr pneumonia model (LibTorch, CPU, one thread)\n"
+    "\n"
+    "usage:\n"
+    "  cxr-train fit [options]          train on DATA/train (patient-level validation carved out of it),\n"
+    "                                   calibrate and pick the threshold on validation, write the model file\n"
+    "      --data DIR        dataset root with {train,test,val}/{NORMAL,PNEUMONIA}/ (../shared/data/chest_xray_224)\n"
+    "      --out FILE        model file to write (build/trainer/model.cxrm); log: FILE.log (--log)\n"
+    "      --cache DIR       preprocessed-plane cache (build/cache)\n"
+    "      --size N          input side (192)        --normalize per_image|fixed|unit   --equalize 1|0\n"
+    "      --arch resnet     --width N (16)          --blocks N per stage (1)           --dropout P (0.2)\n"
+    "      --epochs N (30)   --batch N (32)          --lr X (2e-3)   --weight-decay X (0.05)\n"
+    "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
+    "      --val-fraction X  of train patients (0.15)  --seed N (1)  --limit N images (smoke runs)\n"
+    "      --min-sensitivity X   threshold policy: highest threshold with validation sensitivity >= X (0.95)\n"
+    "      --smoke-check     exit 1 unless the training loss falls and validation AUC > 0.5\n"
+    "  cxr-train evaluate [options]     a model file on one split, through the core (the CLI/browser path)\n"
+    "      --model FILE (models/pneumonia.cxrm)  --data DIR  --split test|val|train (test)\n"
+    "      --out FILE.json   --bootstrap N (1000)  --seed N (1)\n"
+    "      --write-into-model      store the report as metadata metrics.<split> (weights unchanged)\n"
+    "      --check-model-metadata  exit 1 unless metrics.<split> stored in the model match exactly\n"
+    "  cxr-train parity [--seed N]      self-test: exported file in the core == LibTorch forward\n"
+    "  cxr-train --help\n"
+    "\n"
+    "test/ is read only by evaluate. Long runs: nohup cxr-train fit ... > fit.out &\n"
+    "(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295 is ~4x faster)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command_line = "cxr-train";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  cxr::train::Options options;
+  std::string error;
+  if (!options.parse(argc, argv, 2, &error)) {
+    fprintf(stderr, "cxr-train: %s\n\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "fit") return cxr::train::run_fit(options, command_line);
+  if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);
+  if (command == "parity") return cxr::train::run_parity(options);
+  fprintf(stderr, "cxr-train: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,244 @@
+#include "trainer/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+
+namespace cxr::train {
+
+using json::Value;
+
+double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+double auc(const std::vector<double>& scores, const std::vector<int>& labels) {
+  std::vector<size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  double positive_rank_sum = 0;
+  size_t positives = 0;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
+    const double mid_rank = 0.5 * double(i + j + 1);  // 1-based average rank of the tie group
+    for (size_t k = i; k < j; ++k)
+      if (labels[order[k]] == 1) positive_rank_sum += mid_rank, ++positives;
+    i = j;
+  }
+  const size_t negatives = scores.size() - positives;
+  if (!positives || !negatives) return 0.5;
+  return (positive_rank_sum - double(positives) * (positives + 1) / 2) / (double(positives) * negatives);
+}
+
+double Confusion::f1_positive() const {
+  const double p = precision(), r = sensitivity();
+  return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+double Confusion::f1_negative() const {
+  const double p = npv(), r = specificity();
+  return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
+Confusion confusion_at(const std::vector<double>& scores, const std::vector<int>& labels, double threshold) {
+  Confusion c;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const bool called = scores[i] >= threshold;
+    if (labels[i] == 1) (called ? c.tp : c.fn)++;
+    else (called ? c.fp : c.tn)++;
+  }
+  return c;
+}
+
+double threshold_for_sensitivity(const std::vector<double>& scores, const std::vector<int>& labels,
+                                 double min_sensitivity) {
+  std::vector<double> positive;
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (labels[i] == 1) positive.push_back(scores[i]);
+  if (positive.empty()) return 0.5;
+  std::sort(positive.begin(), positive.end(), std::greater<double>());
+  // The k-th highest positive score keeps k positives at or above it.
+  const size_t k = size_t(std::ceil(min_sensitivity * double(positive.size()) - 1e-9));
+  return positive[std::min(std::max<size_t>(k, 1), positive.size()) - 1];
+}
+
+double mean_nll(const std::vector<double>& margins, const std::vector<int>& labels, double temperature) {
+  double total = 0;
+  for (size_t i = 0; i < margins.size(); ++i) {
+    const double z = margins[i] / temperature * (labels[i] == 1 ? 1 : -1);
+    total += z >= 0 ? std::log1p(std::exp(-z)) : -z + std::log1p(std::exp(z));  // -log sigmoid(z)
+  }
+  return margins.empty() ? 0 : total / double(margins.size());
+}
+
+double fit_temperature(const std::vector<double>& margins, const std::vector<int>& labels) {
+  // NLL is unimodal in log T: golden-section search on log T in [log 0.05, log 20].
+  double lo = std::log(0.05), hi = std::log(20.0);
+  const double golden = 0.5 * (std::sqrt(5.0) - 1);
+  for (int i = 0; i < 100; ++i) {
+    const double a = hi - golden * (hi - lo), b = lo + golden * (hi - lo);
+    if (mean_nll(margins, labels, std::exp(a)) < mean_nll(margins, labels, std::exp(b))) hi = b;
+    else lo = a;
+  }
+  return std::exp(0.5 * (lo + hi));
+}
+
+namespace {
+
+Value interval(double point, std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  Value v = Value::make_object();
+  v.set("value", Value::of(point));
+  if (!samples.empty()) {
+    auto at = [&](double q) { return samples[size_t(std::floor(q * double(samples.size() - 1) + 0.5))]; };
+    v.set("ci95", Value::make_array());
+    v.find("ci95")->push(Value::of(at(0.025)));
+    v.find("ci95")->push(Value::of(at(0.975)));
+  }
+  return v;
+}
+
+Value confusion_json(const Confusion& c) {
+  // Rows: true NORMAL, true PNEUMONIA; columns: predicted NORMAL, PNEUMONIA.
+  Value m = Value::make_array();
+  Value r0 = Value::make_array(), r1 = Value::make_array();
+  r0.push(Value::of(double(c.tn)));
+  r0.push(Value::of(double(c.fp)));
+  r1.push(Value::of(double(c.fn)));
+  r1.push(Value::of(double(c.tp)));
+  m.push(std::move(r0));
+  m.push(std::move(r1));
+  return m;
+}
+
+// Named statistics of one resample, the same function for the point estimate.
+std::vector<std::pair<const char*, double>> statistics(const std::vector<double>& scores,
+                                                       const std::vector<int>& labels,
+                                                       const std::vector<int>& argmax, double threshold) {
+  const Confusion t = confusion_at(scores, labels, threshold);
+  Confusion a;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == 1) (argmax[i] == 1 ? a.tp : a.fn)++;
+    else (argmax[i] == 1 ? a.fp : a.tn)++;
+  }
+  return {{"auc", auc(scores, labels)},
+          {"accuracy", t.accuracy()},
+          {"sensitivity", t.sensitivity()},
+          {"specificity", t.specificity()},
+          {"precision", t.precision()},
+          {"npv", t.npv()},
+          {"f1_pneumonia", t.f1_positive()},
+          {"f1_normal", t.f1_negative()},
+          {"argmax_accuracy", a.accuracy()},
+          {"argmax_sensitivity", a.sensitivity()},
+          {"argmax_specificity", a.specificity()},
+          {"argmax_precision", a.precision()},
+          {"argmax_f1_pneumonia", a.f1_positive()},
+          {"argmax_f1_normal", a.f1_negative()}};
+}
+
+Value curve_points(const std::vector<double>& scores, const std::vector<int>& labels, bool roc) {
+  std::vector<double> thresholds(scores);
+  std::sort(thresholds.begin(), thresholds.end(), std::greater<double>());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
+  Value points = Value::make_array();
+  if (roc) {
+    Value start = Value::make_array();
+    start.push(Value::of(0.0)), start.push(Value::of(0.0)), start.push(Value::of(1.0));
+    points.push(std::move(start));
+  }
+  for (double t : thresholds) {
+    const Confusion c = confusion_at(scores, labels, t);
+    Value p = Value::make_array();  // ROC: [fpr, tpr, threshold]; PR: [recall, precision, threshold]
+    p.push(Value::of(roc ? 1 - c.specificity() : c.sensitivity()));
+    p.push(Value::of(roc ? c.sensitivity() : c.precision()));
+    p.push(Value::of(t));
+    points.push(std::move(p));
+  }
+  return points;
+}
+
+Value calibration(const std::vector<double>& scores, const std::vector<int>& labels, int bins) {
+  // Reliability of the positive-class probability: equal-width bins.
+  std::vector<double> confidence(bins), observed(bins);
+  std::vector<size_t> count(bins);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const int b = std::min(bins - 1, int(scores[i] * bins));
+    confidence[b] += scores[i], observed[b] += labels[i], ++count[b];
+  }
+  double ece = 0;
+  Value rows = Value::make_array();
+  for (int b = 0; b < bins; ++b) {
+    Value row = Value::make_object();
+    row.set("lower", Value::of(double(b) / bins));
+    row.set("upper", Value::of(double(b + 1) / bins));
+    row.set("count", Value::of(double(count[b])));
+    if (count[b]) {
+      row.set("mean_probability", Value::of(confidence[b] / count[b]));
+      row.set("fraction_positive", Value::of(observed[b] / count[b]));
+      ece += std::fabs(confidence[b] - observed[b]) / double(scores.size());
+    }
+    rows.push(std::move(row));
+  }
+  Value out = Value::make_object();
+  out.set("ece", Value::of(ece));
+  out.set("bins", std::move(rows));
+  return out;
+}
+
+}  // namespace
+
+Value evaluation_report(const std::vector<double>& scores, const std::vector<int>& labels,
+                        const std::vector<int>& argmax, const std::vector<std::string>& subtypes,
+                        double threshold, size_t resamples, uint64_t seed) {
+  const auto point = statistics(scores, labels, argmax, threshold);
+  std::vector<std::vector<double>> boot(point.size());
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, scores.size() - 1);
+  std::vector<double> s(scores.size());
+  std::vector<int> l(scores.size()), a(scores.size());
+  for (size_t r = 0; r < resamples; ++r) {
+    for (size_t i = 0; i < scores.size(); ++i) {
+      const size_t k = pick(rng);
+      s[i] = scores[k], l[i] = labels[k], a[i] = argmax[k];
+    }
+    const auto stats = statistics(s, l, a, threshold);
+    for (size_t k = 0; k < stats.size(); ++k) boot[k].push_back(stats[k].second);
+  }
+  Value report = Value::make_object();
+  report.set("count", Value::of(double(scores.size())));
+  report.set("positives", Value::of(double(std::count(labels.begin(), labels.end(), 1))));
+  report.set("threshold", Value::of(threshold));
+  report.set("bootstrap", Value::of(double(resamples)));
+  report.set("bootstrap_seed", Value::of(double(seed)));
+  for (size_t k = 0; k < point.size(); ++k) report.set(point[k].first, interval(point[k].second, boot[k]));
+  Confusion argmax_confusion;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == 1) (argmax[i] == 1 ? argmax_confusion.tp : argmax_confusion.fn)++;
+    else (argmax[i] == 1 ? argmax_confusion.fp : argmax_confusion.tn)++;
+  }
+  report.set("confusion_threshold", confusion_json(confusion_at(scores, labels, threshold)));
+  report.set("confusion_argmax", confusion_json(argmax_confusion));
+  report.set("confusion_layout", Value::of("rows: true NORMAL, PNEUMONIA; columns: predicted NORMAL, PNEUMONIA"));
+  // Sensitivity at the threshold per pneumonia subtype.
+  std::map<std::string, std::pair<size_t, size_t>> by_subtype;  // subtype -> (called, total)
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == 1) {
+      auto& [called, total] = by_subtype[subtypes[i]];
+      called += scores[i] >= threshold, ++total;
+    }
+  Value subtype = Value::make_object();
+  for (const auto& [name, counts] : by_subtype) {
+    Value v = Value::make_object();
+    v.set("sensitivity", Value::of(double(counts.first) / double(counts.second)));
+    v.set("count", Value::of(double(counts.second)));
+    subtype.set(name, std::move(v));
+  }
+  report.set("sensitivity_by_subtype", std::move(subtype));
+  report.set("calibration", calibration(scores, labels, 10));
+  report.set("roc", curve_points(scores, labels, true));
+  report.set("pr", curve_points(scores, labels, false));
+  return report;
+}
+
+}  // namespace cxr::train

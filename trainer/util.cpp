@@ -1,0 +1,156 @@
+#include "trainer/util.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+
+namespace cxr::train {
+namespace {
+FILE* g_log = nullptr;
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
+    pclose(pipe);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+}  // namespace
+
+void log_to_file(const std::string& path) {
+  if (g_log) fclose(g_log);
+  g_log = fopen(path.c_str(), "a");
+  if (!g_log) fprintf(stderr, "warning: cannot open log file %s: %s\n", path.c_str(), strerror(errno));
+}
+
+void logf(const char* format, ...) {
+  char line[4096];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  fprintf(stdout, "%s\n", line);
+  fflush(stdout);
+  if (g_log) {
+    fprintf(g_log, "%s\n", line);
+    fflush(g_log);
+  }
+}
+
+Progress::Progress(std::string label, size_t total)
+    : label_(std::move(label)), total_(total ? total : 1), start_(std::chrono::steady_clock::now()) {}
+
+double Progress::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::step(size_t done, const std::string& note) {
+  const double fraction = double(done) / double(total_);
+  const int decile = int(fraction * 10);
+  const bool tty = isatty(2);
+  if (!tty && decile == last_decile_) return;
+  last_decile_ = decile;
+  const double elapsed = seconds();
+  const double eta = done ? elapsed * (double(total_) / double(done) - 1.0) : 0.0;
+  char bar[21];
+  const int filled = int(fraction * 20);
+  for (int i = 0; i < 20; ++i) bar[i] = i < filled ? '#' : '.';
+  bar[20] = 0;
+  fprintf(stderr, "%s%s [%s] %zu/%zu %3.0f%% %.1fs ETA %.1fs %s%s", tty ? "\r\033[K" : "", label_.c_str(), bar, done,
+          total_, 100 * fraction, elapsed, eta, note.c_str(), tty ? "" : "\n");
+  fflush(stderr);
+}
+
+void Progress::finish(const std::string& note) {
+  if (isatty(2)) fprintf(stderr, "\r\033[K");
+  logf("%s: %zu done in %.1fs %s", label_.c_str(), total_, seconds(), note.c_str());
+}
+
+bool Options::parse(int argc, char** argv, int first, std::string* error) {
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) return *error = "unexpected argument '" + arg + "'", false;
+    arg = arg.substr(2);
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      values[arg.substr(0, eq)] = arg.substr(eq + 1);
+    } else if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
+      values[arg] = argv[++i];
+    } else {
+      values[arg] = "1";
+    }
+  }
+  return true;
+}
+
+std::string Options::get(const std::string& key, const std::string& fallback) const {
+  auto it = values.find(key);
+  return it == values.end() ? fallback : it->second;
+}
+
+double Options::number(const std::string& key, double fallback) const {
+  auto it = values.find(key);
+  return it == values.end() ? fallback : std::atof(it->second.c_str());
+}
+
+bool Options::flag(const std::string& key) const { return values.count(key) && values.at(key) != "0"; }
+
+uint64_t fnv1a(const void* data, size_t size, uint64_t hash) {
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < size; ++i) hash = (hash ^ p[i]) * 1099511628211ull;
+  return hash;
+}
+
+std::string hex64(uint64_t value) {
+  char text[17];
+  snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return *error = "cannot open " + path + ": " + strerror(errno), false;
+  out->assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& bytes, std::string* error) {
+  const std::string temporary = path + ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    if (!out) return *error = "cannot write " + path + ": " + strerror(errno), false;
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!out) return *error = "cannot write " + path + ": " + strerror(errno), false;
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    return *error = "cannot rename " + temporary + ": " + strerror(errno), false;
+  return true;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+std::string source_commit() {
+  const std::string dir = CXR_SOURCE_DIR;
+  std::string commit = run_command("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
+  if (commit.empty()) return "unknown";
+  if (!run_command("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null").empty())
+    commit += "-dirty";
+  return commit;
+}
+
+}  // namespace cxr::train

@@ -1,0 +1,51 @@
+// Small shared pieces of cxr-train: logging to stdout + a file, progress bars
+// with ETA, command-line options, hashing, file reading.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cxr::train {
+
+// Every line goes to stdout and, once log_to_file() was called, to that file.
+void log_to_file(const std::string& path);
+void logf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+// "label [#####.....] 120/400 30% 12.3s ETA 28.7s note" on stderr, redrawn in
+// place on a terminal, every 10% otherwise; the final line also goes to the log.
+class Progress {
+ public:
+  Progress(std::string label, size_t total);
+  void step(size_t done, const std::string& note = "");
+  void finish(const std::string& note = "");
+  double seconds() const;
+
+ private:
+  std::string label_;
+  size_t total_;
+  int last_decile_ = -1;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// --key value options and bare --flags, after the subcommand.
+struct Options {
+  std::map<std::string, std::string> values;
+  bool parse(int argc, char** argv, int first, std::string* error);
+  std::string get(const std::string& key, const std::string& fallback) const;
+  double number(const std::string& key, double fallback) const;
+  bool flag(const std::string& key) const;
+};
+
+// FNV-1a 64: a stable, dependency-free fingerprint (not a security hash).
+uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 1469598103934665603ull);
+std::string hex64(uint64_t value);
+
+bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error);
+bool write_file(const std::string& path, const std::string& bytes, std::string* error);
+std::string utc_now_iso8601();
+// `git rev-parse HEAD` of the source tree (+ "-dirty"), or "unknown".
+std::string source_commit();
+
+}  // namespace cxr::train

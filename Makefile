@@ -64,6 +64,7 @@ test-asan: asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 test-wasm: wasm fixtures
+	cd $(WASM) && ctest --output-on-failure
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node --test tests/wasm/
 
 test: test-native test-wasm test-asan

@@ -1,0 +1,211 @@
+// Unit tests for the web app's pieces that need no browser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { csvCell, toCsv, parseCsv, resultsCsv, RESULT_COLUMNS, auditCsv } from '../../web/app/js/lib/csv.js';
+import { sniffKind, browserCanShow, skipName } from '../../web/app/js/lib/sniff.js';
+import { sortItems, nextSort } from '../../web/app/js/lib/sort.js';
+import { percent, duration, EtaEstimator, batchSummary, hex } from '../../web/app/js/lib/format.js';
+import { thresholdMeaning, resultSentence, isTestModel } from '../../web/app/js/lib/wording.js';
+import { heatmapPlacement, heatmapRgba, quantize, colour } from '../../web/app/js/lib/heatmap.js';
+import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } from '../../web/app/js/lib/metrics.js';
+import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
+import { auditEntry, modelId } from '../../web/app/js/lib/audit.js';
+
+const info = {
+  name: 'pneumonia-net', version: '1.2', checksum: '0badc0de', classes: ['NORMAL', 'PNEUMONIA'], positiveClass: 1,
+  threshold: 0.31, validationSensitivity: 0.97, validationSpecificity: 0.91,
+};
+
+test('CSV cells are quoted per RFC 4180 and formulas are defused', () => {
+  assert.equal(csvCell('plain'), 'plain');
+  assert.equal(csvCell('a,b'), '"a,b"');
+  assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+  assert.equal(csvCell('two\nlines'), '"two\nlines"');
+  assert.equal(csvCell('=HYPERLINK("http://x")'), '"\'=HYPERLINK(""http://x"")"');
+  assert.equal(csvCell('+1'), "'+1");
+  assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvCell(-0.5), '-0.5', 'numbers are not defused');
+  assert.equal(csvCell(null), '');
+  assert.equal(csvCell(NaN), '');
+  const text = toCsv(['a', 'b'], [['x,y', 'q"z'], ['=1', 2]]);
+  assert.ok(text.endsWith('\r\n'));
+  assert.deepEqual(parseCsv(text), [['a', 'b'], ['x,y', 'q"z'], ["'=1", '2']]);
+});
+
+test('results CSV has one row per file with model id, hash, probability, decision, warnings', () => {
+  const items = [
+    { name: 'dir/a,b.jpeg', sha256: 'ab'.repeat(32), finishedAt: '2026-01-01T00:00:00.000Z',
+      result: { ok: true, positiveProbability: 0.8765432, threshold: 0.31, decision: 'PNEUMONIA', warnings: ['low contrast', 'small'], timingsMs: { total: 41.26 } } },
+    { name: 'report.pdf', sha256: 'cd'.repeat(32), error: 'not an image: PDF document', finishedAt: '2026-01-01T00:00:01.000Z', result: null },
+  ];
+  const rows = parseCsv(resultsCsv(items, info));
+  assert.deepEqual(rows[0], RESULT_COLUMNS);
+  assert.equal(rows.length, 3);
+  const row = Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, rows[1][i]]));
+  assert.equal(row.file, 'dir/a,b.jpeg');
+  assert.equal(row.model_name, 'pneumonia-net');
+  assert.equal(row.model_version, '1.2');
+  assert.equal(row.model_checksum, '0badc0de');
+  assert.equal(row.positive_class, 'PNEUMONIA');
+  assert.equal(row.probability, '0.876543');
+  assert.equal(row.decision, 'PNEUMONIA');
+  assert.equal(row.warnings, 'low contrast; small');
+  assert.equal(row.total_ms, '41.3');
+  const bad = Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, rows[2][i]]));
+  assert.equal(bad.decision, '');
+  assert.equal(bad.probability, '');
+  assert.equal(bad.error, 'not an image: PDF document');
+});
+
+test('audit records keep the hash, never the name unless opted in', () => {
+  const item = { name: 'Smith_John_chest.jpeg', sha256: 'ef'.repeat(32), result: { ok: true, positiveProbability: 0.25, threshold: 0.31, decision: 'NORMAL', warnings: [] } };
+  const e = auditEntry({ item, info, recordNames: false, time: 't' });
+  assert.equal(e.fileName, undefined);
+  assert.ok(!JSON.stringify(e).includes('Smith'));
+  assert.equal(e.sha256, 'ef'.repeat(32));
+  assert.equal(e.model, modelId(info));
+  assert.equal(e.decision, 'NORMAL');
+  assert.equal(auditEntry({ item, info, recordNames: true }).fileName, 'Smith_John_chest.jpeg');
+  const failed = auditEntry({ item: { name: 'x', sha256: '00', error: 'truncated' }, info, recordNames: false });
+  assert.equal(failed.ok, false);
+  assert.equal(failed.error, 'truncated');
+  const csv = parseCsv(auditCsv([e]));
+  assert.equal(csv[1][2], '');
+});
+
+test('sniffing goes by content, not by name', () => {
+  assert.equal(sniffKind(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0])), 'jpeg');
+  assert.equal(sniffKind(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])), 'png');
+  const dcm = new Uint8Array(140);
+  dcm.set([0x44, 0x49, 0x43, 0x4d], 128);
+  assert.equal(sniffKind(dcm), 'dicom');
+  assert.equal(sniffKind(new Uint8Array([0x08, 0x00, 0x05, 0x00, 0x43, 0x53])), 'dicom');
+  assert.equal(sniffKind(new TextEncoder().encode('%PDF-1.7')), 'pdf');
+  assert.equal(sniffKind(new TextEncoder().encode('hello')), 'unknown');
+  assert.equal(sniffKind(new Uint8Array(0)), 'empty');
+  assert.ok(browserCanShow('jpeg') && browserCanShow('png') && !browserCanShow('dicom') && !browserCanShow('pdf'));
+  assert.ok(skipName('.DS_Store') && skipName('Thumbs.db') && !skipName('IM0001'));
+});
+
+test('sorting: by probability, errors and pending rows last, stable; header clicks flip', () => {
+  const mk = (seq, name, p, status = 'done') => ({ seq, name, status, result: status === 'done' ? { ok: true, positiveProbability: p, decision: p >= 0.5 ? 'PNEUMONIA' : 'NORMAL', warnings: [] } : null });
+  const items = [mk(1, 'b10', 0.2), mk(2, 'b9', 0.9), mk(3, 'bad', 0, 'error'), mk(4, 'a', 0.5), mk(5, 'wait', 0, 'queued')];
+  assert.deepEqual(sortItems(items, 'probability', 'descending').map((i) => i.seq), [2, 4, 1, 3, 5]);
+  assert.deepEqual(sortItems(items, 'probability', 'ascending').map((i) => i.seq), [1, 4, 2, 3, 5]);
+  assert.deepEqual(sortItems(items, 'name', 'ascending').map((i) => i.name), ['a', 'b9', 'b10', 'bad', 'wait']);
+  assert.deepEqual(sortItems(items, 'order', 'descending').map((i) => i.seq), [5, 4, 3, 2, 1]);
+  assert.deepEqual(nextSort({ key: 'order', direction: 'ascending' }, 'probability'), { key: 'probability', direction: 'descending' });
+  assert.deepEqual(nextSort({ key: 'name', direction: 'ascending' }, 'name'), { key: 'name', direction: 'descending' });
+});
+
+test('threshold and result wording come from the model file', () => {
+  assert.equal(thresholdMeaning(info),
+    'The model calls a film PNEUMONIA when its pneumonia probability is at least 31%. At this threshold the model found 97% of pneumonia cases and flagged 9% of normal films as pneumonia in validation.');
+  assert.match(thresholdMeaning({ ...info, validationSensitivity: undefined, validationSpecificity: undefined }), /does not say how the threshold performed/);
+  assert.equal(resultSentence({ ok: true, positiveProbability: 0.2, threshold: 0.31, decision: 'NORMAL' }, info),
+    'Pneumonia probability 20% is below the threshold of 31%: NORMAL.');
+  assert.equal(resultSentence({ ok: false, error: 'The file is truncated.' }, info), 'The file is truncated.');
+  assert.ok(isTestModel({ name: 'random-resnet18' }) && !isTestModel(info));
+});
+
+test('formatting: percent, durations, ETA, batch line, hex', () => {
+  assert.equal(percent(0.97), '97%');
+  assert.equal(percent(0.9996), '99.9%', 'never 100% unless certain');
+  assert.equal(percent(0.00001), '0.1%', 'never 0% unless zero');
+  assert.equal(percent(0), '0%');
+  assert.equal(percent(0.5, { digits: 1 }), '50.0%');
+  assert.equal(percent(undefined), '—');
+  assert.equal(duration(65_000), '1 min 5 s');
+  assert.equal(duration(400), '1 s');
+  const eta = new EtaEstimator(0.5);
+  assert.equal(eta.remainingMs(3), null);
+  eta.add(100);
+  eta.add(300);
+  assert.equal(eta.remainingMs(4), 800);
+  assert.equal(batchSummary({ total: 10, done: 4, errors: 1, etaMs: 6000 }), '4 of 10 done · 1 could not be read · about 6 s left');
+  assert.equal(batchSummary({ total: 2, done: 2, errors: 0, etaMs: null }), '2 of 2 done');
+  assert.equal(hex(new Uint8Array([0, 15, 255]).buffer), '000fff');
+});
+
+test('heat map placement follows the preprocessing resize policy', () => {
+  assert.deepEqual(heatmapPlacement({ resize: 'stretch', width: 224, height: 224 }, 1300, 1000, 224, 224),
+    { sx: 0, sy: 0, sw: 224, sh: 224, dx: 0, dy: 0, dw: 1, dh: 1 });
+  // Letterbox: a 2:1 film fills the width, 112 rows tall, centred.
+  const lb = heatmapPlacement({ resize: 'letterbox', width: 224, height: 224 }, 2000, 1000, 224, 224);
+  assert.deepEqual([lb.sx, lb.sy, lb.sw, lb.sh], [0, 56, 224, 112]);
+  // ... and a heat map at a coarser resolution scales with it.
+  const lb7 = heatmapPlacement({ resize: 'letterbox', width: 224, height: 224 }, 2000, 1000, 7, 7);
+  assert.deepEqual([lb7.sy, lb7.sh], [1.75, 3.5]);
+  // Centre crop: a 2:1 film shows its middle half.
+  const cc = heatmapPlacement({ resize: 'center_crop', width: 224, height: 224 }, 2000, 1000, 224, 224);
+  assert.deepEqual([cc.dx, cc.dy, cc.dw, cc.dh], [0.25, 0, 0.5, 1]);
+  assert.deepEqual(heatmapPlacement(null, 0, 0, 7, 7).sw, 7);
+});
+
+test('heat map colours: low values transparent, high values opaque and bright', () => {
+  const q = quantize(new Float32Array([0, 0.5, 1, NaN, 2]));
+  assert.deepEqual([...q], [0, 128, 255, 0, 255]);
+  const rgba = heatmapRgba(q);
+  assert.equal(rgba[3], 0);
+  assert.ok(rgba[7] > 0 && rgba[11] > rgba[7]);
+  assert.deepEqual(colour(1), [252, 255, 164]);
+});
+
+test('model card metrics: values with CIs, confusion, ROC from metadata; nothing invented', () => {
+  assert.deepEqual(readMetric(0.9), { value: 0.9 });
+  assert.deepEqual(readMetric({ value: 0.9, ci: [0.85, 0.93] }), { value: 0.9, lo: 0.85, hi: 0.93 });
+  assert.deepEqual(readMetric({ estimate: 0.9, ci_low: 0.8, ci_high: 0.95 }), { value: 0.9, lo: 0.8, hi: 0.95 });
+  assert.equal(readMetric('high'), null);
+  assert.deepEqual(readConfusion({ tn: 200, fp: 34, fn: 10, tp: 380 }, ['NORMAL', 'PNEUMONIA']).matrix, [[200, 34], [10, 380]]);
+  assert.equal(readConfusion([[1, 2]], ['a']), null);
+  const roc = readRoc({ fpr: [0, 0.1, 1], tpr: [0, 0.9, 1] });
+  assert.ok(Math.abs(trapezoidAuc(roc.points) - 0.9) < 1e-9);
+  assert.equal(readRoc({ fpr: [0, 2], tpr: [0, 1] }), null);
+  const meta = {
+    metrics: {
+      test: { n: 624, auc: { value: 0.975, ci: [0.96, 0.986] }, accuracy: 0.92, confusion: [[200, 34], [10, 380]], roc: [[0, 0], [0.1, 0.9], [1, 1]] },
+      validation: { auc: 0.99 },
+    },
+  };
+  const evs = readEvaluations(meta, ['NORMAL', 'PNEUMONIA']);
+  assert.deepEqual(evs.map((e) => e.split), ['test', 'validation']);
+  assert.equal(evs[0].n, 624);
+  assert.deepEqual(evs[0].metrics.map((m) => m.key), ['auc', 'accuracy']);
+  assert.deepEqual(evs[0].confusion.labels, ['NORMAL', 'PNEUMONIA']);
+  assert.equal(evs[0].roc.points.length, 3);
+  assert.deepEqual(readEvaluations({ provenance: { note: 'random' } }, []), []);
+  assert.equal(readEvaluations({ metrics: { auc: 0.9 } }, [])[0].split, 'unstated');
+});
+
+// Fake FileSystemEntry trees, as Chromium hands them to a drop handler.
+function fakeFile(name) {
+  return { name, isFile: true, isDirectory: false, file: (ok) => ok({ name, size: 1 }) };
+}
+function fakeDir(name, children, batch = 2) {
+  return {
+    name, isFile: false, isDirectory: true,
+    createReader() {
+      let i = 0;
+      return { readEntries: (ok) => { const part = children.slice(i, i + batch); i += batch; setTimeout(() => ok(part)); } };
+    },
+  };
+}
+
+test('dropped folders are walked in name order, in batches, skipping hidden files', async () => {
+  const tree = fakeDir('study', [fakeFile('img10'), fakeFile('img2'), fakeFile('.DS_Store'),
+    fakeDir('series', [fakeFile('a.dcm'), fakeFile('b.jpeg'), fakeFile('c.png')]), fakeFile('notes.pdf')]);
+  const out = await walkEntry(tree, []);
+  assert.deepEqual(out.map((f) => f.path), ['study/img2', 'study/img10', 'study/notes.pdf', 'study/series/a.dcm', 'study/series/b.jpeg', 'study/series/c.png']);
+  assert.equal((await walkEntry(tree, [], { limit: 2 })).length, 2);
+  const broken = { name: 'gone', isFile: true, file: (_, fail) => fail(new Error('NotFoundError')) };
+  assert.match((await walkEntry(broken, []))[0].error, /could not be opened/);
+});
+
+test('a DataTransfer with entries, plain files, or only .files all work', async () => {
+  const item = (entry, file) => ({ kind: 'file', webkitGetAsEntry: () => entry, getAsFile: () => file });
+  const dt = { items: [item(fakeDir('d', [fakeFile('x')]), null), item(null, { name: 'loose.jpeg' }), { kind: 'string' }], files: [] };
+  assert.deepEqual((await filesFromDataTransfer(dt)).map((f) => f.path), ['loose.jpeg', 'd/x']);
+  assert.deepEqual((await filesFromDataTransfer({ items: [], files: [{ name: 'p.png' }] })).map((f) => f.path), ['p.png']);
+  const picked = filesFromInput([{ name: 'a', webkitRelativePath: 'dir/a' }, { name: '.hidden', webkitRelativePath: 'dir/.hidden' }, { name: 'b', webkitRelativePath: '' }]);
+  assert.deepEqual(picked.map((f) => f.path), ['dir/a', 'b']);
+});

@@ -1,0 +1,597 @@
+// The page: intake (drop, pick, paste), the queue through the classifier
+// worker, the results table and viewer, CSV/print/audit, offline set-up.
+// The DOM is built with textContent only: file names are untrusted input.
+import { WorkerClient } from './lib/worker-client.js';
+import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
+import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
+import { sortItems, nextSort } from './lib/sort.js';
+import { resultsCsv, auditCsv } from './lib/csv.js';
+import { percent, duration, EtaEstimator, batchSummary } from './lib/format.js';
+import { thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName } from './lib/wording.js';
+import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
+import { AuditLog, auditEntry, modelId, NAMES_OPT_IN_KEY } from './lib/audit.js';
+import { parseMetadata } from './lib/metrics.js';
+
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  info: null,
+  preprocess: null,
+  items: [],
+  nextSeq: 1,
+  selected: null,
+  sort: { key: 'order', direction: 'ascending' },
+  pending: [],
+  pumping: false,
+  batch: { total: 0, done: 0, errors: 0 },
+  eta: new EtaEstimator(),
+  lastAnnounce: 0,
+};
+
+const audit = new AuditLog();
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('aria-') || k.startsWith('data-')) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function setState(name, value) {
+  document.body.dataset[name] = value;
+}
+
+function announce(text) {
+  $('status').textContent = text;
+}
+
+// ---------------------------------------------------------------- classifier
+
+const client = new WorkerClient({
+  createWorker: () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'cxr-classifier' }),
+  modelUrl: new URL('../model.cxrm', import.meta.url).href,
+  onEvent: (e) => {
+    if (e.type === 'crash') {
+      setState('restarts', String(e.restarts));
+      announce(`The classifier stopped (${e.why}); restarting it and going on with the batch.`);
+    } else if (e.type === 'ready' && e.restarted) {
+      announce('The classifier was restarted; the batch goes on.');
+    }
+  },
+});
+
+function showModel(info, loadMs) {
+  state.info = info;
+  state.preprocess = parseMetadata(info.metadata).preprocess ?? null;
+  const id = `${info.name} ${info.version} · ${info.checksum}`;
+  $('model-badge').textContent = `Model ${id}`;
+  $('model-badge').title = `Loaded in ${Math.round(loadMs)} ms`;
+  $('foot-model').textContent = modelId(info);
+  $('test-model-banner').hidden = !isTestModel(info);
+  document.body.classList.toggle('test-model', isTestModel(info));
+}
+
+// ------------------------------------------------------------------- intake
+
+async function addFiles(list) {
+  if (!list.length) return;
+  if (!state.pumping) {
+    state.batch = { total: 0, done: 0, errors: 0 };
+    state.eta.reset();
+  }
+  const added = [];
+  for (const { file, path, error } of list) {
+    const item = {
+      id: `f${state.nextSeq}`, seq: state.nextSeq++, file, name: path || file?.name || 'unnamed',
+      size: file?.size ?? 0, kind: null, thumbUrl: null, status: 'queued', result: null, sha256: null,
+      error: error ?? null, finishedAt: null, heat: null, row: null,
+    };
+    state.items.push(item);
+    added.push(item);
+    state.batch.total++;
+  }
+  renderTable();
+  updateBatch();
+  // Thumbnails at once: sniff the first bytes (content, not extension).
+  await Promise.all(added.map(sniffItem));
+  for (const item of added) {
+    if (item.error) finish(item, null);
+    else state.pending.push(item);
+  }
+  announce(`${added.length} file${added.length === 1 ? '' : 's'} added; classifying…`);
+  pump();
+}
+
+async function sniffItem(item) {
+  if (!item.file) return;
+  try {
+    item.kind = sniffKind(new Uint8Array(await item.file.slice(0, SNIFF_BYTES).arrayBuffer()));
+  } catch {
+    item.kind = 'unknown';
+  }
+  if (browserCanShow(item.kind)) item.thumbUrl = URL.createObjectURL(item.file);
+  updateRow(item);
+}
+
+async function pump() {
+  if (state.pumping) return;
+  state.pumping = true;
+  setState('busy', 'true');
+  $('clear').disabled = true;
+  try {
+    await client.start();
+    while (state.pending.length) {
+      const item = state.pending.shift();
+      item.status = 'working';
+      updateRow(item);
+      const t0 = performance.now();
+      let bytes = null;
+      if (item.size > MAX_FILE_BYTES) item.error = `This file is ${Math.round(item.size / 1048576)} MB; files over ${MAX_FILE_BYTES / 1048576} MB are not read.`;
+      else {
+        try {
+          bytes = await item.file.arrayBuffer();
+        } catch (err) {
+          item.error = `This file could not be read from disk (${err?.message ?? err}).`;
+        }
+      }
+      if (bytes) {
+        try {
+          const { sha256, result } = await client.classify(bytes);
+          item.sha256 = sha256;
+          if (result.ok) {
+            item.heat = result.heatmap ?? null;
+            delete result.heatmap;
+            item.result = result;
+          } else item.error = result.error;
+        } catch (err) {
+          item.error = err?.message ?? String(err);
+        }
+      }
+      state.eta.add(performance.now() - t0);
+      finish(item, item.result);
+    }
+  } catch (err) {
+    // The classifier could not start at all: every waiting file says so.
+    for (const item of state.pending.splice(0)) {
+      item.error = err?.message ?? String(err);
+      finish(item, null);
+    }
+  } finally {
+    state.pumping = false;
+    setState('busy', 'false');
+    $('clear').disabled = false;
+    batchDone();
+  }
+}
+
+function finish(item, result) {
+  item.status = result?.ok ? 'done' : 'error';
+  item.finishedAt = new Date().toISOString();
+  state.batch.done++;
+  if (!result?.ok) state.batch.errors++;
+  updateRow(item);
+  if (state.sort.key !== 'order') renderTable();
+  updateBatch();
+  if (!state.selected || (state.selected.status !== 'done' && result?.ok)) select(item, { focus: false });
+  else if (state.selected === item) renderViewer();
+  if (item.file || item.sha256) recordAudit(item);
+}
+
+function recordAudit(item) {
+  if (!state.info || (!item.sha256 && !item.result)) return;
+  const recordNames = localStorage.getItem(NAMES_OPT_IN_KEY) === '1';
+  audit.add(auditEntry({ item, info: state.info, recordNames, time: item.finishedAt })).catch((err) => {
+    console.warn('audit log:', err);
+  });
+}
+
+function updateBatch() {
+  const { total, done, errors } = state.batch;
+  $('batch').hidden = state.items.length === 0;
+  $('results-empty').hidden = state.items.length > 0;
+  $('table-wrap').hidden = state.items.length === 0;
+  $('print').disabled = !state.items.some((i) => i.status === 'done' || i.status === 'error');
+  const progress = $('batch-progress');
+  progress.max = Math.max(1, total);
+  progress.value = done;
+  const text = batchSummary({ total, done, errors, etaMs: state.eta.remainingMs(total - done) });
+  $('batch-text').textContent = text;
+  // Screen readers hear the batch every few seconds, not after every file.
+  const now = performance.now();
+  if (done < total && now - state.lastAnnounce > 5000) {
+    state.lastAnnounce = now;
+    announce(text);
+  }
+}
+
+function batchDone() {
+  const { total, done, errors } = state.batch;
+  if (!total || done < total) return;
+  const counts = {};
+  for (const it of state.items) if (it.result?.ok) counts[it.result.decision] = (counts[it.result.decision] ?? 0) + 1;
+  const parts = Object.entries(counts).map(([k, n]) => `${n} ${k}`);
+  const one = total === 1 ? state.items[state.items.length - 1] : null;
+  if (one?.result?.ok) announce(`${one.name}: ${one.result.decision}, ${positiveName(state.info).toLowerCase()} probability ${percent(one.result.positiveProbability)}.`);
+  else if (one) announce(`${one.name}: ${one.error}`);
+  else announce(`Done: ${done - errors} of ${total} classified${parts.length ? ` (${parts.join(', ')})` : ''}${errors ? `; ${errors} could not be read` : ''}.`);
+  updateBatch();
+}
+
+// -------------------------------------------------------------------- table
+
+function probabilityCell(item) {
+  const r = item.result;
+  if (!r?.ok) return el('span', { class: 'muted', text: item.status === 'error' ? '—' : '' });
+  const bar = el('span', { class: 'mini-bar', 'aria-hidden': 'true' },
+    el('span', { class: `mini-fill ${r.decision === positiveName(state.info) ? 'pos' : 'neg'}` }),
+    el('span', { class: 'mini-threshold' }));
+  bar.firstChild.style.width = `${(r.positiveProbability * 100).toFixed(1)}%`;
+  bar.lastChild.style.left = `${(r.threshold * 100).toFixed(1)}%`;
+  return el('span', { class: 'prob-cell' }, bar, el('span', { text: percent(r.positiveProbability) }));
+}
+
+function statusCell(item) {
+  if (item.status === 'queued') return el('span', { class: 'badge queued', text: 'Waiting' });
+  if (item.status === 'working') return el('span', { class: 'badge working', text: 'Reading…' });
+  if (item.status === 'error') return el('span', { class: 'badge error', text: 'Not read' });
+  const pos = item.result.decision === positiveName(state.info);
+  return el('span', { class: `badge ${pos ? 'pos' : 'neg'}`, text: item.result.decision });
+}
+
+function notesCell(item) {
+  if (item.status === 'error') return el('span', { class: 'error-text', text: item.error });
+  const w = item.result?.warnings ?? [];
+  const bits = [];
+  if (item.kind && item.kind !== 'jpeg' && item.kind !== 'png' && item.status !== 'done') bits.push(kindLabel(item.kind));
+  return el('span', { class: w.length ? 'warn-text' : 'muted', text: [...w, ...bits].join('; ') });
+}
+
+function thumbCell(item) {
+  if (!item.thumbUrl) return el('span', { class: 'thumb none', text: item.kind ? kindLabel(item.kind) : '…' });
+  return el('img', { class: 'thumb', src: item.thumbUrl, alt: '', loading: 'lazy', decoding: 'async' });
+}
+
+function updateRow(item) {
+  let tr = item.row;
+  if (!tr) {
+    tr = el('tr', { 'data-id': item.id, tabIndex: -1 });
+    tr.addEventListener('click', () => select(item, { focus: true }));
+    item.row = tr;
+  }
+  tr.dataset.status = item.status;
+  tr.replaceChildren(
+    el('td', { class: 'col-thumb' }, thumbCell(item)),
+    el('td', { class: 'num', text: String(item.seq) }),
+    el('th', { scope: 'row', class: 'file', text: item.name, title: item.name }),
+    el('td', {}, statusCell(item)),
+    el('td', {}, probabilityCell(item)),
+    el('td', { class: 'notes' }, notesCell(item)),
+    el('td', { class: 'col-time num', text: item.result?.ok ? `${Math.round(item.result.timingsMs.total)} ms` : '' }),
+  );
+  tr.setAttribute('aria-selected', String(state.selected === item));
+}
+
+function renderTable() {
+  const body = $('results-body');
+  const rows = sortItems(state.items, state.sort.key, state.sort.direction).map((it) => {
+    if (!it.row) updateRow(it);
+    return it.row;
+  });
+  body.replaceChildren(...rows);
+  for (const th of document.querySelectorAll('#results-table th[data-sort]')) {
+    if (th.dataset.sort === state.sort.key) th.setAttribute('aria-sort', state.sort.direction);
+    else th.removeAttribute('aria-sort');
+  }
+  ensureRovingFocus();
+}
+
+function ensureRovingFocus() {
+  const rows = [...$('results-body').rows];
+  const target = state.selected?.row ?? rows[0];
+  for (const r of rows) r.tabIndex = r === target ? 0 : -1;
+}
+
+// ------------------------------------------------------------------- viewer
+
+function select(item, { focus }) {
+  const previous = state.selected;
+  state.selected = item;
+  if (previous?.row) previous.row.setAttribute('aria-selected', 'false');
+  item.row?.setAttribute('aria-selected', 'true');
+  ensureRovingFocus();
+  if (focus) item.row?.focus();
+  renderViewer();
+}
+
+function renderViewer() {
+  const item = state.selected;
+  $('viewer-empty').hidden = !!item;
+  $('viewer-body').hidden = !item;
+  if (!item) return;
+  const info = state.info;
+  const r = item.result?.ok ? item.result : null;
+  $('detail-name').textContent = item.name;
+  const decision = $('detail-decision');
+  decision.className = 'decision';
+  if (r) {
+    decision.textContent = r.decision;
+    decision.classList.add(r.decision === positiveName(info) ? 'pos' : 'neg');
+  } else decision.textContent = item.status === 'error' ? 'Not classified' : 'Waiting…';
+  const bar = $('detail-bar');
+  bar.hidden = !r;
+  if (r) {
+    $('detail-fill').style.width = `${(r.positiveProbability * 100).toFixed(1)}%`;
+    $('detail-fill').className = `prob-fill ${r.decision === positiveName(info) ? 'pos' : 'neg'}`;
+    $('detail-threshold').style.left = `${(r.threshold * 100).toFixed(1)}%`;
+    $('detail-threshold-label').textContent = `threshold ${percent(r.threshold)}`;
+    bar.setAttribute('aria-label', barLabel(r, info));
+  }
+  $('detail-sentence').textContent = r ? resultSentence(r, info) : '';
+  $('detail-meaning').textContent = r && info ? thresholdMeaning(info) : '';
+  $('detail-warnings').replaceChildren(...(r?.warnings ?? []).map((w) => el('li', { text: w })));
+  $('detail-error').hidden = item.status !== 'error';
+  $('detail-error').textContent = item.error ?? '';
+  $('detail-image').textContent = r
+    ? `${r.imageWidth} × ${r.imageHeight}, ${r.imageBitDepth}-bit ${item.kind ? kindLabel(item.kind) : ''}`.trim()
+    : item.kind ? kindLabel(item.kind) : '';
+  $('detail-sha').textContent = item.sha256 ?? '';
+  $('detail-time').textContent = r
+    ? `${Math.round(r.timingsMs.total)} ms (decode ${r.timingsMs.decode.toFixed(0)}, inference ${r.timingsMs.inference.toFixed(0)}, heat map ${r.timingsMs.heatmap.toFixed(0)})`
+    : '';
+  renderFilm(item);
+}
+
+function renderFilm(item) {
+  const img = $('film-img'), canvas = $('film-heat');
+  $('film-none').hidden = !!item.thumbUrl;
+  img.hidden = !item.thumbUrl;
+  img.alt = item.result?.ok ? `Chest X-ray ${item.name}, ${item.result.decision}` : `Chest X-ray ${item.name}`;
+  canvas.hidden = true;
+  if (!item.thumbUrl) {
+    img.removeAttribute('src');
+    return;
+  }
+  const draw = () => {
+    if (state.selected !== item) return;
+    drawHeat(item, img.naturalWidth, img.naturalHeight);
+  };
+  if (img.getAttribute('src') !== item.thumbUrl) {
+    img.onload = draw;
+    img.onerror = () => { img.hidden = true; $('film-none').hidden = false; };
+    img.src = item.thumbUrl;
+  } else if (img.complete) draw();
+}
+
+function drawHeat(item, naturalWidth, naturalHeight) {
+  const canvas = $('film-heat');
+  const r = item.result;
+  if (!r?.ok || !item.heat || !r.heatmapWidth) {
+    canvas.hidden = true;
+    setState('heatmap', 'none');
+    return;
+  }
+  const hw = r.heatmapWidth, hh = r.heatmapHeight;
+  const src = document.createElement('canvas');
+  src.width = hw;
+  src.height = hh;
+  src.getContext('2d').putImageData(new ImageData(heatmapRgba(item.heat), hw, hh), 0, 0);
+  // Canvas pixels: the film's aspect at a modest resolution; CSS stretches it
+  // over the <img>.
+  const scale = Math.min(1, 768 / Math.max(naturalWidth, naturalHeight));
+  canvas.width = Math.max(1, Math.round(naturalWidth * scale));
+  canvas.height = Math.max(1, Math.round(naturalHeight * scale));
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  const p = heatmapPlacement(state.preprocess, r.imageWidth, r.imageHeight, hw, hh);
+  ctx.drawImage(src, p.sx, p.sy, p.sw, p.sh, p.dx * canvas.width, p.dy * canvas.height, p.dw * canvas.width, p.dh * canvas.height);
+  let peak = 0;
+  for (const v of item.heat) if (v > peak) peak = v;
+  setState('heatmap', peak > 0 ? 'drawn' : 'flat');
+  applyHeatControls();
+}
+
+function applyHeatControls() {
+  const canvas = $('film-heat');
+  const r = state.selected?.result;
+  canvas.hidden = !($('heat-toggle').checked && r?.ok && state.selected.heat);
+  canvas.style.opacity = String(Number($('heat-opacity').value) / 100);
+}
+
+// ------------------------------------------------------------------ exports
+
+function download(name, text, type = 'text/csv;charset=utf-8') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const stamp = () => new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+
+function exportResults() {
+  const finished = state.items.filter((i) => i.status === 'done' || i.status === 'error');
+  download(`cxr-results-${stamp()}.csv`, resultsCsv(sortItems(finished, state.sort.key, state.sort.direction), state.info));
+}
+
+function printSummary() {
+  $('print-meta').textContent = `cxr summary, printed ${new Date().toLocaleString()}. Model ${modelId(state.info)}. `
+    + `${state.batch.done} files. Decision support, not for diagnosis: a clinician must read every film. `
+    + (state.info ? thresholdMeaning(state.info) : '');
+  window.print();
+}
+
+// -------------------------------------------------------------------- audit
+
+async function renderAudit() {
+  $('audit-names').checked = localStorage.getItem(NAMES_OPT_IN_KEY) === '1';
+  try {
+    const [count, entries] = await Promise.all([audit.count(), audit.list({ limit: 200 })]);
+    $('audit-count').textContent = count === 0 ? 'The log is empty.'
+      : `${count} record${count === 1 ? '' : 's'}${count > entries.length ? `; the newest ${entries.length} are shown` : ''}.`;
+    $('audit-body').replaceChildren(...entries.map((e) => el('tr', {},
+      el('td', { text: new Date(e.time).toLocaleString() }),
+      el('td', { class: 'mono', text: e.sha256 ? `${e.sha256.slice(0, 16)}…` : '', title: e.sha256 }),
+      el('td', { text: e.fileName ?? '—' }),
+      el('td', { text: e.ok ? `${e.decision} (${percent(e.probability)})` : `error: ${e.error}` }),
+      el('td', { text: e.model }))));
+  } catch (err) {
+    $('audit-count').textContent = `The audit log cannot be read here: ${err?.message ?? err}`;
+  }
+}
+
+async function exportAudit() {
+  download(`cxr-audit-${stamp()}.csv`, auditCsv((await audit.list()).reverse()));
+}
+
+// -------------------------------------------------------------- offline, SW
+
+function once(target, type, ms) {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    target.addEventListener(type, () => { clearTimeout(t); resolve(true); }, { once: true });
+  });
+}
+
+async function setupOffline() {
+  const line = $('offline-status');
+  if (!('serviceWorker' in navigator)) {
+    setState('offline', 'unavailable');
+    line.textContent = 'Offline use is not available in this browser.';
+    return;
+  }
+  try {
+    const reg = await navigator.serviceWorker.register('sw.js', { scope: './' });
+    const worker = reg.installing ?? reg.waiting;
+    const failed = worker ? new Promise((resolve) => worker.addEventListener('statechange', () => {
+      if (worker.state === 'redundant') resolve('redundant');
+    })) : new Promise(() => {});
+    const outcome = await Promise.race([navigator.serviceWorker.ready.then(() => 'ready'), failed]);
+    if (outcome !== 'ready') throw new Error('the offline copy could not be stored');
+    if (!navigator.serviceWorker.controller) await once(navigator.serviceWorker, 'controllerchange', 5000);
+    let firstController = navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (firstController && navigator.serviceWorker.controller !== firstController) $('update-banner').hidden = false;
+      firstController ??= navigator.serviceWorker.controller;
+    });
+    setState('offline', 'ready');
+    line.textContent = 'Works offline: the app and model are stored on this device.';
+  } catch (err) {
+    setState('offline', 'unavailable');
+    line.textContent = `Offline use is not available here (${err?.message ?? err}).`;
+  }
+}
+
+// -------------------------------------------------------------------- wiring
+
+function wire() {
+  const drop = $('drop');
+  // Dropping anywhere on the page counts: a file dropped beside the zone
+  // must not make the browser navigate away to it.
+  let depth = 0;
+  window.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; drop.classList.add('over'); });
+  window.addEventListener('dragleave', () => { if (--depth <= 0) { depth = 0; drop.classList.remove('over'); } });
+  window.addEventListener('dragover', (e) => { e.preventDefault(); if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'; });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    depth = 0;
+    drop.classList.remove('over');
+    filesFromDataTransfer(e.dataTransfer).then(addFiles);
+  });
+  document.addEventListener('paste', (e) => {
+    if (e.clipboardData?.files?.length) {
+      e.preventDefault();
+      filesFromDataTransfer(e.clipboardData).then(addFiles);
+    }
+  });
+  $('pick-files').addEventListener('click', () => $('file-input').click());
+  $('pick-folder').addEventListener('click', () => $('folder-input').click());
+  for (const id of ['file-input', 'folder-input']) {
+    $(id).addEventListener('change', (e) => {
+      const list = filesFromInput(e.target.files);
+      e.target.value = '';
+      addFiles(list);
+    });
+  }
+  $('heat-toggle').addEventListener('change', applyHeatControls);
+  $('heat-opacity').addEventListener('input', applyHeatControls);
+  $('export-csv').addEventListener('click', exportResults);
+  $('print').addEventListener('click', printSummary);
+  $('reload').addEventListener('click', () => location.reload());
+  $('clear').addEventListener('click', () => {
+    if (state.pumping) return;
+    for (const it of state.items) if (it.thumbUrl) URL.revokeObjectURL(it.thumbUrl);
+    state.items = [];
+    state.selected = null;
+    state.batch = { total: 0, done: 0, errors: 0 };
+    renderTable();
+    renderViewer();
+    updateBatch();
+    announce('Results cleared.');
+  });
+  for (const th of document.querySelectorAll('#results-table th[data-sort]')) {
+    th.querySelector('button').addEventListener('click', () => {
+      state.sort = nextSort(state.sort, th.dataset.sort);
+      renderTable();
+    });
+  }
+  $('results-body').addEventListener('keydown', (e) => {
+    const rows = [...$('results-body').rows];
+    const i = rows.indexOf(document.activeElement);
+    if (i < 0) return;
+    const to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: rows.length - 1 }[e.key];
+    const byRow = (tr) => state.items.find((it) => it.row === tr);
+    if (to !== undefined && rows[to]) {
+      e.preventDefault();
+      select(byRow(rows[to]), { focus: true });
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      select(byRow(rows[i]), { focus: true });
+      $('viewer').scrollIntoView({ block: 'nearest' });
+    }
+  });
+  const dialog = $('audit-dialog');
+  $('audit-open').addEventListener('click', () => { dialog.showModal(); renderAudit(); });
+  $('audit-close').addEventListener('click', () => dialog.close());
+  $('audit-names').addEventListener('change', (e) => localStorage.setItem(NAMES_OPT_IN_KEY, e.target.checked ? '1' : '0'));
+  $('audit-export').addEventListener('click', exportAudit);
+  $('audit-clear').addEventListener('click', () => { $('audit-clear-confirm').hidden = false; $('audit-clear-confirm').focus(); });
+  $('audit-clear-confirm').addEventListener('click', async () => {
+    $('audit-clear-confirm').hidden = true;
+    await audit.clear();
+    renderAudit();
+  });
+  dialog.addEventListener('close', () => { $('audit-clear-confirm').hidden = true; });
+}
+
+async function main() {
+  wire();
+  renderViewer();
+  updateBatch();
+  await setupOffline();
+  try {
+    await client.start();
+    setState('state', 'ready');
+    announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');
+  } catch (err) {
+    setState('state', 'error');
+    $('model-badge').textContent = 'No model loaded';
+    announce(err?.message ?? String(err));
+  }
+}
+
+client.onEvent = ((inner) => (e) => {
+  if (e.type === 'ready') showModel(e.info, e.loadMs);
+  inner(e);
+})(client.onEvent);
+
+main();

@@ -1,0 +1,77 @@
+// CSV for results and the audit log: RFC 4180 quoting, and text cells that a
+// spreadsheet would run as a formula (=, +, -, @, tab, CR) are prefixed with an
+// apostrophe, so a file named "=HYPERLINK(...)" stays text.
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  let s = String(value);
+  if (FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvRow(cells) {
+  return cells.map(csvCell).join(',');
+}
+
+// rows: array of arrays; the header first. CRLF line ends as RFC 4180 says.
+export function toCsv(header, rows) {
+  return [csvRow(header), ...rows.map(csvRow)].join('\r\n') + '\r\n';
+}
+
+// A small RFC 4180 reader (used by tests and by nothing in the page).
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(cell); cell = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+const round = (x, digits) => (typeof x === 'number' && Number.isFinite(x) ? Number(x.toFixed(digits)) : '');
+
+export const RESULT_COLUMNS = [
+  'file', 'sha256', 'model_name', 'model_version', 'model_checksum', 'positive_class', 'probability',
+  'threshold', 'decision', 'warnings', 'error', 'classified_at', 'total_ms',
+];
+
+// items: the page's per-file records; model: the classifier's info().
+export function resultsCsv(items, model) {
+  const positive = model?.classes?.[model.positiveClass] ?? '';
+  const rows = items.map((it) => {
+    const r = it.result?.ok ? it.result : null;
+    return [
+      it.name, it.sha256 ?? '', model?.name ?? '', model?.version ?? '', model?.checksum ?? '', positive,
+      r ? round(r.positiveProbability, 6) : '', r ? round(r.threshold, 6) : '', r ? r.decision : '',
+      r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '',
+      r ? round(r.timingsMs?.total, 1) : '',
+    ];
+  });
+  return toCsv(RESULT_COLUMNS, rows);
+}
+
+export const AUDIT_COLUMNS = [
+  'time', 'sha256', 'file_name', 'model', 'ok', 'decision', 'probability', 'threshold', 'warnings', 'error',
+];
+
+export function auditCsv(entries) {
+  return toCsv(AUDIT_COLUMNS, entries.map((e) => [
+    e.time, e.sha256, e.fileName ?? '', e.model, e.ok, e.decision ?? '', e.probability ?? '', e.threshold ?? '',
+    (e.warnings ?? []).join('; '), e.error ?? '',
+  ]));
+}

@@ -1,0 +1,47 @@
+// Plain words for what the model's operating threshold means and what a
+// result says, from the numbers in the model file.
+import { percent } from './format.js';
+
+const lower = (s) => String(s ?? '').toLowerCase();
+
+export function positiveName(info) {
+  return info?.classes?.[info.positiveClass] ?? 'PNEUMONIA';
+}
+
+export function negativeName(info) {
+  const classes = info?.classes ?? [];
+  return classes.find((_, i) => i !== info?.positiveClass) ?? 'NORMAL';
+}
+
+// "At this threshold the model found 97% of pneumonia cases and flagged 9% of
+// normal films as pneumonia in validation."
+export function thresholdMeaning(info) {
+  const pos = lower(positiveName(info)), neg = lower(negativeName(info));
+  const t = info?.threshold;
+  const sens = info?.validationSensitivity, spec = info?.validationSpecificity;
+  const head = typeof t === 'number' ? `The model calls a film ${positiveName(info)} when its ${pos} probability is at least ${percent(t)}.` : '';
+  if (typeof sens === 'number' && typeof spec === 'number') {
+    return `${head} At this threshold the model found ${percent(sens)} of ${pos} cases and flagged ${percent(1 - spec)} of ${neg} films as ${pos} in validation.`.trim();
+  }
+  if (typeof sens === 'number') return `${head} At this threshold the model found ${percent(sens)} of ${pos} cases in validation.`.trim();
+  if (typeof spec === 'number') return `${head} At this threshold the model flagged ${percent(1 - spec)} of ${neg} films as ${pos} in validation.`.trim();
+  return `${head} This model file does not say how the threshold performed in validation.`.trim();
+}
+
+// One sentence for one result.
+export function resultSentence(result, info) {
+  if (!result?.ok) return result?.error ?? 'This file could not be classified.';
+  const pos = positiveName(info);
+  const p = result.positiveProbability, t = result.threshold;
+  const side = p >= t ? 'at or above' : 'below';
+  return `${pos[0]}${lower(pos).slice(1)} probability ${percent(p)} is ${side} the threshold of ${percent(t)}: ${result.decision}.`;
+}
+
+export function isTestModel(info) {
+  return /^random-/i.test(info?.name ?? '');
+}
+
+// Short, accessible description of a probability bar.
+export function barLabel(result, info) {
+  return `${positiveName(info)} probability ${percent(result.positiveProbability)}, threshold ${percent(result.threshold)}`;
+}

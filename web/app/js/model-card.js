@@ -1,0 +1,136 @@
+// The model card page: what the model is for, its limits, and its numbers,
+// read from model-info.json (written by the build from the model file itself).
+import { readEvaluations, parseMetadata, trapezoidAuc } from './lib/metrics.js';
+import { thresholdMeaning, isTestModel } from './lib/wording.js';
+import { percent } from './lib/format.js';
+
+const $ = (id) => document.getElementById(id);
+const SVG = 'http://www.w3.org/2000/svg';
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function svg(tag, attrs = {}, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function kv(list, pairs) {
+  for (const [k, v] of pairs) if (v !== undefined && v !== null && v !== '') list.append(el('dt', { text: k }), el('dd', { text: String(v) }));
+}
+
+const na = (what) => el('p', { class: 'na', text: `${what}: not available for this model.` });
+
+function metricValue(m) {
+  const isRate = !/brier|ece/i.test(m.key);
+  const fmt = (x) => (isRate ? percent(x, { digits: 1 }) : x.toFixed(3));
+  const auc = /auc|average_precision/.test(m.key);
+  const f = auc ? (x) => x.toFixed(3) : fmt;
+  return m.lo !== undefined ? `${f(m.value)} (95% CI ${f(m.lo)}–${f(m.hi)})` : f(m.value);
+}
+
+function metricsTable(ev) {
+  const t = el('table', {},
+    el('caption', { class: 'visually-hidden', text: `${ev.label} metrics` }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Metric' }), el('th', { scope: 'col', class: 'num', text: 'Value' }))));
+  const body = el('tbody');
+  for (const m of ev.metrics) body.append(el('tr', {}, el('th', { scope: 'row', text: m.label }), el('td', { class: 'num', text: metricValue(m) })));
+  t.append(body);
+  return t;
+}
+
+function confusionTable(c) {
+  const total = c.matrix.flat().reduce((a, b) => a + b, 0) || 1;
+  const max = Math.max(...c.matrix.flat(), 1);
+  const t = el('table', { class: 'confusion' },
+    el('caption', { text: 'Confusion matrix (rows: true class, columns: the model\'s decision)' }));
+  t.append(el('thead', {}, el('tr', {}, el('td'), ...c.labels.map((l) => el('th', { scope: 'col', text: `called ${l}` })))));
+  const body = el('tbody');
+  c.matrix.forEach((row, i) => {
+    body.append(el('tr', {}, el('th', { scope: 'row', text: `truly ${c.labels[i]}` }), ...row.map((v, j) => {
+      const td = el('td', { text: `${v} (${percent(v / total, { digits: 1 })})` });
+      const a = 0.15 + 0.6 * (v / max);
+      td.style.background = i === j ? `rgba(127, 224, 166, ${a})` : `rgba(255, 138, 122, ${a})`;
+      td.style.color = '#fff';
+      return td;
+    })));
+  });
+  t.append(body);
+  return t;
+}
+
+function rocFigure(roc, label) {
+  const S = 300, P = 36;
+  const x = (f) => P + f * (S - P - 10), y = (t) => S - P - t * (S - P - 10);
+  const auc = roc.auc ?? trapezoidAuc(roc.points);
+  const root = svg('svg', { viewBox: `0 0 ${S} ${S}`, width: S, height: S, class: 'roc', role: 'img', 'aria-label': `ROC curve, ${label}, AUC ${auc.toFixed(3)}` });
+  root.append(svg('rect', { x: P, y: 10, width: S - P - 10, height: S - P - 10, fill: 'none', stroke: '#2f4558' }));
+  root.append(svg('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: '#5b7a93', 'stroke-dasharray': '4 4' }));
+  const pts = [[0, 0], ...roc.points, [1, 1]].map(([f, t]) => `${x(f).toFixed(1)},${y(t).toFixed(1)}`).join(' ');
+  root.append(svg('polyline', { points: pts, fill: 'none', stroke: '#7cc4f2', 'stroke-width': 2.5 }));
+  for (const v of [0, 0.5, 1]) {
+    root.append(svg('text', { x: x(v), y: S - P + 16, 'text-anchor': 'middle' }, String(v)));
+    root.append(svg('text', { x: P - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
+  }
+  root.append(svg('text', { x: (S + P) / 2, y: S - 4, 'text-anchor': 'middle' }, 'false positive rate (1 − specificity)'));
+  root.append(svg('text', { x: 12, y: S / 2, transform: `rotate(-90 12 ${S / 2})`, 'text-anchor': 'middle' }, 'sensitivity'));
+  root.append(svg('text', { x: x(0.55), y: y(0.12) }, `AUC ${auc.toFixed(3)}`));
+  return el('figure', {}, root, el('figcaption', { class: 'visually-hidden', text: `ROC curve (${label})` }));
+}
+
+function render(model) {
+  const meta = parseMetadata(model.metadata);
+  document.title = `Model card — ${model.name} ${model.version} — cxr`;
+  $('title').textContent = `Model card: ${model.name} ${model.version}`;
+  $('test-model-banner').hidden = !isTestModel(model);
+  const pre = meta.preprocess ?? {};
+  kv($('model-facts'), [
+    ['Name', model.name], ['Version', model.version], ['Checksum (CRC-32)', model.checksum],
+    ['File SHA-256', model.fileSha256], ['File size', model.fileBytes ? `${(model.fileBytes / 1048576).toFixed(2)} MB` : ''],
+    ['Classes', (model.classes ?? []).join(', ')], ['Positive class', model.classes?.[model.positiveClass]],
+    ['Input', `${model.inputWidth} × ${model.inputHeight}, ${model.inputChannels ?? 1} channel(s)`],
+    ['Preprocessing', [pre.resize && `resize: ${pre.resize}`, pre.equalize !== undefined && `equalise: ${pre.equalize ? 'yes' : 'no'}`, pre.normalize && `normalise: ${pre.normalize}`].filter(Boolean).join(', ')],
+    ['Architecture', Array.isArray(meta.layers) ? `${meta.layers.length} layers (${[...new Set(meta.layers.map((l) => l.type))].join(', ')})` : ''],
+    ['Calibration temperature', model.temperature],
+  ]);
+  $('threshold-text').textContent = thresholdMeaning(model);
+  const evals = readEvaluations(meta, model.classes);
+  const box = $('evaluations');
+  if (!evals.length) {
+    box.append(na('Test metrics with confidence intervals'), na('Confusion matrix'), na('ROC curve'));
+  }
+  for (const ev of evals) {
+    box.append(el('h3', { text: `${ev.label}${ev.n ? ` (${ev.n} images)` : ''}` }));
+    box.append(ev.metrics.length ? metricsTable(ev) : na('Metrics'));
+    box.append(ev.confusion ? confusionTable(ev.confusion) : na('Confusion matrix'));
+    box.append(ev.roc ? rocFigure(ev.roc, ev.label) : na('ROC curve'));
+  }
+  if (!evals.some((e) => e.split === 'test')) box.append(na('Official test-split results'));
+  const prov = meta.provenance ?? {};
+  const flat = Object.entries(prov).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : v]);
+  kv($('provenance'), flat);
+  $('card-md').hidden = !model.hasModelCard;
+  document.body.dataset.state = 'ready';
+}
+
+fetch('model-info.json')
+  .then((r) => {
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return r.json();
+  })
+  .then(render)
+  .catch((err) => {
+    $('load-error').hidden = false;
+    $('load-error').textContent = `The model description could not be loaded (${err.message}).`;
+    document.body.dataset.state = 'error';
+  });

@@ -1,0 +1,44 @@
+// Service worker: keeps the app, the WebAssembly module and the model on this
+// device so the page loads and classifies with the network cut. The build
+// writes PRECACHE (every file with its SHA-256) and VERSION below; each file is
+// fetched with that hash as its Subresource Integrity, so a changed or
+// corrupted file fails the install instead of being served offline.
+/* global self, caches */
+const PRECACHE = /*PRECACHE*/[];
+const VERSION = /*VERSION*/'dev';
+const CACHE = `cxr-${VERSION}`;
+const SCOPE = new URL(self.registration.scope);
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    for (const { url, integrity } of PRECACHE) {
+      const request = new Request(new URL(url, SCOPE), { cache: 'no-cache', integrity });
+      const response = await fetch(request);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      await cache.put(new URL(url, SCOPE), response);
+    }
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key.startsWith('cxr-') && key !== CACHE) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    const path = url.pathname === SCOPE.pathname ? new URL('index.html', SCOPE) : new URL(url.pathname, SCOPE);
+    const hit = await cache.match(path);
+    if (hit) return hit;
+    return fetch(request);
+  })());
+});

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Assembles the app into a plain static folder any server can host:
+//   web/app/*  + the wasm module + the model + model-info.json
+//   + the CSP as a <meta> tag in every page + a precache list with content
+//   hashes written into the service worker (and precache-manifest.json).
+//
+//   node web/build.mjs --wasm build/wasm/wasm --model models/pneumonia.cxrm --out build/web
+import { readFile, writeFile, mkdir, rm, readdir, stat, copyFile, access } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join, dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CSP_META } from './security.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MARKER = '.cxr-web-build';
+
+function args(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
+    out[argv[i].slice(2)] = argv[i + 1];
+  }
+  for (const k of ['wasm', 'model', 'out']) if (!out[k]) throw new Error(`--${k} is required`);
+  return out;
+}
+
+async function exists(p) {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function copyTree(from, to) {
+  await mkdir(to, { recursive: true });
+  for (const e of await readdir(from, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory()) await copyTree(join(from, e.name), join(to, e.name));
+    else if (e.isFile()) await copyFile(join(from, e.name), join(to, e.name));
+  }
+}
+
+async function listFiles(dir, base = dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...await listFiles(p, base));
+    else if (e.isFile()) out.push(relative(base, p).split(sep).join('/'));
+  }
+  return out.sort();
+}
+
+// Reads the model with the same wasm module the page uses, so the card and
+// the page can never describe different things.
+async function modelInfo(wasmDir, modelBytes) {
+  const { default: createCxrModule } = await import(pathToFileURL(resolve(wasmDir, 'cxr.mjs')).href);
+  const cxr = await createCxrModule({ wasmBinary: await readFile(join(wasmDir, 'cxr.wasm')), print: () => {}, printErr: () => {} });
+  const c = new cxr.Classifier(new Uint8Array(modelBytes));
+  try {
+    const error = c.error();
+    if (error) throw new Error(`the model file is not usable: ${error}`);
+    return c.info();
+  } finally {
+    c.delete();
+  }
+}
+
+async function main() {
+  const opt = args(process.argv.slice(2));
+  const out = resolve(opt.out);
+  if (await exists(out)) {
+    if (!(await exists(join(out, MARKER)))) throw new Error(`${opt.out} exists and was not made by this script; not touching it`);
+    await rm(out, { recursive: true });
+  }
+  await copyTree(join(here, 'app'), out);
+  await writeFile(join(out, MARKER), 'built by web/build.mjs\n');
+  await mkdir(join(out, 'wasm'), { recursive: true });
+  for (const f of ['cxr.mjs', 'cxr.wasm']) await copyFile(join(opt.wasm, f), join(out, 'wasm', f));
+
+  const modelBytes = await readFile(opt.model);
+  await writeFile(join(out, 'model.cxrm'), modelBytes);
+  const info = await modelInfo(opt.wasm, modelBytes);
+  const card = join(dirname(opt.model), 'MODEL_CARD.md');
+  const hasModelCard = basenameIs(opt.model, 'pneumonia.cxrm') && (await exists(card));
+  if (hasModelCard) await copyFile(card, join(out, 'MODEL_CARD.md'));
+  info.fileSha256 = createHash('sha256').update(modelBytes).digest('hex');
+  info.fileBytes = modelBytes.length;
+  info.hasModelCard = hasModelCard;
+  await writeFile(join(out, 'model-info.json'), `${JSON.stringify(info, null, 2)}\n`);
+
+  for (const page of ['index.html', 'model-card.html']) {
+    const p = join(out, page);
+    const html = await readFile(p, 'utf8');
+    if (!html.includes('__CSP__')) throw new Error(`${page} has no CSP placeholder`);
+    await writeFile(p, html.replace('__CSP__', CSP_META));
+  }
+
+  // Precache list: every file but the service worker itself.
+  const files = (await listFiles(out)).filter((f) => f !== 'sw.js');
+  const entries = [];
+  for (const f of files) {
+    const digest = createHash('sha256').update(await readFile(join(out, f))).digest();
+    entries.push({ url: f, sha256: digest.toString('hex'), integrity: `sha256-${digest.toString('base64')}`, bytes: (await stat(join(out, f))).size });
+  }
+  const version = createHash('sha256').update(entries.map((e) => `${e.url} ${e.sha256}`).join('\n')).digest('hex').slice(0, 16);
+  await writeFile(join(out, 'precache-manifest.json'), `${JSON.stringify({ version, files: entries }, null, 2)}\n`);
+  const sw = await readFile(join(out, 'sw.js'), 'utf8');
+  const list = JSON.stringify(entries.map(({ url, integrity }) => ({ url, integrity })), null, 1);
+  if (!sw.includes('/*PRECACHE*/[]') || !sw.includes("/*VERSION*/'dev'")) throw new Error('sw.js placeholders missing');
+  await writeFile(join(out, 'sw.js'), sw.replace('/*PRECACHE*/[]', list).replace("/*VERSION*/'dev'", JSON.stringify(version)));
+
+  const total = entries.reduce((a, e) => a + e.bytes, 0);
+  console.log(`cxr: built ${relative(process.cwd(), out) || out}: ${entries.length} files, ${(total / 1048576).toFixed(1)} MB, `
+    + `model ${info.name} ${info.version} (${info.checksum}), precache version ${version}`);
+  if (/^random-/.test(info.name)) console.log('cxr: NOTE this is a TEST MODEL with random weights; the page says so.');
+}
+
+function basenameIs(p, name) {
+  return p.split(/[\\/]/).pop() === name;
+}
+
+main().catch((err) => {
+  console.error(`cxr: web build failed: ${err.message}`);
+  process.exit(1);
+});

@@ -8,19 +8,23 @@ NATIVE := $(BUILD)/native
 WASM := $(BUILD)/wasm
 ASAN := $(BUILD)/asan
 FIXTURES := $(BUILD)/fixtures
+WEB := $(BUILD)/web
+# The model the app ships with; the browser tests build their own copy of the
+# app with a random-weight fixture instead (the page then says TEST MODEL).
+MODEL ?= models/pneumonia.cxrm
 DATA ?= $(abspath ../shared/data)
 export NODE_PATH := /usr/share/nodejs
 
 # Debian 12 packages: toolchains and the libraries the core builds on.
 DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev libpthreadpool-dev \
-                libstb-dev emscripten binaryen
+                libstb-dev emscripten binaryen chromium
 
-.PHONY: all deps native wasm asan test test-native test-asan test-wasm bench run clean fixtures
+.PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web web model bench run clean fixtures
 
 all: native wasm
 
 deps: $(BUILD)/.deps
-$(BUILD)/.deps: Makefile
+$(BUILD)/.deps: Makefile $(wildcard package-lock.json)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if ! command -v node >/dev/null; then missing="$$missing nodejs"; fi; \
 	if ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
@@ -67,17 +71,33 @@ test-wasm: wasm fixtures
 	cd $(WASM) && ctest --output-on-failure
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node --test tests/wasm/
 
-test: test-native test-wasm test-asan
+# The web app: unit tests, then end-to-end in Debian's Chromium against a copy
+# of the app built with the random-weight fixture model.
+test-web: wasm fixtures
+	node web/build.mjs --wasm $(WASM)/wasm --model $(FIXTURES)/resnet18.cxrm --out $(BUILD)/web-test
+	CXR_WEB_DIR=$(BUILD)/web-test CXR_DATA_DIR=$(DATA) node --test tests/web/
+
+test: test-native test-wasm test-asan test-web
 
 bench: native wasm fixtures
 	$(NATIVE)/bench/cxr_bench
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node bench/wasm_bench.mjs
 
-run: all
-	@echo "cxr: no model is shipped yet (models/ is empty), so there is no app to serve."
-	@echo "     The first trained model and the web app arrive with the trainer and web-app issues."
-	@echo "     Meanwhile the native CLI is built: $(NATIVE)/cli/cxr --help"
-	@exit 1
+# Never serve a random model to clinicians: no shipped model, no app.
+model:
+	@if [ ! -f "$(MODEL)" ]; then \
+	  echo "cxr: no model at $(MODEL), so there is no app to serve."; \
+	  echo "     The trained model arrives with the trainer issue (models/pneumonia.cxrm);"; \
+	  echo "     to try the app with another model file: make run MODEL=path/to/model.cxrm"; \
+	  exit 1; fi
+
+# The app as a static folder ($(WEB)) that any server with the headers in
+# README.md can host.
+web: model wasm
+	node web/build.mjs --wasm $(WASM)/wasm --model $(MODEL) --out $(WEB)
+
+run: web
+	node web/serve.mjs $(WEB)
 
 clean:
 	rm -rf $(BUILD)

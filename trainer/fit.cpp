@@ -396,7 +396,8 @@ int run_fit(const Options& options, const std::string& command_line) {
     const size_t q = std::max<size_t>(1, batch_losses.size() / 4);
     double first = 0, last = 0;
     for (size_t i = 0; i < q; ++i) first += batch_losses[i] / q, last += batch_losses[batch_losses.size() - 1 - i] / q;
-    const bool falls = last < first, beats_chance = history_val_auc.back() > 0.5;
+    // A 2% margin: with a learning rate of 0 the batch losses still drift by ~0.5%.
+    const bool falls = last < 0.98 * first, beats_chance = history_val_auc.back() > 0.5;
     logf("smoke check: training loss first quarter %.4f -> last quarter %.4f (%s); validation AUC %.4f (%s)", first, last,
          falls ? "falls" : "DOES NOT FALL", history_val_auc.back(), beats_chance ? "beats chance" : "NOT ABOVE 0.5");
     if (!falls || !beats_chance) return 1;

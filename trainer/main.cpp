@@ -22,7 +22,7 @@ const char kUsage[] =
     "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
     "      --val-fraction X  of train patients (0.15)  --seed N (1)  --limit N images (smoke runs)\n"
     "      --min-sensitivity X   threshold policy: highest threshold with validation sensitivity >= X (0.95)\n"
-    "      --smoke-check     exit 1 unless the training loss falls and validation AUC > 0.5\n"
+    "      --smoke-check     exit 1 unless the training loss falls by 2% and validation AUC > 0.5\n"
     "  cxr-train evaluate [options]     a model file on one split, through the core (the CLI/browser path)\n"
     "      --model FILE (models/pneumonia.cxrm)  --data DIR  --split test|val|train (test)\n"
     "      --out FILE.json   --bootstrap N (1000)  --seed N (1)\n"

@@ -17,7 +17,7 @@ export NODE_PATH := /usr/share/nodejs
 
 # Debian 12 packages: toolchains and the libraries the core builds on.
 DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev libpthreadpool-dev \
-                libstb-dev emscripten binaryen chromium
+                libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev
 
 .PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web web model bench run clean fixtures
 

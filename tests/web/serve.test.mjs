@@ -88,3 +88,30 @@ test('answers only to loopback host names (DNS rebinding)', async () => {
   assert.equal((await request('GET', '/', { Host: 'evil.example:80' })).status, 421);
   assert.equal((await request('GET', '/', { Host: `localhost:${new URL(server.url).port}` })).status, 200);
 });
+
+test('the command line server prints its URL and serves until stopped', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['web/serve.mjs', join(dir, 'site')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    const r = await fetch(url);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-security-policy'), CSP);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const missing = spawn(process.execPath, ['web/serve.mjs', join(dir, 'nothing-here')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  missing.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise((resolve) => missing.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(err, /not found — build the app first/);
+});

@@ -194,6 +194,7 @@ function recordAudit(item) {
 function updateBatch() {
   const { total, done, errors } = state.batch;
   $('batch').hidden = state.items.length === 0;
+  document.body.classList.toggle('has-items', state.items.length > 0);
   $('results-empty').hidden = state.items.length > 0;
   $('table-wrap').hidden = state.items.length === 0;
   $('print').disabled = !state.items.some((i) => i.status === 'done' || i.status === 'error');
@@ -245,11 +246,11 @@ function statusCell(item) {
 }
 
 function notesCell(item) {
-  if (item.status === 'error') return el('span', { class: 'error-text', text: item.error });
+  if (item.status === 'error') return el('span', { class: 'notes-text error-text', text: item.error });
   const w = item.result?.warnings ?? [];
   const bits = [];
   if (item.kind && item.kind !== 'jpeg' && item.kind !== 'png' && item.status !== 'done') bits.push(kindLabel(item.kind));
-  return el('span', { class: w.length ? 'warn-text' : 'muted', text: [...w, ...bits].join('; ') });
+  return el('span', { class: `notes-text ${w.length ? 'warn-text' : 'muted'}`, text: [...w, ...bits].join('; ') });
 }
 
 function thumbCell(item) {
@@ -268,7 +269,7 @@ function updateRow(item) {
   tr.replaceChildren(
     el('td', { class: 'col-thumb' }, thumbCell(item)),
     el('td', { class: 'num', text: String(item.seq) }),
-    el('th', { scope: 'row', class: 'file', text: item.name, title: item.name }),
+    el('th', { scope: 'row', class: 'file', title: item.name }, el('span', { class: 'fname', text: item.name })),
     el('td', {}, statusCell(item)),
     el('td', {}, probabilityCell(item)),
     el('td', { class: 'notes' }, notesCell(item)),
@@ -381,17 +382,21 @@ function drawHeat(item, naturalWidth, naturalHeight) {
   src.width = hw;
   src.height = hh;
   src.getContext('2d').putImageData(new ImageData(heatmapRgba(item.heat), hw, hh), 0, 0);
-  // Canvas pixels: the film's aspect at a modest resolution; CSS stretches it
-  // over the <img>.
-  const scale = Math.min(1, 768 / Math.max(naturalWidth, naturalHeight));
-  canvas.width = Math.max(1, Math.round(naturalWidth * scale));
-  canvas.height = Math.max(1, Math.round(naturalHeight * scale));
+  // The canvas covers the film box; the film sits in it "contained" (aspect
+  // kept, centred), so the heat map is drawn into that same rectangle.
+  const box = $('film');
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(box.clientWidth * dpr));
+  canvas.height = Math.max(1, Math.round(box.clientHeight * dpr));
+  const k = Math.min(canvas.width / naturalWidth, canvas.height / naturalHeight);
+  const fw = naturalWidth * k, fh = naturalHeight * k;
+  const fx = (canvas.width - fw) / 2, fy = (canvas.height - fh) / 2;
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   const p = heatmapPlacement(state.preprocess, r.imageWidth, r.imageHeight, hw, hh);
-  ctx.drawImage(src, p.sx, p.sy, p.sw, p.sh, p.dx * canvas.width, p.dy * canvas.height, p.dw * canvas.width, p.dh * canvas.height);
+  ctx.drawImage(src, p.sx, p.sy, p.sw, p.sh, fx + p.dx * fw, fy + p.dy * fh, p.dw * fw, p.dh * fh);
   let peak = 0;
   for (const v of item.heat) if (v > peak) peak = v;
   setState('heatmap', peak > 0 ? 'drawn' : 'flat');
@@ -523,6 +528,15 @@ function wire() {
     });
   }
   $('heat-toggle').addEventListener('change', applyHeatControls);
+  // Redraw the overlay when the film box changes size (window, rotation).
+  let lastSize = '';
+  new ResizeObserver(() => {
+    const f = $('film'), size = `${f.clientWidth}x${f.clientHeight}`;
+    const img = $('film-img');
+    if (size === lastSize || !state.selected || !img.complete || !img.naturalWidth) return;
+    lastSize = size;
+    drawHeat(state.selected, img.naturalWidth, img.naturalHeight);
+  }).observe($('film'));
   $('heat-opacity').addEventListener('input', applyHeatControls);
   $('export-csv').addEventListener('click', exportResults);
   $('print').addEventListener('click', printSummary);

@@ -1,0 +1,64 @@
+// Shared by the web tests: where things are, and a gray PNG made without any
+// image library (for tests that must run without the X-ray data set).
+import { deflateSync } from 'node:zlib';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const WEB_DIR = resolve(process.env.CXR_WEB_DIR ?? 'build/web-test');
+export const DATA_DIR = resolve(process.env.CXR_DATA_DIR ?? '../shared/data');
+export const FIXTURES = resolve(process.env.CXR_FIXTURES ?? 'build/fixtures');
+export const CHROMIUM = process.env.CXR_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = resolve(process.env.CXR_SCREENSHOTS ?? 'build/web-test-screenshots');
+export const HAVE_DATA = existsSync(join(DATA_DIR, 'chest_xray_224', 'val'));
+export const NO_DATA = `no X-ray data at ${DATA_DIR} (set CXR_DATA_DIR): skipping the tests with real films`;
+
+// Under make (CXR_WEB_DIR set) a missing app or browser is a failure; run by
+// hand without a build, the browser tests skip and say why.
+export function browserSkipReason() {
+  if (process.env.CXR_WEB_DIR) return false;
+  if (!existsSync(join(WEB_DIR, 'index.html'))) return `no built app at ${WEB_DIR}: run make test-web`;
+  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}`;
+  return false;
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', '--disable-dev-shm-usage'];
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+// An 8-bit gray PNG of a soft "chest-like" blob pattern.
+export function grayPng(width = 320, height = 288, seed = 1) {
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width + 1)] = 0;
+    for (let x = 0; x < width; x++) {
+      const dx = (x - width / 2) / width, dy = (y - height / 2) / height;
+      const lung = Math.exp(-((Math.abs(dx) - 0.2) ** 2 + dy * dy) * 18);
+      const v = 40 + 150 * (1 - lung) + 30 * Math.sin((x + seed * 7) / 9) * Math.cos(y / 13);
+      raw[y * (width + 1) + 1 + x] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}

@@ -4,7 +4,7 @@
 // server, is recorded from start to finish and checked at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, basename } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -31,18 +31,23 @@ function pick(dir, n) {
   return readdirSync(dir).filter((f) => !f.startsWith('.')).sort().slice(0, n).map((f) => join(dir, f));
 }
 
-// Hands files to the page the way a drop does: a DataTransfer on a drop event.
-async function dropFiles(files) {
+// Hands files to the page the way a drop (or a paste) does: a DataTransfer on
+// a drop (paste) event.
+async function dropFiles(files, how = 'drop') {
   for (const f of files) sent.set(f.name, f.bytes);
-  await page.evaluate((list) => {
+  await page.evaluate(([list, how]) => {
     const dt = new DataTransfer();
     for (const { name, b64 } of list) {
       dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name));
     }
+    if (how === 'paste') {
+      document.body.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: dt }));
+      return;
+    }
     const zone = document.getElementById('drop');
     zone.dispatchEvent(new DragEvent('dragenter', { bubbles: true, cancelable: true, dataTransfer: dt }));
     zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
-  }, files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') })));
+  }, [files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') })), how]);
 }
 
 async function waitFinished(count) {
@@ -207,13 +212,34 @@ test('pick full-resolution originals with the file input', { skip: dataSkip, ...
   await page.click('th[data-sort=order] button');
 });
 
+test('choose a folder: walked with sub-folders, hidden files skipped, paths kept', { skip: dataSkip, ...T }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'cxr-folder-'));
+  try {
+    const study = join(root, 'study');
+    mkdirSync(join(study, 'series2'), { recursive: true });
+    const films = pick(join(DATA_DIR, 'chest_xray_224', 'val', 'NORMAL'), 4).slice(2);
+    copyFileSync(films[0], join(study, 'IMG0001'));
+    copyFileSync(films[1], join(study, 'series2', 'IMG0002'));
+    writeFileSync(join(study, '.DS_Store'), 'junk');
+    for (const f of ['IMG0001', 'series2/IMG0002']) sent.set(`study/${f}`, readFileSync(join(study, f)));
+    await page.setInputFiles('#folder-input', study);
+    await waitFinished(11);
+    const rows = await rowsByName();
+    assert.equal(rows['study/IMG0001']?.status, 'done');
+    assert.equal(rows['study/series2/IMG0002']?.status, 'done');
+    assert.ok(!Object.keys(rows).some((n) => n.includes('.DS_Store')), 'hidden files are skipped');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('CSV export: one row per file with its SHA-256, the model id and the result', { skip: dataSkip, ...T }, async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   assert.match(download.suggestedFilename(), /^cxr-results-.*\.csv$/);
   const rows = parseCsv(readFileSync(await download.path(), 'utf8'));
   assert.deepEqual(rows[0], RESULT_COLUMNS);
   const records = rows.slice(1).map((r) => Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, r[i]])));
-  assert.equal(records.length, 9);
+  assert.equal(records.length, 11);
   for (const r of records) {
     assert.ok(sent.has(r.file), r.file);
     assert.equal(r.sha256, sha256(sent.get(r.file)), `${r.file}: hash`);
@@ -236,9 +262,9 @@ test('CSV export: one row per file with its SHA-256, the model id and the result
 
 test('audit log: hashes and results, no file names unless opted in; export and clear', { skip: dataSkip, ...T }, async () => {
   await page.click('#audit-open');
-  await page.waitForFunction(() => /9 records/.test(document.getElementById('audit-count').textContent));
+  await page.waitForFunction(() => /11 records/.test(document.getElementById('audit-count').textContent));
   const names = await page.$$eval('#audit-body tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
-  assert.ok(names.length === 9 && names.every((n) => n === '—'), 'no file names by default');
+  assert.ok(names.length === 11 && names.every((n) => n === '—'), 'no file names by default');
   await shot('03-audit-1280x800');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#audit-export')]);
   const rows = parseCsv(readFileSync(await download.path(), 'utf8'));
@@ -298,7 +324,7 @@ test('printable summary, tablet layout and the model card', { skip, ...T }, asyn
   await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
 });
 
-test('offline: network cut and server gone, the app reloads and still classifies', { skip, ...T }, async () => {
+test('offline: network cut and server gone, the app reloads and still classifies (a pasted image)', { skip, ...T }, async () => {
   marks.offline = Date.now();
   marks.offlineServer = serverLog.length;
   await context.setOffline(true);
@@ -307,7 +333,7 @@ test('offline: network cut and server gone, the app reloads and still classifies
   await page.reload();
   await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
   const files = [{ name: 'offline.png', bytes: grayPng(300, 300, 9) }];
-  await dropFiles(files);
+  await dropFiles(files, 'paste');
   await waitFinished(1);
   assert.equal((await rowsByName())['offline.png'].status, 'done');
   assert.match(await page.textContent('#status'), /offline\.png: (NORMAL|PNEUMONIA)/);

@@ -82,6 +82,8 @@ test: test-native test-wasm test-asan test-web
 bench: native wasm fixtures
 	$(NATIVE)/bench/cxr_bench
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node bench/wasm_bench.mjs
+	node web/build.mjs --wasm $(WASM)/wasm --model $(if $(wildcard $(MODEL)),$(MODEL),$(FIXTURES)/resnet18.cxrm) --out $(BUILD)/web-bench
+	CXR_WEB_DIR=$(BUILD)/web-bench CXR_DATA_DIR=$(DATA) node bench/web_bench.mjs
 
 # Never serve a random model to clinicians: no shipped model, no app.
 model:

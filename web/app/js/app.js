@@ -142,7 +142,8 @@ async function pump() {
       }
       if (bytes) {
         try {
-          const { sha256, result } = await client.classify(bytes);
+          const { sha256, result, heapBytes } = await client.classify(bytes);
+          setState('wasmHeap', String(heapBytes));
           item.sha256 = sha256;
           if (result.ok) {
             item.heat = result.heatmap ?? null;
@@ -275,7 +276,8 @@ function updateRow(item) {
     el('td', { class: 'notes' }, notesCell(item)),
     el('td', { class: 'col-time num', text: item.result?.ok ? `${Math.round(item.result.timingsMs.total)} ms` : '' }),
   );
-  tr.setAttribute('aria-selected', String(state.selected === item));
+  if (state.selected === item) tr.setAttribute('aria-current', 'true');
+  else tr.removeAttribute('aria-current');
 }
 
 function renderTable() {
@@ -303,8 +305,8 @@ function ensureRovingFocus() {
 function select(item, { focus }) {
   const previous = state.selected;
   state.selected = item;
-  if (previous?.row) previous.row.setAttribute('aria-selected', 'false');
-  item.row?.setAttribute('aria-selected', 'true');
+  previous?.row?.removeAttribute('aria-current');
+  item.row?.setAttribute('aria-current', 'true');
   ensureRovingFocus();
   if (focus) item.row?.focus();
   renderViewer();
@@ -591,9 +593,15 @@ async function main() {
   wire();
   renderViewer();
   updateBatch();
-  await setupOffline();
+  // A repeat visit is already served by the offline copy: start the
+  // classifier at once. On a first visit, wait until the offline copy is
+  // stored, so that the worker loads the model from it instead of
+  // downloading it a second time.
+  const offline = setupOffline();
+  if (!navigator.serviceWorker?.controller) await offline;
   try {
     await client.start();
+    performance.mark('cxr-ready');
     setState('state', 'ready');
     announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');
   } catch (err) {
@@ -604,7 +612,10 @@ async function main() {
 }
 
 client.onEvent = ((inner) => (e) => {
-  if (e.type === 'ready') showModel(e.info, e.loadMs);
+  if (e.type === 'ready') {
+    showModel(e.info, e.loadMs);
+    setState('wasmHeap', String(e.heapBytes ?? ''));
+  }
   inner(e);
 })(client.onEvent);
 

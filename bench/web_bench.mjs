@@ -1,0 +1,119 @@
+// The web app's targets (issue 4), measured in headless Chromium against a
+// built app (CXR_WEB_DIR, made by `make bench`): page ready (wasm compiled,
+// model loaded) on a first and a repeat visit; a full-resolution JPEG from
+// drop to result; a 500-file batch of good and broken files (every file
+// accounted for, memory before/after). Numbers only; no pass/fail.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { serve } from '../web/serve.mjs';
+import { WEB_DIR, DATA_DIR, CHROMIUM, CHROMIUM_ARGS } from '../tests/web/helpers.mjs';
+
+const BATCH = Number(process.env.CXR_WEB_BENCH_BATCH ?? 500);
+if (!existsSync(join(WEB_DIR, 'index.html'))) {
+  console.log(`web bench: no built app at ${WEB_DIR}; nothing to measure`);
+  process.exit(0);
+}
+const info = JSON.parse(readFileSync(join(WEB_DIR, 'model-info.json'), 'utf8'));
+const { chromium } = await import('playwright-core');
+const { url, close } = await serve({ root: WEB_DIR, port: 0 });
+const userDir = mkdtempSync(join(tmpdir(), 'cxr-bench-'));
+const work = mkdtempSync(join(tmpdir(), 'cxr-bench-files-'));
+const context = await chromium.launchPersistentContext(userDir, {
+  executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
+  args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'],
+});
+const page = context.pages()[0] ?? await context.newPage();
+const readyMs = async () => {
+  await page.waitForSelector('body[data-state=ready]', { timeout: 120_000 });
+  return page.evaluate(() => performance.getEntriesByName('cxr-ready')[0].startTime);
+};
+const memory = () => page.evaluate(async () => {
+  for (let i = 0; i < 3; i++) { window.gc?.(); await new Promise((r) => setTimeout(r, 50)); }
+  return { js: performance.memory.usedJSHeapSize, wasm: Number(document.body.dataset.wasmHeap ?? 0) };
+});
+const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
+
+try {
+  console.log(`cxr web bench: Chromium headless, model ${info.name} ${info.version} (${mb(info.fileBytes)}), app ${WEB_DIR}`);
+  await page.goto(url);
+  const first = await readyMs();
+  await page.waitForSelector('body[data-offline=ready]');
+  const repeats = [];
+  for (let i = 0; i < 5; i++) {
+    await page.reload();
+    repeats.push(await readyMs());
+  }
+  repeats.sort((a, b) => a - b);
+  console.log(`page ready (navigation start -> wasm compiled + model loaded): first visit ${first.toFixed(0)} ms (includes storing the offline copy), repeat visits median ${repeats[2].toFixed(0)} ms (min ${repeats[0].toFixed(0)}, max ${repeats[4].toFixed(0)})   target <= 500 ms`);
+
+  const fullres = join(DATA_DIR, 'chest_xray_fullres_samples');
+  const big = existsSync(fullres) ? readdirSync(fullres, { recursive: true }).filter((f) => f.endsWith('.jpeg')).sort().map((f) => join(fullres, f)) : [];
+  if (big.length) {
+    // Drop one film at a time; wall time from the drop event to its row done.
+    const times = [], core = [];
+    for (const path of big.slice(0, 12)) {
+      const b64 = readFileSync(path).toString('base64');
+      const [wall, total] = await page.evaluate(async ([name, b64]) => {
+        const file = new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name);
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        const before = document.querySelectorAll('#results-body tr').length;
+        const t0 = performance.now();
+        document.getElementById('drop').dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
+        await new Promise((resolve) => {
+          const check = () => {
+            const rows = document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]');
+            if (rows.length > before) resolve(); else setTimeout(check, 1);
+          };
+          check();
+        });
+        const ms = performance.now() - t0;
+        const time = document.querySelector('#detail-time').textContent;
+        return [ms, parseFloat(time)];
+      }, [basename(path), b64]);
+      times.push(wall);
+      core.push(total);
+      await page.click('#clear');
+    }
+    const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    console.log(`full-resolution JPEG (~1300 px), drop -> result on screen: median ${med(times.slice(2)).toFixed(0)} ms (core total ${med(core.slice(2)).toFixed(0)} ms), first ${times[0].toFixed(0)} ms   target <= 50 ms`);
+  }
+
+  const train = join(DATA_DIR, 'chest_xray_224', 'train');
+  if (existsSync(train)) {
+    const good = [...readdirSync(join(train, 'NORMAL')).sort().slice(0, BATCH * 0.45).map((f) => join(train, 'NORMAL', f)),
+      ...readdirSync(join(train, 'PNEUMONIA')).sort().slice(0, BATCH * 0.45).map((f) => join(train, 'PNEUMONIA', f))];
+    const paths = good.map((p, i) => { const to = join(work, `good-${i}.jpeg`); copyFileSync(p, to); return to; });
+    for (let i = 0; paths.length < BATCH; i++) {
+      const to = join(work, `broken-${i}${i % 3 === 0 ? '.jpeg' : i % 3 === 1 ? '' : '.pdf'}`);
+      const src = readFileSync(good[i % good.length]);
+      writeFileSync(to, i % 3 === 0 ? src.subarray(0, src.length >> 1) : i % 3 === 1 ? Buffer.from('not an image at all') : Buffer.from('%PDF-1.4\n%%EOF\n'));
+      paths.push(to);
+    }
+    await page.reload();
+    await readyMs();
+    const before = await memory();
+    const t0 = Date.now();
+    await page.setInputFiles('#file-input', paths);
+    await page.waitForFunction((n) => document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]').length >= n
+      && document.body.dataset.busy === 'false', paths.length, { timeout: 600_000, polling: 500 });
+    const wall = Date.now() - t0;
+    const counts = await page.evaluate(() => ({
+      done: document.querySelectorAll('#results-body tr[data-status=done]').length,
+      error: document.querySelectorAll('#results-body tr[data-status=error]').length,
+      restarts: Number(document.body.dataset.restarts ?? 0),
+    }));
+    const during = await memory();
+    await page.click('#clear');
+    const after = await memory();
+    console.log(`batch of ${paths.length} files (${good.length} good 224 px films, ${paths.length - good.length} broken): ${(wall / 1000).toFixed(1)} s, ${(wall / paths.length).toFixed(0)} ms/file; `
+      + `accounted for ${counts.done + counts.error}/${paths.length} (${counts.done} classified, ${counts.error} refused), worker restarts ${counts.restarts}`);
+    console.log(`memory: page JS heap ${mb(before.js)} before, ${mb(during.js)} with results, ${mb(after.js)} after Clear; wasm heap in use ${mb(before.wasm)} after loading the model, ${mb(during.wasm)} after the batch`);
+  }
+} finally {
+  await context.close();
+  await close();
+  rmSync(userDir, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+}

@@ -7,6 +7,7 @@ namespace cxr::train {
 int run_fit(const Options& options, const std::string& command_line);       // fit.cpp (LibTorch)
 int run_parity(const Options& options);                                     // fit.cpp (LibTorch)
 int run_evaluate(const Options& options, const std::string& command_line);  // evaluate.cpp (core only)
+int run_baseline_cnn(const Options& options, const std::string& command_line);  // baseline_cnn.cpp (LibTorch)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 
 }  // namespace cxr::train

@@ -1,6 +1,5 @@
 // cxr-train fit: the training loop (llm.c-style: flat, top to bottom), and
-// cxr-train parity: the export self-test. The only LibTorch TUs are this file
-// and net.cpp.
+// cxr-train parity: the export self-test.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 

@@ -72,10 +72,13 @@ test-wasm: wasm fixtures
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node --test tests/wasm/
 
 # The web app: unit tests, then end-to-end in Debian's Chromium against a copy
-# of the app built with the random-weight fixture model.
+# of the app built with the random-weight fixture model (and, once there is
+# one, a smoke test of the app built with the shipped model).
 test-web: wasm fixtures
 	node web/build.mjs --wasm $(WASM)/wasm --model $(FIXTURES)/resnet18.cxrm --out $(BUILD)/web-test
-	CXR_WEB_DIR=$(BUILD)/web-test CXR_DATA_DIR=$(DATA) node --test tests/web/
+	$(if $(wildcard models/pneumonia.cxrm),node web/build.mjs --wasm $(WASM)/wasm --model models/pneumonia.cxrm --out $(BUILD)/web-shipped)
+	CXR_WEB_DIR=$(BUILD)/web-test $(if $(wildcard models/pneumonia.cxrm),CXR_SHIPPED_WEB_DIR=$(BUILD)/web-shipped) \
+	  CXR_DATA_DIR=$(DATA) node --test tests/web/
 
 test: test-native test-wasm test-asan test-web
 

@@ -374,7 +374,11 @@ function renderFilm(item) {
 function drawHeat(item, naturalWidth, naturalHeight) {
   const canvas = $('film-heat');
   const r = item.result;
-  if (!r?.ok || !item.heat || !r.heatmapWidth) {
+  const none = !r?.ok || !item.heat || !r.heatmapWidth;
+  $('heat-toggle').disabled = none;
+  $('heat-opacity').disabled = none;
+  $('heat-none').hidden = !(r?.ok && none);
+  if (none) {
     canvas.hidden = true;
     setState('heatmap', 'none');
     return;

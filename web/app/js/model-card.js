@@ -69,10 +69,12 @@ function confusionTable(c) {
   return t;
 }
 
-function rocFigure(roc, label) {
-  const S = 300, P = 36;
+function rocFigure(roc, label, metricAuc) {
+  const S = 300, P = 44;
   const x = (f) => P + f * (S - P - 10), y = (t) => S - P - t * (S - P - 10);
-  const auc = roc.auc ?? trapezoidAuc(roc.points);
+  // The AUC the trainer computed (from every threshold) beats the trapezoid
+  // over the few points stored for drawing.
+  const auc = roc.auc ?? metricAuc ?? trapezoidAuc(roc.points);
   const root = svg('svg', { viewBox: `0 0 ${S} ${S}`, width: S, height: S, class: 'roc', role: 'img', 'aria-label': `ROC curve, ${label}, AUC ${auc.toFixed(3)}` });
   root.append(svg('rect', { x: P, y: 10, width: S - P - 10, height: S - P - 10, fill: 'none', stroke: '#2f4558' }));
   root.append(svg('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: '#5b7a93', 'stroke-dasharray': '4 4' }));
@@ -83,7 +85,7 @@ function rocFigure(roc, label) {
     root.append(svg('text', { x: P - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
   }
   root.append(svg('text', { x: (S + P) / 2, y: S - 4, 'text-anchor': 'middle' }, 'false positive rate (1 − specificity)'));
-  root.append(svg('text', { x: 12, y: S / 2, transform: `rotate(-90 12 ${S / 2})`, 'text-anchor': 'middle' }, 'sensitivity'));
+  root.append(svg('text', { x: 12, y: S / 2 - 20, transform: `rotate(-90 12 ${S / 2 - 20})`, 'text-anchor': 'middle' }, 'sensitivity'));
   root.append(svg('text', { x: x(0.55), y: y(0.12) }, `AUC ${auc.toFixed(3)}`));
   return el('figure', {}, root, el('figcaption', { class: 'visually-hidden', text: `ROC curve (${label})` }));
 }
@@ -113,7 +115,7 @@ function render(model) {
     box.append(el('h3', { text: `${ev.label}${ev.n ? ` (${ev.n} images)` : ''}` }));
     box.append(ev.metrics.length ? metricsTable(ev) : na('Metrics'));
     box.append(ev.confusion ? confusionTable(ev.confusion) : na('Confusion matrix'));
-    box.append(ev.roc ? rocFigure(ev.roc, ev.label) : na('ROC curve'));
+    box.append(ev.roc ? rocFigure(ev.roc, ev.label, ev.metrics.find((m) => m.key === 'auc' || m.key === 'roc_auc')?.value) : na('ROC curve'));
   }
   if (!evals.some((e) => e.split === 'test')) box.append(na('Official test-split results'));
   const prov = meta.provenance ?? {};

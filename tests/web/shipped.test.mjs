@@ -1,0 +1,48 @@
+// The app built with the shipped model (models/pneumonia.cxrm), when there is
+// one: make test-web builds it into CXR_SHIPPED_WEB_DIR. Loads, is not flagged
+// as a test model, classifies real films, and its model card renders.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { serve } from '../../web/serve.mjs';
+import { DATA_DIR, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA } from './helpers.mjs';
+
+const dir = process.env.CXR_SHIPPED_WEB_DIR;
+const skip = !dir ? 'no shipped model (models/pneumonia.cxrm): the app with the shipped model is not tested' : false;
+let server, context, page, userDir, info;
+
+before(async () => {
+  if (skip) return;
+  info = JSON.parse(readFileSync(join(dir, 'model-info.json'), 'utf8'));
+  server = await serve({ root: dir, port: 0 });
+  userDir = mkdtempSync(join(tmpdir(), 'cxr-chromium-'));
+  const { chromium } = await import('playwright-core');
+  context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
+  page = context.pages()[0] ?? await context.newPage();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+});
+
+test('the shipped model loads, is flagged only if it is a test model, and classifies real films', { skip: skip || (HAVE_DATA ? false : NO_DATA), timeout: 120_000 }, async () => {
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-state=ready]', { timeout: 90_000 });
+  assert.equal(await page.isVisible('#test-model-banner'), /^random-/.test(info.name));
+  const val = join(DATA_DIR, 'chest_xray_224', 'val');
+  const paths = ['NORMAL', 'PNEUMONIA'].map((c) => join(val, c, readdirSync(join(val, c)).sort()[0]));
+  await page.setInputFiles('#file-input', paths);
+  await page.waitForFunction(() => document.body.dataset.busy === 'false' && document.querySelectorAll('#results-body tr[data-status=done]').length === 2, null, { timeout: 60_000 });
+  const meaning = await page.textContent('#detail-meaning');
+  if (typeof info.validationSensitivity === 'number') assert.match(meaning, /found \d+(\.\d)?% of pneumonia cases/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'shipped-results-1280x800.png') });
+  await page.goto(new URL('model-card.html', server.url).href);
+  await page.waitForSelector('body[data-state=ready]');
+  assert.match(await page.textContent('main'), new RegExp(info.checksum));
+  await page.screenshot({ path: join(SCREENSHOTS, 'shipped-model-card-1280x800.png'), fullPage: true });
+});

@@ -16,6 +16,7 @@
 #include <memory>
 #include <new>
 
+#include "decode/dicom.h"
 #include "decode/image.h"
 #include "stb_image.h"
 
@@ -436,6 +437,8 @@ void reset(Image* out) {
   out->warnings.clear();
 }
 
+Status decode_raster(const uint8_t* data, size_t size, ImageFormat format, Image* out);
+
 }  // namespace
 
 ImageFormat sniff_format(const uint8_t* data, size_t size, std::string* what) {
@@ -445,6 +448,7 @@ ImageFormat sniff_format(const uint8_t* data, size_t size, std::string* what) {
   if (bytes_at(data, size, 128, "DICM", 4)) return ImageFormat::dicom;
   if (bytes_at(data, size, 0, "\xFF\xD8\xFF", 3)) return ImageFormat::jpeg;
   if (bytes_at(data, size, 0, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::png;
+  if (looks_like_bare_dicom(data, size)) return ImageFormat::dicom;  // no preamble (e.g. from a CD)
   const Foreign* foreign = identify_foreign(data, size);
   if (what && foreign) *what = foreign->what;
   return ImageFormat::unknown;
@@ -456,10 +460,27 @@ Status decode_image(const uint8_t* data, size_t size, Image* out) {
   if (!data && size != 0) return Fail(cxr_status_invalid_argument, "decode_image: no bytes given");
 
   const ImageFormat format = sniff_format(data, size, nullptr);
-  if (format == ImageFormat::dicom)
-    return Fail(cxr_status_unsupported_format,
-                "DICOM files are not supported yet (support is coming); export the image as PNG or JPEG for now");
+  if (format == ImageFormat::dicom) {
+    Status status = decode_dicom(data, size, out);
+    if (!status.ok()) reset(out);
+    return status;
+  }
   if (format == ImageFormat::unknown) return refuse_foreign(identify_foreign(data, size));
+  return decode_raster(data, size, format, out);
+}
+
+namespace detail {
+Status decode_jpeg(const uint8_t* data, size_t size, Image* out) {
+  reset(out);
+  if (!bytes_at(data, size, 0, "\xFF\xD8\xFF", 3))
+    return Fail(cxr_status_corrupt_input, "corrupt JPEG: it does not start with a JPEG marker");
+  return decode_raster(data, size, ImageFormat::jpeg, out);
+}
+}  // namespace detail
+
+namespace {
+// JPEG or PNG (already sniffed) into a freshly reset *out.
+Status decode_raster(const uint8_t* data, size_t size, ImageFormat format, Image* out) {
   if (size > size_t(INT_MAX))
     return Fail(cxr_status_too_large, "file is %zu bytes; the limit is 2 GB", size);
 
@@ -495,5 +516,7 @@ Status decode_image(const uint8_t* data, size_t size, Image* out) {
   if (!status.ok()) reset(out);
   return status;
 }
+
+}  // namespace
 
 }  // namespace cxr

@@ -26,8 +26,9 @@ struct Image {
 // what it looks like ("PDF document", "ZIP archive", "GIF image", ...), else "".
 ImageFormat sniff_format(const uint8_t* data, size_t size, std::string* what);
 
-// Decodes JPEG (baseline, progressive) or PNG (8/16-bit gray, RGB, RGBA,
-// palette) to gray. Dimensions are checked against CXR_MAX_IMAGE_SIDE and
+// Decodes JPEG (baseline, progressive), PNG (8/16-bit gray, RGB, RGBA,
+// palette) or DICOM (dicom.h: always 16-bit after its display pipeline) to
+// gray. Dimensions are checked against CXR_MAX_IMAGE_SIDE and
 // CXR_MAX_IMAGE_PIXELS from the header before any pixel is decoded.
 // Never aborts on hostile input.
 Status decode_image(const uint8_t* data, size_t size, Image* out);

@@ -539,12 +539,13 @@ TEST(Decode, NonImagesAreNamed) {
   expect_refusal(decode_status(unknown), cxr_status_unsupported_format, "not a PNG, JPEG or DICOM image");
 }
 
-TEST(Decode, DicomIsRecognisedButNotYetDecoded) {
+// The DICOM reader itself is tested in test_dicom.cpp.
+TEST(Decode, DicomWithoutAnImageIsRecognisedAndRefused) {
   Bytes dicom(128, 0);
   dicom.insert(dicom.end(), {'D', 'I', 'C', 'M', 0x02, 0x00, 0x00, 0x00});
   std::string what;
   EXPECT_EQ(sniff_format(dicom.data(), dicom.size(), &what), ImageFormat::dicom);
-  expect_refusal(decode_status(dicom), cxr_status_unsupported_format, "DICOM files are not supported yet");
+  expect_refusal(decode_status(dicom), cxr_status_unsupported_format, "this DICOM file holds no image");
 }
 
 TEST(Decode, FormatComesFromTheBytesNotTheName) {

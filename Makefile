@@ -17,7 +17,8 @@ export NODE_PATH := /usr/share/nodejs
 
 # Debian 12 packages: toolchains and the libraries the core builds on.
 DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev libpthreadpool-dev \
-                libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev
+                libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev \
+                python3-pydicom python3-numpy python3-pil
 
 .PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web web model bench run clean fixtures
 

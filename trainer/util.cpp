@@ -148,7 +148,8 @@ std::string source_commit() {
   const std::string dir = CXR_SOURCE_DIR;
   std::string commit = run_command("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
   if (commit.empty()) return "unknown";
-  if (!run_command("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null").empty())
+  // Dirty only where the model's code lives (others edit web/ in the same tree).
+  if (!run_command("git -C '" + dir + "' status --porcelain --untracked-files=no -- core trainer 2>/dev/null").empty())
     commit += "-dirty";
   return commit;
 }

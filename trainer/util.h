@@ -45,7 +45,8 @@ std::string hex64(uint64_t value);
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error);
 bool write_file(const std::string& path, const std::string& bytes, std::string* error);
 std::string utc_now_iso8601();
-// `git rev-parse HEAD` of the source tree (+ "-dirty"), or "unknown".
+// `git rev-parse HEAD` of the source tree (+ "-dirty" when core/ or trainer/
+// have uncommitted changes), or "unknown".
 std::string source_commit();
 
 }  // namespace cxr::train

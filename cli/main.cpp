@@ -21,7 +21,7 @@ const char kUsage[] =
     "\n"
     "usage:\n"
     "  cxr classify --model MODEL [--json | --csv] [--backend portable|xnnpack] INPUT...\n"
-    "      INPUT: image files (JPEG, PNG; type read from the bytes) or folders, walked\n"
+    "      INPUT: image files (JPEG, PNG, DICOM; type read from the bytes) or folders, walked\n"
     "      recursively (hidden files skipped). One result per file; a file that cannot\n"
     "      be read is reported on its own and the others still run.\n"
     "      --json   JSON Lines: one object per input\n"

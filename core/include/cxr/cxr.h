@@ -118,7 +118,7 @@ void cxr_classifier_info(const cxr_classifier* classifier, cxr_model_info* info)
  * classifier. */
 const char* cxr_classifier_metadata_json(const cxr_classifier* classifier);
 
-/* Decodes (JPEG, PNG; format sniffed from the bytes), preprocesses with the
+/* Decodes (JPEG, PNG, DICOM; format sniffed from the bytes), preprocesses with the
  * model's spec, runs the network and calibrates. On failure returns the status,
  * fills *error and leaves *result zeroed; the classifier stays usable. */
 cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, size_t size,

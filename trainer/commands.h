@@ -8,6 +8,7 @@ int run_fit(const Options& options, const std::string& command_line);       // f
 int run_parity(const Options& options);                                     // fit.cpp (LibTorch)
 int run_evaluate(const Options& options, const std::string& command_line);  // evaluate.cpp (core only)
 int run_baseline_cnn(const Options& options, const std::string& command_line);  // baseline_cnn.cpp (LibTorch)
+int run_report(const Options& options, const std::string& command_line);  // report.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 
 }  // namespace cxr::train

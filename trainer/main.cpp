@@ -32,6 +32,9 @@ const char kUsage[] =
     "                                   the origin study's models, trained on train/, reported on test/ like ours:\n"
     "                                   svm: RBF SVM on 50x50 gray pixels (libsvm, C 1, gamma scale);\n"
     "                                   cnn: its 64x64x3 CNN, Adam, 25 epochs, its augmentation\n"
+    "  cxr-train report [--model FILE] [--data DIR] [--out FILE.html] [--baseline-svm JSON] [--baseline-cnn JSON]\n"
+    "                                   one self-contained offline HTML page: data, samples with CAM, curves,\n"
+    "                                   confusion, ROC, reliability, comparison table\n"
     "  cxr-train parity [--seed N]      self-test: exported file in the core == LibTorch forward\n"
     "  cxr-train --help\n"
     "\n"
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);
   if (command == "parity") return cxr::train::run_parity(options);
+  if (command == "report") return cxr::train::run_report(options, command_line);
   if (command == "baseline") {
     const std::string kind = options.get("kind", "");
     if (kind == "svm") return cxr::train::run_baseline_svm(options, command_line);

@@ -470,8 +470,9 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
     // Bounded: pixels <= 4e7, samples <= 3, bytes <= 2, frames <= 2^32.
     const uint64_t frame_bytes = uint64_t(pixels) * p.samples * bytes;
     if (uint64_t(f.native_declared) < frame_bytes * p.frames || uint64_t(f.native_bytes.size) < frame_bytes * p.frames)
-      return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (%llu bytes where %u frame%s of %ux%u need "
-                  "%llu); re-export or copy it again", (unsigned long long)f.native_bytes.size, unsigned(p.frames),
+      return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (%llu bytes where %llu frame%s of %ux%u "
+                  "need %llu); re-export or copy it again", (unsigned long long)f.native_bytes.size,
+                  (unsigned long long)p.frames,
                   p.frames == 1 ? "" : "s", p.columns, p.rows, (unsigned long long)(frame_bytes * p.frames));
     const Samples samples{f.native_bytes.data, bytes, p.samples, p.planar, pixels};
     s = p.samples == 1 ? render_monochrome(p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -155,6 +156,22 @@ int run_report(const Options& options, const std::string& command_line) {
     if (std::string(split) == "train") train = samples;
   }
   html << "</table>";
+
+  // Image sizes as decoded (the train split).
+  std::map<std::pair<uint32_t, uint32_t>, size_t> sizes;
+  {
+    Progress progress("report: image sizes", train.size());
+    Image image;
+    for (size_t i = 0; i < train.size(); ++i) {
+      std::vector<uint8_t> bytes;
+      if (read_file(train[i].path, &bytes, &error) && decode_image(bytes.data(), bytes.size(), &image).ok())
+        ++sizes[{image.width, image.height}];
+      if (i % 256 == 0) progress.step(i);
+    }
+  }
+  html << "<p>Image sizes in train/ (width x height: films): ";
+  for (const auto& [size, count] : sizes) html << size.first << "x" << size.second << ": " << count << "; ";
+  html << "</p>";
 
   // Sample films (train) with the image sizes seen, and CAM overlays.
   html << "<h2>Sample training films with the model's heat map (CAM)</h2>";

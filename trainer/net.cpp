@@ -168,8 +168,9 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
 
   float worst = 0;
   bool same_class = true;
-  for (auto make : {make_reference_backend, make_portable_backend}) {
+  for (auto make : {make_reference_backend, make_portable_backend, make_xnnpack_backend}) {
     std::unique_ptr<Backend> backend = make();
+    if (!backend) continue;  // XNNPACK not compiled in
     s = backend->prepare(plan);
     if (!s.ok()) return *report = "backend: " + s.message, false;
     std::vector<float> storage(plan.arena_floats + 16);

@@ -54,7 +54,7 @@ struct ExportedNet {
 };
 
 // Runs the exported model bytes through the core (read_model, build_plan, the
-// reference and portable backends) and LibTorch's eval-mode forward (batch
+// reference, portable and, natively, XNNPACK backends) and LibTorch's eval-mode forward (batch
 // norm not folded) on the same normalised inputs [N,1,H,W]; checks every logit
 // within a tolerance derived from the summed reduction sizes and the same
 // argmax on every input. Fills a one-line report.

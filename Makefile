@@ -7,6 +7,7 @@ BUILD := build
 NATIVE := $(BUILD)/native
 WASM := $(BUILD)/wasm
 ASAN := $(BUILD)/asan
+FUZZ := $(BUILD)/fuzz
 FIXTURES := $(BUILD)/fixtures
 WEB := $(BUILD)/web
 # The model the app ships with; the browser tests build their own copy of the
@@ -18,9 +19,9 @@ export NODE_PATH := /usr/share/nodejs
 # Debian 12 packages: toolchains and the libraries the core builds on.
 DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev libpthreadpool-dev \
                 libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev \
-                python3-pydicom python3-numpy python3-pil
+                python3-pydicom python3-numpy python3-pil clang libclang-rt-14-dev
 
-.PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web web model bench run clean fixtures
+.PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web test-fuzz web model bench run clean fixtures
 
 all: native wasm
 
@@ -72,6 +73,15 @@ test-wasm: wasm fixtures
 	cd $(WASM) && ctest --output-on-failure
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node --test tests/wasm/
 
+# libFuzzer targets (clang, ASan+UBSan; tests/fuzz): each runs FUZZ_SECONDS
+# and any crash fails the build. Seeds come from code and, after test-native,
+# from its DICOM fixtures.
+FUZZ_SECONDS ?= 60
+test-fuzz: deps
+	@[ -f $(FUZZ)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCXR_FUZZ=ON -DCXR_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ) -j $(JOBS)
+	tests/fuzz/run_fuzzers.sh $(FUZZ) $(FUZZ_SECONDS) $(NATIVE)/tests/dicom-fixtures
+
 # The web app: unit tests, then end-to-end in Debian's Chromium against a copy
 # of the app built with the random-weight fixture model (and, once there is
 # one, a smoke test of the app built with the shipped model).
@@ -81,7 +91,7 @@ test-web: wasm fixtures
 	CXR_WEB_DIR=$(BUILD)/web-test $(if $(wildcard models/pneumonia.cxrm),CXR_SHIPPED_WEB_DIR=$(BUILD)/web-shipped) \
 	  CXR_DATA_DIR=$(DATA) node --test tests/web/
 
-test: test-native test-wasm test-asan test-web
+test: test-native test-wasm test-asan test-web test-fuzz
 
 bench: native wasm fixtures
 	$(NATIVE)/bench/cxr_bench

@@ -181,6 +181,13 @@ struct JpegWalk {
   HeaderFacts facts;
   const char* damage = nullptr;  // why the file cannot be decoded safely
   bool have_sof = false, progressive = false, dc_defined[4] = {}, ac_defined[4] = {};
+  // The frame's components (id, sampling factors), for the scan-length check.
+  struct Component {
+    uint8_t id;
+    uint32_t h, v;
+  };
+  std::vector<Component> components;
+  uint32_t h_max = 1, v_max = 1;
 };
 
 // DHT: every table must fit its segment and hold at most 256 symbols.
@@ -219,7 +226,39 @@ const char* read_frame_header(uint8_t marker, const uint8_t* p, size_t length, J
   for (size_t i = 0; i < p[5]; ++i)
     if (h_max % (p[7 + 3 * i] >> 4) != 0 || v_max % (p[7 + 3 * i] & 15) != 0)
       return "its components have unsupported sampling ratios";
+  walk.h_max = h_max;
+  walk.v_max = v_max;
+  for (size_t i = 0; i < p[5]; ++i)
+    walk.components.push_back({p[6 + 3 * i], uint32_t(p[7 + 3 * i] >> 4), uint32_t(p[7 + 3 * i] & 15)});
   return nullptr;
+}
+
+// The fewest bits a complete scan can take. Every Huffman code is at least one
+// bit, so in a sequential scan each 8x8 block costs at least two (its DC
+// difference and an AC code, EOB at least) and in a progressive DC scan at
+// least one; progressive AC scans can cover thousands of blocks with one EOB
+// run, so they get no bound. stb_image decodes a scan whose data stops early by
+// feeding zeros, which would classify an image that is mostly missing (e.g. a
+// 39 Mpx header in front of 16 rows of data): such a scan is refused instead.
+uint64_t min_scan_bits(const uint8_t* p, const JpegWalk& walk) {
+  const size_t count = p[0];
+  const uint8_t spectral_start = p[1 + 2 * count];
+  if (!walk.have_sof || (walk.progressive && spectral_start != 0)) return 0;
+  const uint64_t bits_per_block = walk.progressive ? 1 : 2;
+  const uint64_t width = walk.facts.width, height = walk.facts.height;
+  auto blocks = [](uint64_t pixels) { return (pixels + 7) / 8; };
+  uint64_t total = 0;
+  if (count == 1) {  // non-interleaved: the component's own blocks
+    for (const JpegWalk::Component& c : walk.components)
+      if (c.id == p[1])
+        total = blocks((width * c.h + walk.h_max - 1) / walk.h_max) * blocks((height * c.v + walk.v_max - 1) / walk.v_max);
+    return total * bits_per_block;
+  }
+  const uint64_t mcus = ((width + 8 * walk.h_max - 1) / (8 * walk.h_max)) * ((height + 8 * walk.v_max - 1) / (8 * walk.v_max));
+  for (size_t i = 0; i < count; ++i)
+    for (const JpegWalk::Component& c : walk.components)
+      if (c.id == p[1 + 2 * i]) total += mcus * c.h * c.v;
+  return total * bits_per_block;
 }
 
 // SOS: every Huffman table the scan decodes with must have been defined
@@ -281,10 +320,14 @@ JpegWalk walk_jpeg(const uint8_t* data, size_t size) {
     if (marker == 0xC4) damage = read_huffman_tables(payload, length - 2, walk);
     if (marker == 0xDA) damage = read_scan_header(payload, length - 2, walk);
     if (damage) return walk.damage = damage, walk;
+    const uint64_t min_bits = marker == 0xDA ? min_scan_bits(payload, walk) : 0;
     pos += length;
     if (marker == 0xDA) {
       seen_scan = true;
+      const size_t start = pos;
       pos = skip_entropy_coded_data(data, size, pos);
+      if (pos < size && uint64_t(pos - start) * 8 < min_bits)
+        return walk.damage = "its image data stops before the image is complete", walk;
     }
   }
 }

@@ -1,0 +1,202 @@
+// Batch resilience (issue 5, item 7), end to end in Debian's Chromium: one
+// 60-file batch through the file input mixing good films (real 224 px JPEGs
+// when ../shared/data is present, else synthetic PNGs), good DICOM (bare and
+// Part 10, with and without an extension), corrupt and wrong-type files, and
+// "huge" ones (headers claiming 60000x60000, a 39.99 Mpx PNG whose data stops
+// after 16 rows, DICOM frame counts that overflow). Every good file must be
+// classified, every bad one reported with its reason, the worker must not die
+// (no restarts), and the wasm heap in use must return to its level before the
+// batch. bench/web_bench.mjs times the 500-file version; this one asserts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { serve } from '../../web/serve.mjs';
+import { WEB_DIR, DATA_DIR, CHROMIUM, CHROMIUM_ARGS, HAVE_DATA, browserSkipReason, grayPng } from './helpers.mjs';
+
+const skip = browserSkipReason();
+let server, context, page, userDir, work;
+const problems = [];
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (bytes) => {
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const be32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+const le16 = (v) => [v & 255, (v >>> 8) & 255];
+const le32 = (v) => [...le16(v & 0xffff), ...le16(v >>> 16)];
+const ascii = (s) => [...Buffer.from(s, 'latin1')];
+const pngChunk = (type, data) => {
+  const body = [...ascii(type), ...data];
+  return [...be32(data.length), ...body, ...be32(crc32(body))];
+};
+const pngHeader = (w, h) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...pngChunk('IHDR', [...be32(w), ...be32(h), 8, 0, 0, 0, 0])];
+
+// 16 stored rows of a PNG whose header claims `height` rows.
+function shortPng(width, height) {
+  const rows = 16, raw = new Uint8Array(rows * (width + 1)).fill(100);
+  for (let y = 0; y < rows; y++) raw[y * (width + 1)] = 0;
+  const zlib = [0x78, 0x01];
+  for (let i = 0; i < raw.length; i += 65535) {
+    const block = raw.subarray(i, i + 65535);
+    zlib.push(i + 65535 >= raw.length ? 1 : 0, block.length & 255, block.length >> 8, ~block.length & 255, (~block.length >> 8) & 255, ...block);
+  }
+  let a = 1, b = 0;
+  for (const v of raw) { a = (a + v) % 65521; b = (b + a) % 65521; }
+  zlib.push(...be32(((b << 16) | a) >>> 0));
+  return Buffer.from([...pngHeader(width, height), ...pngChunk('IDAT', zlib), ...pngChunk('IEND', [])]);
+}
+
+// An implicit-VR little-endian 8-bit MONOCHROME2 DICOM dataset (a gradient
+// film), bare or with the Part 10 preamble; `frames` and a short pixel length
+// make the hostile ones.
+function dicom({ rows = 96, columns = 80, frames = '1', part10 = false, pixels = rows * columns, seed = 1 } = {}) {
+  const out = [];
+  const element = (group, elem, value) => {
+    if (value.length % 2) value.push(0x20);
+    out.push(...le16(group), ...le16(elem), ...le32(value.length), ...value);
+  };
+  element(0x0008, 0x0060, ascii('DX'));
+  element(0x0018, 0x5101, ascii('PA'));
+  element(0x0028, 0x0002, le16(1));
+  element(0x0028, 0x0004, ascii('MONOCHROME2'));
+  element(0x0028, 0x0008, ascii(frames));
+  element(0x0028, 0x0010, le16(rows));
+  element(0x0028, 0x0011, le16(columns));
+  element(0x0028, 0x0100, le16(8));
+  element(0x0028, 0x0101, le16(8));
+  element(0x0028, 0x0102, le16(7));
+  element(0x0028, 0x0103, le16(0));
+  const px = new Array(pixels);
+  for (let i = 0; i < pixels; i++) px[i] = ((i % columns) * 3 + Math.floor(i / columns) * seed) & 255;
+  element(0x7fe0, 0x0010, px);
+  const body = Buffer.from(out);
+  if (!part10) return body;
+  // Part 10: preamble, DICM, and a meta group naming Implicit VR Little Endian.
+  const meta = [];
+  const explicit = (elem, vr, value) => {
+    if (value.length % 2) value.push(vr === 'UI' ? 0 : 0x20);
+    meta.push(...le16(0x0002), ...le16(elem), ...ascii(vr), ...le16(value.length), ...value);
+  };
+  explicit(0x0010, 'UI', ascii('1.2.840.10008.1.2'));
+  const group = [...le16(0x0002), ...le16(0x0000), ...ascii('UL'), ...le16(4), ...le32(meta.length)];
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from(group), Buffer.from(meta), body]);
+}
+
+before(async () => {
+  if (skip) return;
+  server = await serve({ root: WEB_DIR, port: 0 });
+  userDir = mkdtempSync(join(tmpdir(), 'cxr-batch-chromium-'));
+  work = mkdtempSync(join(tmpdir(), 'cxr-batch-files-'));
+  const { chromium } = await import('playwright-core');
+  context = await chromium.launchPersistentContext(userDir, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function runBatch(files) {
+  const paths = files.map((f) => {
+    writeFileSync(join(work, f.name), f.bytes);
+    return join(work, f.name);
+  });
+  const before = await page.$$eval('#results-body tr', (trs) => trs.length);
+  await page.setInputFiles('#file-input', paths);
+  await page.waitForFunction((n) => document.body.dataset.busy === 'false'
+    && document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]').length >= n,
+  before + files.length, { timeout: 240_000, polling: 250 });
+  return page.$$eval('#results-body tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th.file').textContent, {
+    status: tr.dataset.status, decision: tr.children[3].textContent, notes: tr.querySelector('td.notes').textContent,
+  }])));
+}
+
+test('a 60-file batch of good, corrupt, huge and DICOM files: all accounted for, the worker survives, the wasm heap returns', { skip, timeout: 300_000 }, async () => {
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
+
+  const good = [];
+  if (HAVE_DATA) {
+    for (const cls of ['NORMAL', 'PNEUMONIA']) {
+      const dir = join(DATA_DIR, 'chest_xray_224', 'val', cls);
+      for (const f of readdirSync(dir).filter((n) => /\.jpe?g$/i.test(n)).sort().slice(0, 10)) good.push({ name: `${cls}-${f}`, bytes: readFileSync(join(dir, f)) });
+    }
+  } else {
+    for (let i = 0; i < 20; i++) good.push({ name: `film-${i}.png`, bytes: grayPng(224, 224, i + 1) });
+  }
+  for (let i = 0; i < 8; i++) good.push({ name: `synthetic-${i}.png`, bytes: grayPng(160 + 8 * i, 200, 40 + i) });
+  for (let i = 0; i < 4; i++) good.push({ name: `bare-${i}.dcm`, bytes: dicom({ seed: i + 1 }) });
+  for (let i = 0; i < 4; i++) good.push({ name: `IM-000${i}`, bytes: dicom({ part10: true, rows: 120, columns: 100, seed: i + 2 }) });
+
+  // Warm-up: the classifier sizes its buffers on the first films; the heap in
+  // use after it is the baseline.
+  let rows = await runBatch(good.slice(0, 3).map((f) => ({ ...f, name: `warm-${f.name}` })));
+  const baseline = Number(await page.getAttribute('body', 'data-wasm-heap'));
+  assert.ok(baseline > 0, 'the app reports the wasm heap in use');
+
+  const bad = [];
+  const film = good[0].bytes;
+  for (let i = 0; i < 4; i++) bad.push({ name: `truncated-${i}${i % 2 ? '' : '.jpeg'}`, bytes: film.subarray(0, Math.floor(film.length * (i + 1) / 6)) });
+  bad.push({ name: 'empty.jpg', bytes: Buffer.alloc(0) });
+  bad.push({ name: 'report.jpg', bytes: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n') });
+  bad.push({ name: 'archive.jpg', bytes: Buffer.from([0x50, 0x4b, 3, 4, 20, 0, 0, 0, 8, 0, ...new Array(30).fill(0)]) });
+  bad.push({ name: 'notes.jpg', bytes: Buffer.from('patient list, not an x-ray\n') });
+  bad.push({ name: 'flipped.jpeg', bytes: Buffer.from(film.map((b, i) => (i > 600 && i % 7 === 0 ? b ^ 0x5a : b))) });
+  bad.push({ name: 'bomb-60000.png', bytes: Buffer.from(pngHeader(60000, 60000)) });
+  bad.push({ name: 'bomb-60000.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xea, 0x60, 0xea, 0x60, 1, 1, 0x11, 0]) });
+  bad.push({ name: 'bomb-16000.png', bytes: Buffer.from(pngHeader(16000, 16000)) });
+  for (let i = 0; i < 3; i++) bad.push({ name: `huge-short-${i}.png`, bytes: shortPng(16384, 2441 - i) });
+  bad.push({ name: 'frames-overflow.dcm', bytes: dicom({ rows: 4000, columns: 4000, frames: '2147483647', pixels: 4096 }) });
+  bad.push({ name: 'frames-overflow-2', bytes: dicom({ rows: 4000, columns: 4000, frames: '4294967295', pixels: 4096, part10: true }) });
+  bad.push({ name: 'dicom-65535.dcm', bytes: dicom({ rows: 65535, columns: 65535, pixels: 4096 }) });
+  bad.push({ name: 'dicom-short.dcm', bytes: dicom({ pixels: 100 }) });
+  assert.equal(bad.length, 19);
+  const expected = {
+    'empty.jpg': /empty|0 bytes/i, 'report.jpg': /PDF/, 'archive.jpg': /ZIP/, 'notes.jpg': /text/i,
+    'bomb-60000.png': /60000x60000/, 'bomb-60000.jpg': /60000x60000/, 'bomb-16000.png': /16000x16000/,
+    'huge-short-0.png': /PNG/, 'frames-overflow.dcm': /DICOM/, 'frames-overflow-2': /DICOM/, 'dicom-65535.dcm': /65535x65535/,
+    'dicom-short.dcm': /DICOM/,
+  };
+
+  // Interleave so that bad files sit between good ones.
+  const files = [];
+  for (let i = 0; i < Math.max(good.length, bad.length); i++) {
+    if (good[i]) files.push(good[i]);
+    if (bad[i]) files.push(bad[i]);
+  }
+  // ... and four duplicates of good films under other names (a re-export).
+  const interleaved = files.length;
+  for (let i = 0; files.length < 60; i++) files.push({ ...good[i], name: `copy-${i}-${good[i].name}` });
+
+  rows = await runBatch(files);
+  for (const f of [...good, ...files.slice(interleaved)]) {
+    assert.equal(rows[f.name]?.status, 'done', `${f.name}: ${rows[f.name]?.notes}`);
+    assert.match(rows[f.name].decision, /^(NORMAL|PNEUMONIA)$/, f.name);
+  }
+  for (const f of bad) {
+    assert.equal(rows[f.name]?.status, 'error', `${f.name} was not refused: ${JSON.stringify(rows[f.name])}`);
+    assert.ok(rows[f.name].notes.length > 10, `${f.name} says why`);
+    if (expected[f.name]) assert.match(rows[f.name].notes, expected[f.name], f.name);
+  }
+  assert.equal(Number(await page.getAttribute('body', 'data-restarts') ?? 0), 0, 'the worker never died');
+  const heap = Number(await page.getAttribute('body', 'data-wasm-heap'));
+  console.log(`# batch of ${files.length}: ${files.length - bad.length} classified, ${bad.length} refused; wasm heap in use ${(baseline / 1048576).toFixed(1)} MB after warm-up, ${(heap / 1048576).toFixed(1)} MB after the batch`);
+  // The last file is a good 224 px film: its buffers are the warm-up's.
+  assert.ok(heap <= baseline + 1024 * 1024, `wasm heap in use ${heap} after the batch vs ${baseline} before`);
+  assert.deepEqual(problems, []);
+});

@@ -102,6 +102,10 @@ test('threshold and result wording come from the model file', () => {
   assert.equal(thresholdMeaning(info),
     'The model calls a film PNEUMONIA when its pneumonia probability is at least 31%. At this threshold the model found 97% of pneumonia cases and flagged 9% of normal films as pneumonia in validation.');
   assert.match(thresholdMeaning({ ...info, validationSensitivity: undefined, validationSpecificity: undefined }), /does not say how the threshold performed/);
+  // The test split's numbers follow the validation ones when the model carries them.
+  const metadata = JSON.stringify({ metrics: { test: { count: 624, sensitivity: { value: 0.995, ci95: [0.98, 1] }, specificity: { value: 0.671 } } } });
+  assert.match(thresholdMeaning({ ...info, metadata }),
+    /in validation\. On the separate test set \(624 films\) it found 99\.5% of pneumonia cases and flagged 33% of normal films\.$/);
   assert.equal(resultSentence({ ok: true, positiveProbability: 0.2, threshold: 0.31, decision: 'NORMAL' }, info),
     'Pneumonia probability 20% is below the threshold of 31%: NORMAL.');
   assert.equal(resultSentence({ ok: false, error: 'The file is truncated.' }, info), 'The file is truncated.');

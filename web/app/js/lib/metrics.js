@@ -5,7 +5,8 @@
 // metadata.<split>_metrics; splits: test, validation/val, cv):
 //   accuracy | sensitivity | specificity | precision | f1 | auc | ... :
 //       0.93  or  {value|estimate|point: 0.93, ci|ci95: [lo, hi]}  or  {value, lo|lower|ci_low, hi|upper|ci_high}
-//   confusion | confusion_matrix:  [[tn, fp], [fn, tp]] (rows = true class, in
+//   confusion | confusion_matrix | confusion_threshold (the trainer's, at the
+//       operating threshold):  [[tn, fp], [fn, tp]] (rows = true class, in
 //       the model's class order)  or  {labels, matrix}  or  {tn, fp, fn, tp}
 //   roc:  {fpr: [...], tpr: [...]}  or  [[fpr, tpr], ...]  or  {points: [{fpr, tpr}]}
 //   n | count | images: number of images
@@ -83,7 +84,7 @@ export function readEvaluations(meta, classes) {
       const m = readMetric(block[k]);
       if (m && !labelsSeen.has(l)) { metrics.push({ key: k, label: l, ...m }); labelsSeen.add(l); }
     }
-    const confusion = readConfusion(block.confusion ?? block.confusion_matrix, classes);
+    const confusion = readConfusion(block.confusion ?? block.confusion_matrix ?? block.confusion_threshold, classes);
     const roc = readRoc(block.roc);
     const n = [block.n, block.count, block.images].find(isNum);
     if (!metrics.length && !confusion && !roc) continue;

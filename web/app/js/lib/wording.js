@@ -13,9 +13,38 @@ export function negativeName(info) {
   return classes.find((_, i) => i !== info?.positiveClass) ?? 'NORMAL';
 }
 
+// Sensitivity/specificity at the threshold on the separate test split, when
+// the model file carries them (metadata.metrics.test, written by the trainer's
+// evaluate). Validation is carved from the training data and can flatter the
+// model; the test numbers are what a clinician should weigh.
+const testRatesCache = new WeakMap();
+export function testRates(info) {
+  if (!info || typeof info !== 'object') return null;
+  if (testRatesCache.has(info)) return testRatesCache.get(info);
+  let meta = info.metadata, rates = null;
+  if (typeof meta === 'string') {
+    try { meta = JSON.parse(meta); } catch { meta = null; }
+  }
+  const test = meta?.metrics?.test;
+  const read = (v) => (typeof v === 'number' ? v : typeof v?.value === 'number' ? v.value : undefined);
+  const sens = read(test?.sensitivity), spec = read(test?.specificity);
+  if (sens !== undefined && spec !== undefined) rates = { sens, spec, n: typeof test.count === 'number' ? test.count : undefined };
+  testRatesCache.set(info, rates);
+  return rates;
+}
+
 // "At this threshold the model found 97% of pneumonia cases and flagged 9% of
-// normal films as pneumonia in validation."
+// normal films as pneumonia in validation." (+ the test split's numbers.)
 export function thresholdMeaning(info) {
+  const pos = lower(positiveName(info)), neg = lower(negativeName(info));
+  const test = testRates(info);
+  const onTest = test
+    ? ` On the separate test set${test.n ? ` (${test.n} films)` : ''} it found ${percent(test.sens)} of ${pos} cases and flagged ${percent(1 - test.spec)} of ${neg} films.`
+    : '';
+  return `${validationMeaning(info)}${onTest}`;
+}
+
+function validationMeaning(info) {
   const pos = lower(positiveName(info)), neg = lower(negativeName(info));
   const t = info?.threshold;
   const sens = info?.validationSensitivity, spec = info?.validationSpecificity;

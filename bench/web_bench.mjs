@@ -50,38 +50,53 @@ try {
   const fullres = join(DATA_DIR, 'chest_xray_fullres_samples');
   const big = existsSync(fullres) ? readdirSync(fullres, { recursive: true }).filter((f) => f.endsWith('.jpeg')).sort().map((f) => join(fullres, f)) : [];
   if (big.length) {
-    // Drop one film at a time; wall time from the drop event to its row done.
-    const times = [], core = [];
+    // Drop one film at a time. "Decision on screen": the row and the viewer
+    // show the decision (the words a clinician reads), timed at the next
+    // animation frame, i.e. the frame that paints them. "Everything": the
+    // film image decoded and shown, the heat map drawn (or known absent) and
+    // the SHA-256 on screen too. The app's performance marks split the wait.
+    const times = [], all = [], core = [], parts = [];
     for (const path of big.slice(0, 12)) {
       const b64 = readFileSync(path).toString('base64');
-      const [wall, total] = await page.evaluate(async ([name, b64]) => {
+      const m = await page.evaluate(async ([name, b64]) => {
         const file = new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name);
         const dt = new DataTransfer();
         dt.items.add(file);
-        const before = document.querySelectorAll('#results-body tr').length;
+        const before = document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]').length;
+        delete document.body.dataset.heatmap;
+        performance.clearMarks();
+        const shown = () => document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]').length > before
+          && !['', 'Waiting…'].includes(document.getElementById('detail-decision').textContent);
+        const until = (cond) => new Promise((resolve) => {
+          if (cond()) return resolve();
+          const mo = new MutationObserver(() => { if (cond()) { mo.disconnect(); resolve(); } });
+          mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        });
         const t0 = performance.now();
         document.getElementById('drop').dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
-        await new Promise((resolve) => {
-          const check = () => {
-            const rows = document.querySelectorAll('#results-body tr[data-status=done], #results-body tr[data-status=error]');
-            if (rows.length > before) resolve(); else setTimeout(check, 1);
-          };
-          check();
-        });
-        const ms = performance.now() - t0;
+        await until(shown);
+        const decision = await new Promise((r) => requestAnimationFrame(() => r(performance.now() - t0)));
+        const img = document.getElementById('film-img');
+        await until(() => document.body.dataset.heatmap && img.complete && document.getElementById('detail-sha').textContent.length === 64);
+        const everything = await new Promise((r) => requestAnimationFrame(() => r(performance.now() - t0)));
+        const mark = (n) => (performance.getEntriesByName(n)[0]?.startTime ?? NaN) - t0;
         const time = document.querySelector('#detail-time').textContent;
-        return [ms, parseFloat(time)];
+        return { decision, everything, total: parseFloat(time), read: mark('cxr-read'), answer: mark('cxr-answer'), dom: mark('cxr-decision-dom') };
       }, [basename(path), b64]);
-      times.push(wall);
-      core.push(total);
+      times.push(m.decision);
+      all.push(m.everything);
+      core.push(m.total);
+      parts.push(m);
       await page.click('#clear');
     }
     const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-    console.log(`full-resolution JPEG (~1300 px), drop -> result on screen: median ${med(times.slice(2)).toFixed(0)} ms (core total ${med(core.slice(2)).toFixed(0)} ms), first ${times[0].toFixed(0)} ms   target <= 50 ms`);
+    const medOf = (k) => med(parts.slice(2).map((p) => p[k])).toFixed(0);
+    console.log(`full-resolution JPEG (~1300-2300 px), drop -> decision on screen: median ${med(times.slice(2)).toFixed(0)} ms (core total ${med(core.slice(2)).toFixed(0)} ms), first ${times[0].toFixed(0)} ms   target <= 50 ms`);
+    console.log(`  then film + heat map + SHA-256 on screen: median ${med(all.slice(2)).toFixed(0)} ms; marks (ms after drop, median): file read ${medOf('read')}, worker answered ${medOf('answer')}, decision in DOM ${medOf('dom')}`);
   }
 
   const train = join(DATA_DIR, 'chest_xray_224', 'train');
-  if (existsSync(train)) {
+  if (BATCH > 0 && existsSync(train)) {
     const good = [...readdirSync(join(train, 'NORMAL')).sort().slice(0, BATCH * 0.45).map((f) => join(train, 'NORMAL', f)),
       ...readdirSync(join(train, 'PNEUMONIA')).sort().slice(0, BATCH * 0.45).map((f) => join(train, 'PNEUMONIA', f))];
     const paths = good.map((p, i) => { const to = join(work, `good-${i}.jpeg`); copyFileSync(p, to); return to; });

@@ -228,6 +228,10 @@ test('choose a folder: walked with sub-folders, hidden files skipped, paths kept
     assert.equal(rows['study/IMG0001']?.status, 'done');
     assert.equal(rows['study/series2/IMG0002']?.status, 'done');
     assert.ok(!Object.keys(rows).some((n) => n.includes('.DS_Store')), 'hidden files are skipped');
+    // The film and thumbnails load just after each decision is on screen:
+    // let them finish before deleting the files they are read from.
+    await page.waitForFunction(() => document.getElementById('film-img').complete
+      && [...document.querySelectorAll('#results-body img.thumb')].every((i) => i.complete));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -12,12 +12,13 @@ const SCOPE = new URL(self.registration.scope);
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    for (const { url, integrity } of PRECACHE) {
+    // All at once, not one after another: the first visit's page waits for this.
+    await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
       const request = new Request(new URL(url, SCOPE), { cache: 'no-cache', integrity });
       const response = await fetch(request);
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       await cache.put(new URL(url, SCOPE), response);
-    }
+    }));
     await self.skipWaiting();
   })());
 });

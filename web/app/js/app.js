@@ -6,7 +6,7 @@ import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
 import { sortItems, nextSort } from './lib/sort.js';
 import { resultsCsv, auditCsv } from './lib/csv.js';
-import { percent, duration, EtaEstimator, batchSummary } from './lib/format.js';
+import { percent, duration, EtaEstimator, batchSummary, hex } from './lib/format.js';
 import { thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName } from './lib/wording.js';
 import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
 import { AuditLog, auditEntry, modelId, NAMES_OPT_IN_KEY } from './lib/audit.js';
@@ -98,7 +98,12 @@ async function addFiles(list) {
   }
   renderTable();
   updateBatch();
-  // Thumbnails at once: sniff the first bytes (content, not extension).
+  // An idle classifier starts on the first file at once: read all of it now
+  // and sniff it from those bytes (one read instead of two).
+  if (!state.pumping && added[0]?.file && !added[0].error) readBytes(added[0]);
+  // Sniff the first bytes (content, not extension). Thumbnails come later,
+  // once each file's decision is on screen: decoding a full-size film for a
+  // thumbnail would compete with the classifier for the CPU.
   await Promise.all(added.map(sniffItem));
   for (const item of added) {
     if (item.error) finish(item, null);
@@ -111,12 +116,30 @@ async function addFiles(list) {
 async function sniffItem(item) {
   if (!item.file) return;
   try {
-    item.kind = sniffKind(new Uint8Array(await item.file.slice(0, SNIFF_BYTES).arrayBuffer()));
+    const head = item.reading
+      ? new Uint8Array(await item.reading).subarray(0, SNIFF_BYTES)
+      : new Uint8Array(await item.file.slice(0, SNIFF_BYTES).arrayBuffer());
+    item.kind = sniffKind(head);
   } catch {
     item.kind = 'unknown';
   }
-  if (browserCanShow(item.kind)) item.thumbUrl = URL.createObjectURL(item.file);
   updateRow(item);
+}
+
+// The whole file, read once (a prefetch while the previous file is being
+// classified, or the first file of a batch); null for a file too large to read.
+function readBytes(item) {
+  if (item.size > MAX_FILE_BYTES) return null;
+  item.reading ??= item.file.arrayBuffer();
+  item.reading.catch(() => {});
+  return item.reading;
+}
+
+// After the frame that paints what has just changed (the decision), so that
+// the slower, secondary work (film and thumbnail decoding, heat map) does
+// not delay it.
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
 async function pump() {
@@ -135,16 +158,28 @@ async function pump() {
       if (item.size > MAX_FILE_BYTES) item.error = `This file is ${Math.round(item.size / 1048576)} MB; files over ${MAX_FILE_BYTES / 1048576} MB are not read.`;
       else {
         try {
-          bytes = await item.file.arrayBuffer();
+          bytes = await readBytes(item);
+          performance.mark('cxr-read');
+          // The file's SHA-256 (for the CSV and the audit log), computed off
+          // the main thread while the worker classifies: digest() copies the
+          // bytes now, before they are transferred to the worker.
+          item.hashing = crypto.subtle.digest('SHA-256', bytes).then((h) => { item.sha256 = hex(h); }, (err) => {
+            console.warn('SHA-256:', err);
+          });
         } catch (err) {
           item.error = `This file could not be read from disk (${err?.message ?? err}).`;
         }
+        item.reading = null;
       }
       if (bytes) {
         try {
-          const { sha256, result, heapBytes } = await client.classify(bytes);
+          const file = item.file;
+          const answer = client.classify(bytes, { reread: () => file.arrayBuffer() });
+          // Read the next file while this one is classified.
+          if (state.pending[0]?.file) readBytes(state.pending[0]);
+          const { result, heapBytes } = await answer;
+          performance.mark('cxr-answer');
           setState('wasmHeap', String(heapBytes));
-          item.sha256 = sha256;
           if (result.ok) {
             item.heat = result.heatmap ?? null;
             delete result.heatmap;
@@ -156,6 +191,7 @@ async function pump() {
       }
       state.eta.add(performance.now() - t0);
       finish(item, item.result);
+      performance.mark('cxr-decision-dom');
     }
   } catch (err) {
     // The classifier could not start at all: every waiting file says so.
@@ -179,9 +215,25 @@ function finish(item, result) {
   updateRow(item);
   if (state.sort.key !== 'order') renderTable();
   updateBatch();
-  if (!state.selected || (state.selected.status !== 'done' && result?.ok)) select(item, { focus: false });
-  else if (state.selected === item) renderViewer();
-  if (item.file || item.sha256) recordAudit(item);
+  // The decision, probability and threshold words go on screen now; the film,
+  // heat map and thumbnail follow after that frame is painted.
+  if (!state.selected || (state.selected.status !== 'done' && result?.ok)) select(item, { focus: false, film: false });
+  else if (state.selected === item) renderViewer({ film: false });
+  afterPaint(() => {
+    if (!state.items.includes(item)) return;
+    if (state.selected === item) renderFilm(item);
+    else if (!item.thumbUrl && item.file && browserCanShow(item.kind)) {
+      item.thumbUrl = URL.createObjectURL(item.file);
+      updateRow(item);
+    }
+  });
+  // The audit record waits for the file's hash (never written without it).
+  const hashed = item.hashing ?? Promise.resolve();
+  hashed.then(() => {
+    item.hashing = null;
+    if (state.selected === item) $('detail-sha').textContent = item.sha256 ?? '';
+    if (item.file || item.sha256) recordAudit(item);
+  });
 }
 
 function recordAudit(item) {
@@ -302,17 +354,18 @@ function ensureRovingFocus() {
 
 // ------------------------------------------------------------------- viewer
 
-function select(item, { focus }) {
+function select(item, { focus, film = true }) {
   const previous = state.selected;
   state.selected = item;
   previous?.row?.removeAttribute('aria-current');
   item.row?.setAttribute('aria-current', 'true');
   ensureRovingFocus();
   if (focus) item.row?.focus();
-  renderViewer();
+  renderViewer({ film });
 }
 
-function renderViewer() {
+// film: false leaves the film blank (the caller draws it after the next paint).
+function renderViewer({ film = true } = {}) {
   const item = state.selected;
   $('viewer-empty').hidden = !!item;
   $('viewer-body').hidden = !item;
@@ -343,15 +396,26 @@ function renderViewer() {
   $('detail-image').textContent = r
     ? `${r.imageWidth} × ${r.imageHeight}, ${r.imageBitDepth}-bit ${item.kind ? kindLabel(item.kind) : ''}`.trim()
     : item.kind ? kindLabel(item.kind) : '';
-  $('detail-sha').textContent = item.sha256 ?? '';
+  $('detail-sha').textContent = item.hashing ? '' : item.sha256 ?? '';
   $('detail-time').textContent = r
     ? `${Math.round(r.timingsMs.total)} ms (decode ${r.timingsMs.decode.toFixed(0)}, inference ${r.timingsMs.inference.toFixed(0)}, heat map ${r.timingsMs.heatmap.toFixed(0)})`
     : '';
-  renderFilm(item);
+  if (film) renderFilm(item);
+  else {
+    // Never leave the previous film beside this decision.
+    $('film-img').hidden = true;
+    $('film-img').removeAttribute('src');
+    $('film-heat').hidden = true;
+    $('film-none').hidden = true;
+  }
 }
 
 function renderFilm(item) {
   const img = $('film-img'), canvas = $('film-heat');
+  if (!item.thumbUrl && item.file && browserCanShow(item.kind)) {
+    item.thumbUrl = URL.createObjectURL(item.file);
+    updateRow(item);
+  }
   $('film-none').hidden = !!item.thumbUrl;
   img.hidden = !item.thumbUrl;
   img.alt = item.result?.ok ? `Chest X-ray ${item.name}, ${item.result.decision}` : `Chest X-ray ${item.name}`;
@@ -429,7 +493,10 @@ function download(name, text, type = 'text/csv;charset=utf-8') {
 
 const stamp = () => new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
 
-function exportResults() {
+async function exportResults() {
+  // Every row's SHA-256 is in the CSV: wait for any still being computed.
+  const hashing = state.items.map((i) => i.hashing).filter(Boolean);
+  if (hashing.length) await Promise.all(hashing);
   const finished = state.items.filter((i) => i.status === 'done' || i.status === 'error');
   download(`cxr-results-${stamp()}.csv`, resultsCsv(sortItems(finished, state.sort.key, state.sort.direction), state.info));
 }
@@ -549,6 +616,11 @@ function wire() {
   $('reload').addEventListener('click', () => location.reload());
   $('clear').addEventListener('click', () => {
     if (state.pumping) return;
+    // Stop any image still loading from a URL before it is revoked (the film
+    // and thumbnails now load just after each decision, so one may be in flight).
+    $('film-img').removeAttribute('src');
+    $('film-img').onload = null;
+    for (const img of $('results-body').querySelectorAll('img.thumb')) img.removeAttribute('src');
     for (const it of state.items) if (it.thumbUrl) URL.revokeObjectURL(it.thumbUrl);
     state.items = [];
     state.selected = null;

@@ -1,11 +1,12 @@
 // The classifier worker: owns the WebAssembly module and the model, so
 // decoding and inference never block the page. Messages:
 //   {type:'init', modelUrl}            -> {type:'ready', info, loadMs, heapBytes} | {type:'init-error', error}
-//   {type:'classify', id, bytes}       -> {type:'result', id, sha256, result, heapBytes}
+//   {type:'classify', id, bytes}       -> {type:'result', id, result, heapBytes}
+// (The page hashes the file itself, in parallel with this work: the SHA-256
+// is not on the way to the decision.)
 // A wasm abort leaves the module unusable: it is reported as {type:'fatal'}
 // and the page replaces this worker.
 import createCxrModule from '../wasm/cxr.mjs';
-import { hex } from './lib/format.js';
 import { quantize } from './lib/heatmap.js';
 
 let cxr = null;
@@ -47,9 +48,8 @@ async function init(modelUrl) {
   }
 }
 
-async function classify(id, buffer) {
+function classify(id, buffer) {
   const bytes = new Uint8Array(buffer);
-  const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
   let result;
   try {
     result = classifier.classify(bytes, { heatmap: true });
@@ -64,12 +64,18 @@ async function classify(id, buffer) {
     result.heatmap = quantize(result.heatmap);
     transfer.push(result.heatmap.buffer);
   }
-  self.postMessage({ type: 'result', id, sha256, result, heapBytes: cxr.heapBytesInUse() }, transfer);
+  self.postMessage({ type: 'result', id, result, heapBytes: cxr.heapBytesInUse() }, transfer);
 }
 
 self.addEventListener('message', (event) => {
   const m = event.data ?? {};
   if (dead) return;
   if (m.type === 'init') init(m.modelUrl);
-  else if (m.type === 'classify') classify(m.id, m.bytes).catch((err) => fatal(err?.message ?? err));
+  else if (m.type === 'classify') {
+    try {
+      classify(m.id, m.bytes);
+    } catch (err) {
+      fatal(err?.message ?? err);
+    }
+  }
 });

@@ -29,10 +29,13 @@ export class WorkerClient {
 
   // bytes: ArrayBuffer (transferred to the worker). Resolves with
   // {sha256, result, heapBytes}; rejects only if the worker cannot be kept alive.
-  classify(bytes, meta = {}) {
+  // reread: () => Promise<ArrayBuffer>, the same bytes again (the page passes
+  // file.arrayBuffer). With it the buffer is transferred as is and re-read only
+  // if the worker dies on it; without it a copy is kept for that retry.
+  classify(bytes, { reread = null, ...meta } = {}) {
     return new Promise((resolve, reject) => {
       if (this.fatal) return reject(this.fatal);
-      this.queue.push({ id: this.nextId++, bytes, meta, attempts: 0, resolve, reject });
+      this.queue.push({ id: this.nextId++, bytes, reread, meta, attempts: 0, resolve, reject });
       this.#pump();
     });
   }
@@ -105,11 +108,31 @@ export class WorkerClient {
   #pump() {
     if (this.current || !this.queue.length || !this.info || !this.worker || this.fatal) return;
     const job = this.queue.shift();
+    if (!job.bytes) {
+      // A retry after a crash, the buffer having gone to the dead worker: read
+      // the file again, then send it.
+      this.current = job;
+      const gen = this.generation;
+      job.reread().then((b) => {
+        if (this.current !== job || gen !== this.generation) return;
+        this.current = null;
+        job.bytes = b;
+        this.queue.unshift(job);
+        this.#pump();
+      }, (err) => {
+        if (this.current !== job || gen !== this.generation) return;
+        this.current = null;
+        job.reject(new Error(`This file could not be read again after the classifier stopped (${err?.message ?? err}).`));
+        this.#pump();
+      });
+      return;
+    }
     job.attempts++;
     this.current = job;
-    // Keep a copy for a retry: the first send transfers (empties) the buffer.
-    const payload = job.attempts === 1 && this.maxRestarts > 0 ? job.bytes.slice(0) : job.bytes;
-    if (job.attempts === 1) job.retryBytes = job.bytes;
+    // The first send transfers (empties) the buffer: without a way to re-read
+    // the file, keep a copy for a retry.
+    const payload = job.attempts === 1 && this.maxRestarts > 0 && !job.reread ? job.bytes.slice(0) : job.bytes;
+    if (job.attempts === 1) job.retryBytes = job.reread ? null : job.bytes;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.#died('the file took too long'), this.jobTimeoutMs);
     this.worker.postMessage({ type: 'classify', id: job.id, bytes: payload }, [payload]);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { grayPng } from '../support/fixtures.mjs';
 
 const wasmPath = process.env.CXR_WASM ?? 'build/wasm/wasm/cxr.mjs';
 const fixtures = process.env.CXR_FIXTURES ?? 'build/fixtures';
@@ -22,46 +23,6 @@ function withClassifier(modelName, fn) {
   } finally {
     c.delete();
   }
-}
-
-// An 8-bit gray PNG, uncompressed (stored deflate blocks), built here so the
-// test needs no image library.
-function grayPng(width, height, pixel) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (bytes) => {
-    let c = 0xffffffff;
-    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const u32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-  const chunk = (type, data) => {
-    const body = [...Buffer.from(type, 'latin1'), ...data];
-    return [...u32(data.length), ...body, ...u32(crc32(body))];
-  };
-  const raw = [];
-  for (let y = 0; y < height; y++) {
-    raw.push(0);
-    for (let x = 0; x < width; x++) raw.push(pixel(x, y));
-  }
-  const zlib = [0x78, 0x01];
-  for (let i = 0; i < raw.length; i += 65535) {
-    const block = raw.slice(i, i + 65535);
-    const last = i + 65535 >= raw.length ? 1 : 0;
-    zlib.push(last, block.length & 255, block.length >> 8, ~block.length & 255, (~block.length >> 8) & 255, ...block);
-  }
-  let a = 1, b = 0;
-  for (const v of raw) { a = (a + v) % 65521; b = (b + a) % 65521; }
-  zlib.push(...u32(((b << 16) | a) >>> 0));
-  return new Uint8Array([
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
-    ...chunk('IHDR', [...u32(width), ...u32(height), 8, 0, 0, 0, 0]),
-    ...chunk('IDAT', zlib),
-    ...chunk('IEND', []),
-  ]);
 }
 
 const film = grayPng(96, 80, (x, y) => (x * 7 + y * 3 + ((x * y) % 13) * 9) & 255);

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, ascii, pngHeader, shortPng, jpegHeader, dicom } from '../support/fixtures.mjs';
 
 const wasmPath = process.env.CXR_WASM ?? 'build/wasm/wasm/cxr.mjs';
 const fixtures = process.env.CXR_FIXTURES ?? 'build/fixtures';
@@ -19,67 +20,6 @@ const dataDir = process.env.CXR_DATA_DIR ?? '../shared/data';
 const { default: createCxrModule } = await import(new URL(wasmPath, `file://${process.cwd()}/`).href);
 const cxr = await createCxrModule({ wasmBinary: readFileSync(wasmPath.replace(/\.mjs$/, '.wasm')) });
 const MB = 1024 * 1024;
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes) {
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-const be32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-const le16 = (v) => [v & 255, (v >>> 8) & 255];
-const le32 = (v) => [...le16(v & 0xffff), ...le16(v >>> 16)];
-const ascii = (s) => [...Buffer.from(s, 'latin1')];
-
-function pngChunk(type, data) {
-  const body = [...ascii(type), ...data];
-  return [...be32(data.length), ...body, ...be32(crc32(body))];
-}
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const pngHeader = (w, h) => [...PNG_SIGNATURE, ...pngChunk('IHDR', [...be32(w), ...be32(h), 8, 0, 0, 0, 0])];
-
-// Complete chunks, but pixel data (stored deflate) for `rows` of `height` rows.
-function shortPng(width, rows, height) {
-  const raw = new Uint8Array(rows * (width + 1)).fill(128);
-  for (let y = 0; y < rows; y++) raw[y * (width + 1)] = 0;
-  const zlib = [0x78, 0x01];
-  for (let i = 0; i < raw.length; i += 65535) {
-    const block = raw.subarray(i, i + 65535);
-    zlib.push(i + 65535 >= raw.length ? 1 : 0, block.length & 255, block.length >> 8,
-      ~block.length & 255, (~block.length >> 8) & 255, ...block);
-  }
-  let a = 1, b = 0;
-  for (const v of raw) { a = (a + v) % 65521; b = (b + a) % 65521; }
-  zlib.push(...be32(((b << 16) | a) >>> 0));
-  return new Uint8Array([...pngHeader(width, height), ...pngChunk('IDAT', zlib), ...pngChunk('IEND', [])]);
-}
-
-const jpegHeader = (w, h) => new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, h >> 8, h & 255, w >> 8, w & 255, 1, 1, 0x11, 0]);
-
-// A bare implicit-VR 16-bit DICOM dataset with 4 KB of pixel data.
-function dicom(rows, columns, frames) {
-  const out = [];
-  const element = (group, elem, value) => {
-    if (value.length % 2) value.push(0x20);
-    out.push(...le16(group), ...le16(elem), ...le32(value.length), ...value);
-  };
-  element(0x0008, 0x0060, ascii('DX'));
-  element(0x0028, 0x0002, le16(1));
-  element(0x0028, 0x0004, ascii('MONOCHROME2'));
-  element(0x0028, 0x0008, ascii(frames));
-  element(0x0028, 0x0010, le16(rows));
-  element(0x0028, 0x0011, le16(columns));
-  element(0x0028, 0x0100, le16(16));
-  element(0x0028, 0x0101, le16(16));
-  element(0x0028, 0x0102, le16(15));
-  element(0x0028, 0x0103, le16(0));
-  element(0x7fe0, 0x0010, new Array(4096).fill(0));
-  return new Uint8Array(out);
-}
 
 // A real JPEG film whose frame header is rewritten to claim width x height.
 function realJpegClaiming(width, height) {
@@ -112,23 +52,23 @@ test('hostile images are refused with their reason and bounded wasm memory', () 
   const c = new cxr.Classifier(new Uint8Array(readFileSync(join(fixtures, 'tiny.cxrm'))));
   try {
     assert.equal(c.error(), '');
-    const warm = shortPng(64, 64, 64);
+    const warm = shortPng({ width: 64, height: 64, rows: 64 });
     assert.equal(c.classify(warm, {}).ok, true);
     const usedBefore = cxr.heapBytesInUse();
     measure(c, [
       ['PNG header claiming 60000x60000', new Uint8Array(pngHeader(60000, 60000)), /PNG is 60000x60000 pixels/, 20],
       ['JPEG header claiming 60000x60000', jpegHeader(60000, 60000), /JPEG is 60000x60000 pixels/, 20],
       ['PNG header claiming 16000x16000', new Uint8Array(pngHeader(16000, 16000)), /PNG is 16000x16000 pixels/, 20],
-      ['DICOM 4000x4000 x 2147483647 frames', dicom(4000, 4000, '2147483647'), /truncated DICOM pixel data/, 20],
-      ['DICOM 4000x4000 x 4294967295 frames', dicom(4000, 4000, '4294967295'), /truncated DICOM pixel data/, 20],
-      ['DICOM 65535x65535', dicom(65535, 65535, '1'), /DICOM image is 65535x65535 pixels/, 20],
+      ['DICOM 4000x4000 x 2147483647 frames', dicom({ rows: 4000, columns: 4000, frames: '2147483647', bits: 16, pixelBytes: 4096 }), /truncated DICOM pixel data/, 20],
+      ['DICOM 4000x4000 x 4294967295 frames', dicom({ rows: 4000, columns: 4000, frames: '4294967295', bits: 16, pixelBytes: 4096 }), /truncated DICOM pixel data/, 20],
+      ['DICOM 65535x65535', dicom({ rows: 65535, columns: 65535, bits: 16, pixelBytes: 4096 }), /DICOM image is 65535x65535 pixels/, 20],
       ['zero bytes', new Uint8Array(0), /empty file \(0 bytes\)/, 20],
       ['PDF renamed .jpg', new Uint8Array(ascii('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n')), /not an image: PDF document/, 20],
       ['ZIP renamed .jpg', new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0, 8, 0, ...new Array(20).fill(0)]), /not an image: ZIP archive/, 20],
       ['text renamed .jpg', new Uint8Array(ascii('patient list\nname,age\n')), /not an image: text file/, 20],
     ]);
     const within = [
-      ['PNG 16384x2441 whose data ends after 16 rows', shortPng(16384, 16, 2441), /truncated or corrupt PNG/, 300],
+      ['PNG 16384x2441 whose data ends after 16 rows', shortPng({ width: 16384, height: 2441, rows: 16 }), /truncated or corrupt PNG/, 300],
       ['PNG header 16384x2441, no data', new Uint8Array(pngHeader(16384, 2441)), /truncated PNG/, 300],
     ];
     const jpeg = realJpegClaiming(16384, 2441);

@@ -15,82 +15,12 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
 import { WEB_DIR, DATA_DIR, CHROMIUM, CHROMIUM_ARGS, HAVE_DATA, browserSkipReason, grayPng } from './helpers.mjs';
+import { pngHeader, shortPng, dicom } from '../support/fixtures.mjs';
 
 const skip = browserSkipReason();
 const BATCH = Number(process.env.CXR_WEB_BATCH ?? 500);
 let server, context, page, userDir, work;
 const problems = [];
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes) => {
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-const be32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-const le16 = (v) => [v & 255, (v >>> 8) & 255];
-const le32 = (v) => [...le16(v & 0xffff), ...le16(v >>> 16)];
-const ascii = (s) => [...Buffer.from(s, 'latin1')];
-const pngChunk = (type, data) => {
-  const body = [...ascii(type), ...data];
-  return [...be32(data.length), ...body, ...be32(crc32(body))];
-};
-const pngHeader = (w, h) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...pngChunk('IHDR', [...be32(w), ...be32(h), 8, 0, 0, 0, 0])];
-
-// 16 stored rows of a PNG whose header claims `height` rows.
-function shortPng(width, height) {
-  const rows = 16, raw = new Uint8Array(rows * (width + 1)).fill(100);
-  for (let y = 0; y < rows; y++) raw[y * (width + 1)] = 0;
-  const zlib = [0x78, 0x01];
-  for (let i = 0; i < raw.length; i += 65535) {
-    const block = raw.subarray(i, i + 65535);
-    zlib.push(i + 65535 >= raw.length ? 1 : 0, block.length & 255, block.length >> 8, ~block.length & 255, (~block.length >> 8) & 255, ...block);
-  }
-  let a = 1, b = 0;
-  for (const v of raw) { a = (a + v) % 65521; b = (b + a) % 65521; }
-  zlib.push(...be32(((b << 16) | a) >>> 0));
-  return Buffer.from([...pngHeader(width, height), ...pngChunk('IDAT', zlib), ...pngChunk('IEND', [])]);
-}
-
-// An implicit-VR little-endian 8-bit MONOCHROME2 DICOM dataset (a gradient
-// film), bare or with the Part 10 preamble; `frames` and a short pixel length
-// make the hostile ones.
-function dicom({ rows = 96, columns = 80, frames = '1', part10 = false, pixels = rows * columns, seed = 1 } = {}) {
-  const out = [];
-  const element = (group, elem, value) => {
-    if (value.length % 2) value.push(0x20);
-    out.push(...le16(group), ...le16(elem), ...le32(value.length), ...value);
-  };
-  element(0x0008, 0x0060, ascii('DX'));
-  element(0x0018, 0x5101, ascii('PA'));
-  element(0x0028, 0x0002, le16(1));
-  element(0x0028, 0x0004, ascii('MONOCHROME2'));
-  element(0x0028, 0x0008, ascii(frames));
-  element(0x0028, 0x0010, le16(rows));
-  element(0x0028, 0x0011, le16(columns));
-  element(0x0028, 0x0100, le16(8));
-  element(0x0028, 0x0101, le16(8));
-  element(0x0028, 0x0102, le16(7));
-  element(0x0028, 0x0103, le16(0));
-  const px = new Array(pixels);
-  for (let i = 0; i < pixels; i++) px[i] = ((i % columns) * 3 + Math.floor(i / columns) * seed) & 255;
-  element(0x7fe0, 0x0010, px);
-  const body = Buffer.from(out);
-  if (!part10) return body;
-  // Part 10: preamble, DICM, and a meta group naming Implicit VR Little Endian.
-  const meta = [];
-  const explicit = (elem, vr, value) => {
-    if (value.length % 2) value.push(vr === 'UI' ? 0 : 0x20);
-    meta.push(...le16(0x0002), ...le16(elem), ...ascii(vr), ...le16(value.length), ...value);
-  };
-  explicit(0x0010, 'UI', ascii('1.2.840.10008.1.2'));
-  const group = [...le16(0x0002), ...le16(0x0000), ...ascii('UL'), ...le16(4), ...le32(meta.length)];
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from(group), Buffer.from(meta), body]);
-}
 
 before(async () => {
   if (skip) return;
@@ -162,11 +92,11 @@ test(`a ${BATCH}-file batch of good, corrupt, huge and DICOM files: all accounte
   bad.push({ name: 'bomb-60000.png', bytes: Buffer.from(pngHeader(60000, 60000)) });
   bad.push({ name: 'bomb-60000.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xea, 0x60, 0xea, 0x60, 1, 1, 0x11, 0]) });
   bad.push({ name: 'bomb-16000.png', bytes: Buffer.from(pngHeader(16000, 16000)) });
-  for (let i = 0; i < 3; i++) bad.push({ name: `huge-short-${i}.png`, bytes: shortPng(16384, 2441 - i) });
-  bad.push({ name: 'frames-overflow.dcm', bytes: dicom({ rows: 4000, columns: 4000, frames: '2147483647', pixels: 4096 }) });
-  bad.push({ name: 'frames-overflow-2', bytes: dicom({ rows: 4000, columns: 4000, frames: '4294967295', pixels: 4096, part10: true }) });
-  bad.push({ name: 'dicom-65535.dcm', bytes: dicom({ rows: 65535, columns: 65535, pixels: 4096 }) });
-  bad.push({ name: 'dicom-short.dcm', bytes: dicom({ pixels: 100 }) });
+  for (let i = 0; i < 3; i++) bad.push({ name: `huge-short-${i}.png`, bytes: shortPng({ width: 16384, height: 2441 - i }) });
+  bad.push({ name: 'frames-overflow.dcm', bytes: dicom({ rows: 4000, columns: 4000, frames: '2147483647', pixelBytes: 4096 }) });
+  bad.push({ name: 'frames-overflow-2', bytes: dicom({ rows: 4000, columns: 4000, frames: '4294967295', pixelBytes: 4096, part10: true }) });
+  bad.push({ name: 'dicom-65535.dcm', bytes: dicom({ rows: 65535, columns: 65535, pixelBytes: 4096 }) });
+  bad.push({ name: 'dicom-short.dcm', bytes: dicom({ pixelBytes: 100 }) });
   assert.equal(bad.length, 19);
   const expected = {
     'empty.jpg': /empty|0 bytes/i, 'report.jpg': /PDF/, 'archive.jpg': /ZIP/, 'notes.jpg': /text/i,

@@ -1,6 +1,6 @@
 // Shared by the web tests: where things are, and a gray PNG made without any
 // image library (for tests that must run without the X-ray data set).
-import { deflateSync } from 'node:zlib';
+import { grayPng as fixtureGrayPng } from '../support/fixtures.mjs';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -24,41 +24,12 @@ export function browserSkipReason() {
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', '--disable-dev-shm-usage'];
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
 // An 8-bit gray PNG of a soft "chest-like" blob pattern.
 export function grayPng(width = 320, height = 288, seed = 1) {
-  const raw = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (width + 1)] = 0;
-    for (let x = 0; x < width; x++) {
-      const dx = (x - width / 2) / width, dy = (y - height / 2) / height;
-      const lung = Math.exp(-((Math.abs(dx) - 0.2) ** 2 + dy * dy) * 18);
-      const v = 40 + 150 * (1 - lung) + 30 * Math.sin((x + seed * 7) / 9) * Math.cos(y / 13);
-      raw[y * (width + 1) + 1 + x] = Math.max(0, Math.min(255, Math.round(v)));
-    }
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.from(fixtureGrayPng(width, height, (x, y) => {
+    const dx = (x - width / 2) / width, dy = (y - height / 2) / height;
+    const lung = Math.exp(-((Math.abs(dx) - 0.2) ** 2 + dy * dy) * 18);
+    const v = 40 + 150 * (1 - lung) + 30 * Math.sin((x + seed * 7) / 9) * Math.cos(y / 13);
+    return Math.max(0, Math.min(255, Math.round(v)));
+  }));
 }

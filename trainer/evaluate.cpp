@@ -40,13 +40,9 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train evaluate  %s", command_line.c_str());
 
-  std::vector<uint8_t> model_bytes;
   std::string error;
-  if (!read_file(model_path, &model_bytes, &error)) return logf("error: %s", error.c_str()), 2;
-  cxr_error cerr;
-  std::unique_ptr<cxr_classifier, void (*)(cxr_classifier*)> classifier(
-      cxr_classifier_create(model_bytes.data(), model_bytes.size(), cxr_backend_portable, &cerr), cxr_classifier_destroy);
-  if (!classifier) return logf("error: %s: %s", model_path.c_str(), cerr.message), 2;
+  const ClassifierPtr classifier = load_classifier(model_path, &error);
+  if (!classifier) return logf("error: %s", error.c_str()), 2;
   cxr_model_info info;
   cxr_classifier_info(classifier.get(), &info);
 
@@ -60,6 +56,7 @@ int run_evaluate(const Options& options, const std::string& command_line) {
     std::vector<uint8_t> bytes;
     if (!read_file(samples[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
     cxr_result result;
+    cxr_error cerr;
     if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), nullptr, &result, &cerr) != cxr_status_ok)
       return logf("error: %s: %s", samples[i].path.c_str(), cerr.message), 2;
     scores.push_back(result.probabilities[info.positive_class]);
@@ -105,6 +102,8 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   // Re-write the metadata with metrics.<split>: the tensors are copied
   // unchanged (the weights and their provenance stay), only the file's CRC changes.
   if (options.flag("write-into-model")) {
+    std::vector<uint8_t> model_bytes;
+    if (!read_file(model_path, &model_bytes, &error)) return logf("error: %s", error.c_str()), 2;
     Model model;
     Status s = read_model(model_bytes.data(), model_bytes.size(), &model);
     if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;

@@ -123,13 +123,9 @@ int run_report(const Options& options, const std::string& command_line) {
   const std::string model_path = options.get("model", "models/pneumonia.cxrm");
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   const std::string out_path = options.get("out", "build/trainer/report.html");
-  std::vector<uint8_t> model_bytes;
   std::string error;
-  if (!read_file(model_path, &model_bytes, &error)) return logf("error: %s", error.c_str()), 2;
-  cxr_error cerr;
-  std::unique_ptr<cxr_classifier, void (*)(cxr_classifier*)> classifier(
-      cxr_classifier_create(model_bytes.data(), model_bytes.size(), cxr_backend_portable, &cerr), cxr_classifier_destroy);
-  if (!classifier) return logf("error: %s", cerr.message), 2;
+  const ClassifierPtr classifier = load_classifier(model_path, &error);
+  if (!classifier) return logf("error: %s", error.c_str()), 2;
   Value meta;
   if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &meta).ok()) return 2;
   const Value* training = meta.find("training");
@@ -185,7 +181,7 @@ int run_report(const Options& options, const std::string& command_line) {
       if (!read_file(train[i].path, &bytes, &error) || !decode_image(bytes.data(), bytes.size(), &image).ok()) continue;
       cxr_classify_options opts{1};
       cxr_result r;
-      if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), &opts, &r, &cerr) != cxr_status_ok || !r.heatmap) continue;
+      if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), &opts, &r, nullptr) != cxr_status_ok || !r.heatmap) continue;
       PreprocessSpec view;  // the film at the heat map's size, unequalised
       view.width = r.heatmap_width, view.height = r.heatmap_height;
       std::vector<float> plane(size_t(view.width) * view.height);

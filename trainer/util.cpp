@@ -124,6 +124,17 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
   return true;
 }
 
+void ClassifierDeleter::operator()(cxr_classifier* c) const { cxr_classifier_destroy(c); }
+
+ClassifierPtr load_classifier(const std::string& model_path, std::string* error) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(model_path, &bytes, error)) return nullptr;
+  cxr_error e;
+  ClassifierPtr classifier(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e));
+  if (!classifier) *error = model_path + ": " + e.message;
+  return classifier;
+}
+
 bool write_file(const std::string& path, const std::string& bytes, std::string* error) {
   const std::string temporary = path + ".partial";
   {

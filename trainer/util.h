@@ -4,8 +4,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "cxr/cxr.h"
 
 namespace cxr::train {
 
@@ -43,6 +46,14 @@ uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 146959810393466560
 std::string hex64(uint64_t value);
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error);
+
+// A model file loaded through the core's public API (portable backend), as the
+// CLI and the browser load it; null with *error set when it cannot be.
+struct ClassifierDeleter {
+  void operator()(cxr_classifier* c) const;
+};
+using ClassifierPtr = std::unique_ptr<cxr_classifier, ClassifierDeleter>;
+ClassifierPtr load_classifier(const std::string& model_path, std::string* error);
 bool write_file(const std::string& path, const std::string& bytes, std::string* error);
 std::string utc_now_iso8601();
 // `git rev-parse HEAD` of the source tree (+ "-dirty" when core/ or trainer/

@@ -289,7 +289,8 @@ test('audit log: hashes and results, no file names unless opted in; export and c
 
 test('a worker that dies mid-batch is replaced and the batch finishes', { skip, ...T }, async () => {
   const files = [1, 2, 3, 4, 5].map((i) => ({ name: `synthetic-${i}.png`, bytes: grayPng(320, 288, i) }));
-  await page.click('#clear');
+  // Earlier tests leave results only when they had real films to drop.
+  if (await page.isVisible('#clear')) await page.click('#clear');
   await dropFiles(files);
   await page.waitForFunction(() => document.querySelectorAll('#results-body tr[data-status=done]').length >= 1, null, { timeout: 60_000 });
   const worker = page.workers().find((w) => w.url().endsWith('/js/worker.js'));

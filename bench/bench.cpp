@@ -1,27 +1,30 @@
-// Native per-image latency of the two reference architectures with random
-// weights, for each backend: decode, preprocess, inference, total (median and
-// p90). Numbers only, no assertions. Runs are interleaved across backends so
-// machine noise hits all alike.
+// Native bench. First the shipped model side by side with its native peers
+// (native_peers.cpp); then the per-image latency of the two reference
+// architectures with random weights, for each backend: decode, preprocess,
+// inference, total (median and p90). Numbers only, no assertions. Runs are
+// interleaved across backends so machine noise hits all alike.
+//   cxr_bench [RUNS] [MODEL]     (default 50 runs, $CXR_MODEL or models/pneumonia.cxrm)
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cxr/cxr.h"
+#include "native_peers.h"
+#include "stats.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
 namespace {
 
+using cxr::bench::percentile;
+
 struct Stats {
   std::vector<double> decode, preprocess, inference, total;
 };
-
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(q * (v.size() - 1) + 0.5))];
-}
 
 // A real full-resolution film when the shared data is there, else a synthetic one.
 std::vector<uint8_t> bench_image(std::string* label) {
@@ -44,6 +47,19 @@ std::vector<uint8_t> bench_image(std::string* label) {
 
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
+  const char* env_model = std::getenv("CXR_MODEL");
+  const std::string model = argc > 2 ? argv[2] : env_model ? env_model : CXR_SOURCE_DIR "/models/pneumonia.cxrm";
+  const std::string data = cxr::testing::shared_data_dir();
+  const auto films = data.empty() ? std::vector<std::string>{}
+                                  : cxr::testing::list_files(data + "/chest_xray_fullres_samples", ".jpeg");
+  if (films.empty() || !std::ifstream(model)) {
+    std::printf("cxr native peers: no model at %s or no films under ../shared/data: skipped\n", model.c_str());
+  } else {
+    std::printf("cxr native peers: %s on %zu full-resolution films\n", model.c_str(), films.size());
+    if (int rc = cxr::bench::bench_native_peers(model, films, runs)) return rc;
+  }
+  std::printf("\n");
+
   std::string label;
   const std::vector<uint8_t> image = bench_image(&label);
   std::printf("cxr native bench: %d runs after 3 warm-up, 1 thread, input %s (%zu bytes)\n", runs, label.c_str(),

@@ -93,11 +93,22 @@ test-web: wasm fixtures
 
 test: test-native test-wasm test-asan test-web test-fuzz
 
-bench: native wasm fixtures
-	$(NATIVE)/bench/cxr_bench
+# The benchmarks: native backends and LibTorch, the wasm module in Node, the
+# app in Chromium, then the shipped model side by side with TF.js (wasm) and
+# ONNX Runtime Web (issue 6). The peers are npm devDependencies of bench/ only.
+bench: native wasm fixtures $(BUILD)/.bench-npm
+	cmake --build $(NATIVE) -j $(JOBS) --target cxr_bench
+	cmake --build $(WASM) -j $(JOBS) --target cxr_bench_wasm
+	$(NATIVE)/bench/cxr_bench 50 $(MODEL)
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_FIXTURES=$(FIXTURES) CXR_DATA_DIR=$(DATA) node bench/wasm_bench.mjs
 	node web/build.mjs --wasm $(WASM)/wasm --model $(if $(wildcard $(MODEL)),$(MODEL),$(FIXTURES)/resnet18.cxrm) --out $(BUILD)/web-bench
 	CXR_WEB_DIR=$(BUILD)/web-bench CXR_DATA_DIR=$(DATA) node bench/web_bench.mjs
+	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_BENCH_WASM=$(WASM)/bench/cxr_bench.mjs CXR_MODEL=$(MODEL) CXR_ONNX=$(BUILD)/bench/model.onnx \
+	  CXR_WEB_DIR=$(BUILD)/web-bench CXR_DATA_DIR=$(DATA) node bench/peers_bench.mjs 50
+
+$(BUILD)/.bench-npm: bench/package-lock.json | deps
+	npm ci --prefix bench --no-audit --no-fund
+	@touch $@
 
 # Never serve a random model to clinicians: no shipped model, no app.
 model:

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Assembles the app into a plain static folder any server can host:
 //   web/app/*  + the wasm module + the model + model-info.json
-//   + the CSP as a <meta> tag in every page + a precache list with content
-//   hashes written into the service worker (and precache-manifest.json).
+//   + the CSP as a <meta> tag in every page + content hashes for offline use:
+//   the app shell's precache list in the service worker, the wasm module's and
+//   the model's in the classifier worker (all in precache-manifest.json).
 //
 //   node web/build.mjs --wasm build/wasm/wasm --model models/pneumonia.cxrm --out build/web
-import { readFile, writeFile, mkdir, rm, readdir, stat, copyFile, access } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm, readdir, copyFile, access } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +14,9 @@ import { CSP_META } from './security.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKER = '.cxr-web-build';
+// Stored by the classifier worker as it loads them, not by the service worker's install.
+const LAZY = ['wasm/cxr.wasm', 'model.cxrm'];
+const WORKER = 'js/worker.js';
 
 function args(argv) {
   const out = {};
@@ -98,24 +102,45 @@ async function main() {
     await writeFile(p, html.replace('__CSP__', CSP_META));
   }
 
-  // Precache list: every file but the service worker itself.
+  // Every file but the service worker itself, with its hash. The service
+  // worker precaches the small app shell; the large files (LAZY) are stored
+  // by the classifier worker from the very responses it loads, so a first
+  // visit neither waits for the install nor downloads them twice.
   const files = (await listFiles(out)).filter((f) => f !== 'sw.js');
   const entries = [];
-  for (const f of files) {
-    const digest = createHash('sha256').update(await readFile(join(out, f))).digest();
-    entries.push({ url: f, sha256: digest.toString('hex'), integrity: `sha256-${digest.toString('base64')}`, bytes: (await stat(join(out, f))).size });
-  }
+  for (const f of files) entries.push(await entry(out, f));
+  // The version covers every file's content as built, before the cache name
+  // (which is derived from it) is written into the classifier worker.
   const version = createHash('sha256').update(entries.map((e) => `${e.url} ${e.sha256}`).join('\n')).digest('hex').slice(0, 16);
-  await writeFile(join(out, 'precache-manifest.json'), `${JSON.stringify({ version, files: entries }, null, 2)}\n`);
-  const sw = await readFile(join(out, 'sw.js'), 'utf8');
-  const list = JSON.stringify(entries.map(({ url, integrity }) => ({ url, integrity })), null, 1);
-  if (!sw.includes('/*PRECACHE*/[]') || !sw.includes("/*VERSION*/'dev'")) throw new Error('sw.js placeholders missing');
-  await writeFile(join(out, 'sw.js'), sw.replace('/*PRECACHE*/[]', list).replace("/*VERSION*/'dev'", JSON.stringify(version)));
+  const cache = `cxr-${version}`;
+  for (const e of entries) e.lazy = LAZY.includes(e.url);
+  const lazy = Object.fromEntries(entries.filter((e) => e.lazy).map((e) => [e.url, e.integrity]));
+  await fill(join(out, WORKER), { "/*CACHE*/null": JSON.stringify({ name: cache, integrity: lazy }) });
+  entries[entries.findIndex((e) => e.url === WORKER)] = { ...await entry(out, WORKER), lazy: false };
+  await writeFile(join(out, 'precache-manifest.json'), `${JSON.stringify({ version, cache, files: entries }, null, 2)}\n`);
+  const shell = entries.filter((e) => !e.lazy).map(({ url, integrity }) => ({ url, integrity }));
+  await fill(join(out, 'sw.js'), { '/*PRECACHE*/[]': JSON.stringify(shell, null, 1), "/*CACHE*/'cxr-dev'": JSON.stringify(cache) });
 
   const total = entries.reduce((a, e) => a + e.bytes, 0);
   console.log(`cxr: built ${relative(process.cwd(), out) || out}: ${entries.length} files, ${(total / 1048576).toFixed(1)} MB, `
     + `model ${info.name} ${info.version} (${info.checksum}), precache version ${version}`);
   if (/^random-/.test(info.name)) console.log('cxr: NOTE this is a TEST MODEL with random weights; the page says so.');
+}
+
+async function entry(dir, url) {
+  const bytes = await readFile(join(dir, url));
+  const digest = createHash('sha256').update(bytes).digest();
+  return { url, sha256: digest.toString('hex'), integrity: `sha256-${digest.toString('base64')}`, bytes: bytes.length };
+}
+
+// Replaces each placeholder, which must be there exactly once.
+async function fill(path, values) {
+  let text = await readFile(path, 'utf8');
+  for (const [placeholder, value] of Object.entries(values)) {
+    if (text.split(placeholder).length !== 2) throw new Error(`${relative(process.cwd(), path)}: placeholder ${placeholder} missing`);
+    text = text.replace(placeholder, () => value);
+  }
+  await writeFile(path, text);
 }
 
 function basenameIs(p, name) {

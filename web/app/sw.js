@@ -1,18 +1,21 @@
-// Service worker: keeps the app, the WebAssembly module and the model on this
-// device so the page loads and classifies with the network cut. The build
-// writes PRECACHE (every file with its SHA-256) and VERSION below; each file is
-// fetched with that hash as its Subresource Integrity, so a changed or
-// corrupted file fails the install instead of being served offline.
+// Service worker: keeps the app on this device so the page loads and
+// classifies with the network cut. The build writes PRECACHE (the app shell,
+// each file with its SHA-256) and CACHE below; each file is fetched with that
+// hash as its Subresource Integrity, so a changed or corrupted file fails the
+// install instead of being served offline. The wasm module and the model are
+// not fetched here: the classifier worker puts the responses it loaded (with
+// their integrity checked) into this same cache, so the first visit neither
+// waits for this install nor downloads them twice. Everything in CACHE is
+// served cache-first.
 /* global self, caches */
 const PRECACHE = /*PRECACHE*/[];
-const VERSION = /*VERSION*/'dev';
-const CACHE = `cxr-${VERSION}`;
+const CACHE = /*CACHE*/'cxr-dev';
 const SCOPE = new URL(self.registration.scope);
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // All at once, not one after another: the first visit's page waits for this.
+    // All at once, not one after another: the page's ready waits for this.
     await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
       const request = new Request(new URL(url, SCOPE), { cache: 'no-cache', integrity });
       const response = await fetch(request);
@@ -25,6 +28,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
+    // Older versions only: this version's cache holds the worker's entries too.
     for (const key of await caches.keys()) if (key.startsWith('cxr-') && key !== CACHE) await caches.delete(key);
     await self.clients.claim();
   })());

@@ -1,6 +1,7 @@
 // The page: intake (drop, pick, paste), the queue through the classifier
 // worker, the results table and viewer, CSV/print/audit, offline set-up.
 // The DOM is built with textContent only: file names are untrusted input.
+import { classifierWorker } from './boot.js';
 import { WorkerClient } from './lib/worker-client.js';
 import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
@@ -27,6 +28,7 @@ const state = {
   batch: { total: 0, done: 0, errors: 0 },
   eta: new EtaEstimator(),
   lastAnnounce: 0,
+  offline: null,    // why the classifier worker could not store its files offline
 };
 
 const audit = new AuditLog();
@@ -54,7 +56,7 @@ function announce(text) {
 // ---------------------------------------------------------------- classifier
 
 const client = new WorkerClient({
-  createWorker: () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'cxr-classifier' }),
+  createWorker: classifierWorker,
   modelUrl: new URL('../model.cxrm', import.meta.url).href,
   onEvent: (e) => {
     if (e.type === 'crash') {
@@ -533,20 +535,12 @@ async function exportAudit() {
 
 // -------------------------------------------------------------- offline, SW
 
-function once(target, type, ms) {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    target.addEventListener(type, () => { clearTimeout(t); resolve(true); }, { once: true });
-  });
-}
-
-async function setupOffline() {
-  const line = $('offline-status');
-  if (!('serviceWorker' in navigator)) {
-    setState('offline', 'unavailable');
-    line.textContent = 'Offline use is not available in this browser.';
-    return;
-  }
+// Offline use needs both halves: the service worker (which keeps the app
+// shell and serves it with the network cut) and the classifier worker's copy
+// of the wasm module and the model in the same cache.
+// Resolves with null once the service worker is active, or with why not.
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return 'this browser has no service workers';
   try {
     const reg = await navigator.serviceWorker.register('sw.js', { scope: './' });
     const worker = reg.installing ?? reg.waiting;
@@ -554,19 +548,25 @@ async function setupOffline() {
       if (worker.state === 'redundant') resolve('redundant');
     })) : new Promise(() => {});
     const outcome = await Promise.race([navigator.serviceWorker.ready.then(() => 'ready'), failed]);
-    if (outcome !== 'ready') throw new Error('the offline copy could not be stored');
-    if (!navigator.serviceWorker.controller) await once(navigator.serviceWorker, 'controllerchange', 5000);
+    if (outcome !== 'ready') return 'the offline copy of the app could not be stored';
+    // A first visit is taken over when the new worker activates (claim): only
+    // a later change of controller is a new version.
     let firstController = navigator.serviceWorker.controller;
     navigator.serviceWorker.addEventListener('controllerchange', () => {
       if (firstController && navigator.serviceWorker.controller !== firstController) $('update-banner').hidden = false;
       firstController ??= navigator.serviceWorker.controller;
     });
-    setState('offline', 'ready');
-    line.textContent = 'Works offline: the app and model are stored on this device.';
+    return null;
   } catch (err) {
-    setState('offline', 'unavailable');
-    line.textContent = `Offline use is not available here (${err?.message ?? err}).`;
+    return err?.message ?? String(err);
   }
+}
+
+function showOffline(why) {
+  setState('offline', why ? 'unavailable' : 'ready');
+  $('offline-status').textContent = why
+    ? `Offline use is not available here (${why}); the app works while this server can be reached.`
+    : 'Works offline: the app and model are stored on this device.';
 }
 
 // -------------------------------------------------------------------- wiring
@@ -669,19 +669,21 @@ async function main() {
   wire();
   renderViewer();
   updateBatch();
-  // A repeat visit is already served by the offline copy: start the
-  // classifier at once. On a first visit, wait until the offline copy is
-  // stored, so that the worker loads the model from it instead of
-  // downloading it a second time.
-  const offline = setupOffline();
-  if (!navigator.serviceWorker?.controller) await offline;
+  // The classifier starts at once, on a first visit too: its worker stores
+  // the wasm module and the model it loads for offline use itself, so nothing
+  // waits for the service worker to download them again.
+  const serviceWorker = registerServiceWorker();
   try {
     await client.start();
+    // Ready once the service worker has stored the app shell too (it is
+    // small and fetched meanwhile): after ready the page requests nothing.
+    showOffline((await serviceWorker) ?? state.offline);
     performance.mark('cxr-ready');
     setState('state', 'ready');
     announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');
   } catch (err) {
     setState('state', 'error');
+    serviceWorker.then((why) => showOffline(why ?? 'the classifier could not start'));
     $('model-badge').textContent = 'No model loaded';
     announce(err?.message ?? String(err));
   }
@@ -689,6 +691,7 @@ async function main() {
 
 client.onEvent = ((inner) => (e) => {
   if (e.type === 'ready') {
+    state.offline = e.offline;
     showModel(e.info, e.loadMs);
     setState('wasmHeap', String(e.heapBytes ?? ''));
   }

@@ -83,7 +83,7 @@ export class WorkerClient {
           clearTimeout(this.timer);
           settled = true;
           this.info = m.info;
-          this.onEvent({ type: 'ready', info: m.info, loadMs: m.loadMs, heapBytes: m.heapBytes, restarted: this.restarts > 0 });
+          this.onEvent({ type: 'ready', info: m.info, loadMs: m.loadMs, heapBytes: m.heapBytes, offline: m.offline, restarted: this.restarts > 0 });
           resolve(m.info);
           this.#pump();
         } else if (m.type === 'init-error') {

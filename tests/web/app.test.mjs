@@ -365,9 +365,11 @@ test('every request, start to finish: same-origin GETs of the app\'s own files, 
     assert.equal(r.body, null, `${r.url} had a body`);
     assert.ok(own(u.pathname + u.search), `${r.url} is not one of the app's files`);
   }
-  // Each file crossed the network once (the model is not fetched twice).
-  const modelFetches = serverLog.filter((r) => r.url === '/model.cxrm').length;
-  assert.equal(modelFetches, 1, 'the model is downloaded once');
+  // The large files crossed the network once (not again for the offline copy,
+  // nor for the restarted worker).
+  for (const path of ['/model.cxrm', '/wasm/cxr.wasm']) {
+    assert.equal(serverLog.filter((r) => r.url === path).length, 1, `${path} is downloaded once`);
+  }
   // After ready, the only requests that reached the server were the
   // browser's own service-worker update checks (GET /sw.js, after loading the
   // worker, navigating to the model card and back, restarting the worker);

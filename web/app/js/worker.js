@@ -58,7 +58,7 @@ async function load(url, what, storage) {
     }
     await cache.put(url, copy);
     return null;
-  }).catch(why);
+  }).catch((err) => `the ${what} could not be stored on this device: ${why(err)}`);
   return { bytes: new Uint8Array(await response.arrayBuffer()), stored };
 }
 

@@ -3,6 +3,7 @@
 // as the native bench. Numbers only.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pct } from './compare.mjs';
 
 const wasmPath = process.env.CXR_WASM ?? 'build/wasm/wasm/cxr.mjs';
 const fixtures = process.env.CXR_FIXTURES ?? 'build/fixtures';
@@ -25,7 +26,6 @@ if (existsSync(samples)) {
   process.exit(0);
 }
 
-const pct = (v, q) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))]; };
 const cell = (v) => `${pct(v, 0.5).toFixed(2).padStart(5)} / ${pct(v, 0.9).toFixed(2).padStart(5)}`;
 
 console.log(`cxr wasm bench (Node ${process.version}, SIMD128, 1 thread): ${runs} runs after 3 warm-up, input ${label} (${image.length} bytes); module start ${startupMs.toFixed(1)} ms`);

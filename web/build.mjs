@@ -3,7 +3,7 @@
 //   web/app/*  + the wasm module + the model + model-info.json
 //   + the CSP as a <meta> tag in every page + content hashes for offline use:
 //   the app shell's precache list in the service worker, the wasm module's and
-//   the model's in the classifier worker (all in precache-manifest.json).
+//   the model's in the page's boot script (all in precache-manifest.json).
 //
 //   node web/build.mjs --wasm build/wasm/wasm --model models/pneumonia.cxrm --out build/web
 import { readFile, writeFile, mkdir, rm, readdir, copyFile, access } from 'node:fs/promises';
@@ -14,9 +14,9 @@ import { CSP_META } from './security.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKER = '.cxr-web-build';
-// Stored by the classifier worker as it loads them, not by the service worker's install.
+// Stored by the page as it loads them (js/boot.js), not by the service worker's install.
 const LAZY = ['wasm/cxr.wasm', 'model.cxrm'];
-const WORKER = 'js/worker.js';
+const BOOT = 'js/boot.js';
 
 function args(argv) {
   const out = {};
@@ -104,19 +104,19 @@ async function main() {
 
   // Every file but the service worker itself, with its hash. The service
   // worker precaches the small app shell; the large files (LAZY) are stored
-  // by the classifier worker from the very responses it loads, so a first
-  // visit neither waits for the install nor downloads them twice.
+  // by the page from the very responses it loads, so a first visit neither
+  // waits for the install nor downloads them twice.
   const files = (await listFiles(out)).filter((f) => f !== 'sw.js');
   const entries = [];
   for (const f of files) entries.push(await entry(out, f));
   // The version covers every file's content as built, before the cache name
-  // (which is derived from it) is written into the classifier worker.
+  // (which is derived from it) is written into the page's boot script.
   const version = createHash('sha256').update(entries.map((e) => `${e.url} ${e.sha256}`).join('\n')).digest('hex').slice(0, 16);
   const cache = `cxr-${version}`;
   for (const e of entries) e.lazy = LAZY.includes(e.url);
   const lazy = Object.fromEntries(entries.filter((e) => e.lazy).map((e) => [e.url, e.integrity]));
-  await fill(join(out, WORKER), { "/*CACHE*/null": JSON.stringify({ name: cache, integrity: lazy }) });
-  entries[entries.findIndex((e) => e.url === WORKER)] = { ...await entry(out, WORKER), lazy: false };
+  await fill(join(out, BOOT), { "/*CACHE*/null": JSON.stringify({ name: cache, integrity: lazy }) });
+  entries[entries.findIndex((e) => e.url === BOOT)] = { ...await entry(out, BOOT), lazy: false };
   await writeFile(join(out, 'precache-manifest.json'), `${JSON.stringify({ version, cache, files: entries }, null, 2)}\n`);
   const shell = entries.filter((e) => !e.lazy).map(({ url, integrity }) => ({ url, integrity }));
   await fill(join(out, 'sw.js'), { '/*PRECACHE*/[]': JSON.stringify(shell, null, 1), "/*CACHE*/'cxr-dev'": JSON.stringify(cache) });

@@ -31,7 +31,7 @@ function ok(msg, w) {
 
 function client(behave, opts = {}) {
   const log = { spawned: 0, terminated: 0, sent: [], events: [] };
-  const c = new WorkerClient({ createWorker: () => new FakeWorker(behave, log), modelUrl: 'model.cxrm', onEvent: (e) => log.events.push(e.type), ...opts });
+  const c = new WorkerClient({ createWorker: () => new FakeWorker(behave, log), onEvent: (e) => log.events.push(e.type), ...opts });
   return { c, log };
 }
 

@@ -3,10 +3,10 @@
 // each file with its SHA-256) and CACHE below; each file is fetched with that
 // hash as its Subresource Integrity, so a changed or corrupted file fails the
 // install instead of being served offline. The wasm module and the model are
-// not fetched here: the classifier worker puts the responses it loaded (with
-// their integrity checked) into this same cache, so the first visit neither
-// waits for this install nor downloads them twice. Everything in CACHE is
-// served cache-first.
+// not fetched here: the page puts the responses it loaded (with their
+// integrity checked) into this same cache (js/boot.js), so the first visit
+// neither waits for this install nor downloads them twice. Everything in
+// CACHE is served cache-first.
 /* global self, caches */
 const PRECACHE = /*PRECACHE*/[];
 const CACHE = /*CACHE*/'cxr-dev';
@@ -16,11 +16,15 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     // All at once, not one after another: the page's ready waits for this.
+    // The page has just loaded most of these files: the browser's HTTP cache
+    // has them, and its copy is taken when it matches the build's hash (no
+    // second download); any other file comes from the network.
     await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
-      const request = new Request(new URL(url, SCOPE), { cache: 'no-cache', integrity });
-      const response = await fetch(request);
+      const target = new URL(url, SCOPE);
+      let response = await fetch(new Request(target, { cache: 'force-cache', integrity })).catch(() => null);
+      if (!response?.ok) response = await fetch(new Request(target, { cache: 'no-cache', integrity }));
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-      await cache.put(new URL(url, SCOPE), response);
+      await cache.put(target, response);
     }));
     await self.skipWaiting();
   })());
@@ -28,7 +32,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    // Older versions only: this version's cache holds the worker's entries too.
+    // Older versions only: this version's cache holds the page's entries too.
     for (const key of await caches.keys()) if (key.startsWith('cxr-') && key !== CACHE) await caches.delete(key);
     await self.clients.claim();
   })());

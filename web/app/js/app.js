@@ -1,7 +1,7 @@
 // The page: intake (drop, pick, paste), the queue through the classifier
 // worker, the results table and viewer, CSV/print/audit, offline set-up.
 // The DOM is built with textContent only: file names are untrusted input.
-import { classifierWorker } from './boot.js';
+import { classifierWorker, offline } from './boot.js';
 import { WorkerClient } from './lib/worker-client.js';
 import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
@@ -28,7 +28,6 @@ const state = {
   batch: { total: 0, done: 0, errors: 0 },
   eta: new EtaEstimator(),
   lastAnnounce: 0,
-  offline: null,    // why the classifier worker could not store its files offline
 };
 
 const audit = new AuditLog();
@@ -57,7 +56,6 @@ function announce(text) {
 
 const client = new WorkerClient({
   createWorker: classifierWorker,
-  modelUrl: new URL('../model.cxrm', import.meta.url).href,
   onEvent: (e) => {
     if (e.type === 'crash') {
       setState('restarts', String(e.restarts));
@@ -535,31 +533,15 @@ async function exportAudit() {
 
 // -------------------------------------------------------------- offline, SW
 
-// Offline use needs both halves: the service worker (which keeps the app
-// shell and serves it with the network cut) and the classifier worker's copy
-// of the wasm module and the model in the same cache.
-// Resolves with null once the service worker is active, or with why not.
-async function registerServiceWorker() {
-  if (!('serviceWorker' in navigator)) return 'this browser has no service workers';
-  try {
-    const reg = await navigator.serviceWorker.register('sw.js', { scope: './' });
-    const worker = reg.installing ?? reg.waiting;
-    const failed = worker ? new Promise((resolve) => worker.addEventListener('statechange', () => {
-      if (worker.state === 'redundant') resolve('redundant');
-    })) : new Promise(() => {});
-    const outcome = await Promise.race([navigator.serviceWorker.ready.then(() => 'ready'), failed]);
-    if (outcome !== 'ready') return 'the offline copy of the app could not be stored';
-    // A first visit is taken over when the new worker activates (claim): only
-    // a later change of controller is a new version.
-    let firstController = navigator.serviceWorker.controller;
-    navigator.serviceWorker.addEventListener('controllerchange', () => {
-      if (firstController && navigator.serviceWorker.controller !== firstController) $('update-banner').hidden = false;
-      firstController ??= navigator.serviceWorker.controller;
-    });
-    return null;
-  } catch (err) {
-    return err?.message ?? String(err);
-  }
+// A first visit is taken over when the new service worker activates
+// (claim): only a later change of controller is a new version.
+function watchForUpdates() {
+  if (!('serviceWorker' in navigator)) return;
+  let firstController = navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (firstController && navigator.serviceWorker.controller !== firstController) $('update-banner').hidden = false;
+    firstController ??= navigator.serviceWorker.controller;
+  });
 }
 
 function showOffline(why) {
@@ -669,21 +651,19 @@ async function main() {
   wire();
   renderViewer();
   updateBatch();
-  // The classifier starts at once, on a first visit too: its worker stores
-  // the wasm module and the model it loads for offline use itself, so nothing
-  // waits for the service worker to download them again.
-  const serviceWorker = registerServiceWorker();
+  watchForUpdates();
   try {
+    // The classifier worker was started by boot.js, before this script ran.
     await client.start();
-    // Ready once the service worker has stored the app shell too (it is
-    // small and fetched meanwhile): after ready the page requests nothing.
-    showOffline((await serviceWorker) ?? state.offline);
+    // Ready once the offline copy is stored too (the service worker's small
+    // app shell is fetched meanwhile): after ready the page requests nothing.
+    showOffline(await offline);
     performance.mark('cxr-ready');
     setState('state', 'ready');
     announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');
   } catch (err) {
     setState('state', 'error');
-    serviceWorker.then((why) => showOffline(why ?? 'the classifier could not start'));
+    offline.then(showOffline);
     $('model-badge').textContent = 'No model loaded';
     announce(err?.message ?? String(err));
   }
@@ -691,7 +671,6 @@ async function main() {
 
 client.onEvent = ((inner) => (e) => {
   if (e.type === 'ready') {
-    state.offline = e.offline;
     showModel(e.info, e.loadMs);
     setState('wasmHeap', String(e.heapBytes ?? ''));
   }

@@ -5,11 +5,12 @@
 // file alone fails.
 //
 // createWorker() returns something Worker-like: postMessage, terminate,
-// addEventListener('message' | 'error' | 'messageerror'). Tests pass a fake.
+// addEventListener('message' | 'error' | 'messageerror'), and its files (the
+// wasm module and the model) on their way to it. Tests pass a fake.
 
 export class WorkerClient {
-  constructor({ createWorker, modelUrl, jobTimeoutMs = 120000, initTimeoutMs = 120000, maxRestarts = 8, onEvent = () => {} }) {
-    Object.assign(this, { createWorker, modelUrl, jobTimeoutMs, initTimeoutMs, maxRestarts, onEvent });
+  constructor({ createWorker, jobTimeoutMs = 120000, initTimeoutMs = 120000, maxRestarts = 8, onEvent = () => {} }) {
+    Object.assign(this, { createWorker, jobTimeoutMs, initTimeoutMs, maxRestarts, onEvent });
     this.queue = [];
     this.current = null;
     this.worker = null;
@@ -83,7 +84,7 @@ export class WorkerClient {
           clearTimeout(this.timer);
           settled = true;
           this.info = m.info;
-          this.onEvent({ type: 'ready', info: m.info, loadMs: m.loadMs, heapBytes: m.heapBytes, offline: m.offline, restarted: this.restarts > 0 });
+          this.onEvent({ type: 'ready', info: m.info, loadMs: m.loadMs, heapBytes: m.heapBytes, restarted: this.restarts > 0 });
           resolve(m.info);
           this.#pump();
         } else if (m.type === 'init-error') {
@@ -101,7 +102,7 @@ export class WorkerClient {
       });
       clearTimeout(this.timer);
       this.timer = setTimeout(() => fail('the classifier did not start in time'), this.initTimeoutMs);
-      worker.postMessage({ type: 'init', modelUrl: this.modelUrl });
+      worker.postMessage({ type: 'init' });
     });
   }
 

@@ -19,37 +19,13 @@ namespace cxr {
 namespace {
 
 using testing::make_reference_net;
+using testing::ClassifierPtr;
+using testing::make_classifier;
 using testing::make_test_model_file;
-
-struct ClassifierDeleter {
-  void operator()(cxr_classifier* c) const { cxr_classifier_destroy(c); }
-};
-using ClassifierPtr = std::unique_ptr<cxr_classifier, ClassifierDeleter>;
-
-ClassifierPtr make_classifier(const std::vector<uint8_t>& model, cxr_backend backend = cxr_backend_portable) {
-  cxr_error error;
-  ClassifierPtr c(cxr_classifier_create(model.data(), model.size(), backend, &error));
-  EXPECT_TRUE(c) << error.message;
-  return c;
-}
-
-// A chest-like synthetic film: bright mediastinum, darker lungs, noise.
-std::vector<uint8_t> synthetic_film(int w, int h, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> noise(-20, 20);
-  std::vector<uint8_t> px(size_t(w) * h);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const double dx = (x - w / 2.0) / (w / 2.0), dy = (y - h / 2.0) / (h / 2.0);
-      const double lungs = std::exp(-8 * (std::abs(dx) - 0.45) * (std::abs(dx) - 0.45) - 2 * dy * dy);
-      px[size_t(y) * w + x] = uint8_t(std::clamp(200 - 120 * lungs + noise(rng), 0.0, 255.0));
-    }
-  return testing::encode_png(px, w, h, 1);
-}
 
 TEST(Classify, ProducesCalibratedConsistentResult) {
   auto c = make_classifier(make_test_model_file("tiny", 5));
-  const auto png = synthetic_film(300, 280, 1);
+  const auto png = testing::chest_like_png(300, 280, 1);
   const cxr_classify_options options{1};
   cxr_result r;
   cxr_error e;
@@ -81,7 +57,7 @@ TEST(Classify, TemperatureAndThresholdComeFromTheModel) {
   meta.set("temperature", json::Value::of(2.5));
   meta.find("threshold")->set("probability", json::Value::of(0.0));  // everything is positive
   auto c = make_classifier(write_model(meta, layer_tensors(net.layers)));
-  const auto png = synthetic_film(64, 64, 2);
+  const auto png = testing::chest_like_png(64, 64, 2);
   cxr_result r;
   ASSERT_EQ(cxr_classify(c.get(), png.data(), png.size(), nullptr, &r, nullptr), cxr_status_ok);
   EXPECT_NEAR(r.probabilities[1], 1 / (1 + std::exp((r.logits[0] - r.logits[1]) / 2.5)), 1e-6);
@@ -91,7 +67,7 @@ TEST(Classify, TemperatureAndThresholdComeFromTheModel) {
 
 TEST(Classify, BadInputFailsAndTheClassifierCarriesOn) {
   auto c = make_classifier(make_test_model_file("tiny", 5));
-  const auto good = synthetic_film(64, 64, 3);
+  const auto good = testing::chest_like_png(64, 64, 3);
   cxr_result first, again;
   ASSERT_EQ(cxr_classify(c.get(), good.data(), good.size(), nullptr, &first, nullptr), cxr_status_ok);
   const std::string pdf = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n";

@@ -310,10 +310,7 @@ DICOM_REFUSES(DicomRefusal, NoPixelData, "no_pixel_data")
 
 // ---------------------------------------------------------------- real films
 
-struct ClassifierDeleter {
-  void operator()(cxr_classifier* c) const { cxr_classifier_destroy(c); }
-};
-using ClassifierPtr = std::unique_ptr<cxr_classifier, ClassifierDeleter>;
+using testing::ClassifierPtr;
 
 struct Outcome {
   bool ok = false;

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "classify/cam.h"
+#include "classify/ood.h"
 #include "cxr/cxr.h"
 #include "decode/image.h"
 #include "model/model_file.h"
@@ -18,13 +19,14 @@ struct cxr_classifier {
   cxr::Model model;
   cxr::Plan plan;
   std::unique_ptr<cxr::Backend> backend;
+  cxr::OodStatistics ood;
   std::vector<float> arena_storage;
   float* arena = nullptr;  // arena_storage aligned to 64 bytes
   // Reused across calls.
   cxr::Image image;
   cxr::PreprocessScratch scratch;
-  std::vector<float> cam, heatmap;
-  std::vector<std::string> warnings;
+  std::vector<float> cam, heatmap, features;
+  std::vector<std::string> warnings, ood_reasons;
 };
 
 namespace {
@@ -43,12 +45,17 @@ cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_c
   cxr::Status s = cxr::read_model(bytes, size, &c->model);
   if (!s.ok()) return s;
   const cxr::ModelInfo& info = c->model.info;
-  s = cxr::build_plan(c->model.layers, info.input, &c->plan);
+  std::vector<std::string> feature_layers;
+  s = cxr::ood_feature_layers(c->model, &feature_layers);
+  if (!s.ok()) return s;
+  s = cxr::build_plan(c->model.layers, info.input, &c->plan, feature_layers);
   if (!s.ok()) return s;
   const cxr::Shape logits = c->plan.shapes[c->plan.logits_value()];
   if (logits.size() != info.classes.size())
     return Fail(cxr_status_invalid_model, "the network gives %zu outputs for %zu classes; the model file is inconsistent",
                 logits.size(), info.classes.size());
+  s = cxr::read_ood_statistics(c->model, c->plan, &c->ood);
+  if (!s.ok()) return s;
   if (backend == cxr_backend_portable) c->backend = cxr::make_portable_backend();
   else if (backend == cxr_backend_xnnpack) c->backend = cxr::make_xnnpack_backend();
   else return Fail(cxr_status_invalid_argument, "unknown backend %d", int(backend));
@@ -59,6 +66,31 @@ cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_c
   const uintptr_t base = reinterpret_cast<uintptr_t>(c->arena_storage.data());
   c->arena = c->arena_storage.data() + ((64 - base % 64) % 64) / sizeof(float);
   return c->backend->prepare(c->plan);
+}
+
+// The OOD verdict (classify/ood.h) and the features it scores.
+void gate(cxr_classifier* c, cxr_result* r) {
+  c->ood_reasons.clear();
+  cxr::check_image(c->image, &c->ood_reasons);
+  cxr::ood_features(c->ood, c->plan, c->arena, &c->features);
+  r->features = c->features.data();
+  r->num_features = uint32_t(c->features.size());
+  cxr_ood& ood = r->ood;
+  ood.score = ood.threshold = -1;
+  if (c->ood.available) {
+    ood.feature_check_available = 1;
+    ood.threshold = c->ood.threshold;
+    ood.score = cxr::mahalanobis_score(c->ood, r->features);
+    if (!(ood.score <= ood.threshold)) {
+      char text[160];
+      std::snprintf(text, sizeof text, "its content is unlike the training films (feature distance %.1f, limit %.1f)",
+                    ood.score, ood.threshold);
+      c->ood_reasons.push_back(text);
+    }
+  }
+  for (const std::string& reason : c->ood_reasons)
+    if (ood.num_reasons < CXR_MAX_OOD_REASONS) ood.reasons[ood.num_reasons++] = reason.c_str();
+  ood.flagged = ood.num_reasons > 0;
 }
 
 cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool want_heatmap, cxr_result* r) {
@@ -98,6 +130,12 @@ cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool 
   if (n == 2)
     r->decision_class = r->probabilities[info.positive_class] >= info.threshold ? info.positive_class
                                                                                 : 1 - info.positive_class;
+  r->uncertain_low = info.uncertain_low;
+  r->uncertain_high = info.uncertain_high;
+  const float p_positive = r->probabilities[info.positive_class];
+  r->uncertain = n == 2 && info.uncertain_low < info.uncertain_high && p_positive >= info.uncertain_low &&
+                 p_positive <= info.uncertain_high;
+  gate(c, r);
   r->image_width = c->image.width;
   r->image_height = c->image.height;
   r->image_bit_depth = c->image.bit_depth;
@@ -163,6 +201,10 @@ void cxr_classifier_info(const cxr_classifier* classifier, cxr_model_info* out) 
   out->threshold = info.threshold;
   out->validation_sensitivity = info.validation_sensitivity;
   out->validation_specificity = info.validation_specificity;
+  out->uncertain_low = info.uncertain_low;
+  out->uncertain_high = info.uncertain_high;
+  out->ood_feature_check_available = classifier->ood.available;
+  out->ood_threshold = classifier->ood.available ? classifier->ood.threshold : -1;
   out->backend = classifier->backend->name();
 }
 

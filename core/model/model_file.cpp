@@ -109,12 +109,6 @@ struct Fields {
   }
 };
 
-#define CXR_TRY(expr)            \
-  do {                           \
-    Status _s = (expr);          \
-    if (!_s.ok()) return _s;     \
-  } while (0)
-
 template <typename Enum, size_t N>
 Status parse_enum(const Fields& f, const char* key, const char* const (&names)[N], Enum deflt, Enum* out,
                   bool optional = true) {
@@ -214,8 +208,12 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
   CXR_TRY(t.number("probability", 0, 1, &prob));
   CXR_TRY(t.number("validation_sensitivity", 0, 1, &sens, true));
   CXR_TRY(t.number("validation_specificity", 0, 1, &spec_, true));
+  double low = prob, high = prob;  // no band unless the model has one
+  CXR_TRY(t.number("uncertain_low", 0, prob, &low, true));
+  CXR_TRY(t.number("uncertain_high", prob, 1, &high, true));
   info->threshold = float(prob);
   info->validation_sensitivity = float(sens), info->validation_specificity = float(spec_);
+  info->uncertain_low = float(low), info->uncertain_high = float(high);
   return Ok();
 }
 
@@ -418,6 +416,10 @@ json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& l
     threshold.set("validation_sensitivity", json::Value::of(info.validation_sensitivity));
   if (info.validation_specificity >= 0)
     threshold.set("validation_specificity", json::Value::of(info.validation_specificity));
+  if (info.uncertain_low < info.uncertain_high) {
+    threshold.set("uncertain_low", json::Value::of(info.uncertain_low));
+    threshold.set("uncertain_high", json::Value::of(info.uncertain_high));
+  }
   m.set("threshold", std::move(threshold));
   m.set("layers", layers_to_json(layers));
   return m;

@@ -15,8 +15,8 @@
 // Metadata keys read by the core: name, version, input {height,width,channels},
 // preprocess {width,height,channels,resize,equalize,normalize,mean,std},
 // classes [..], positive_class, temperature, threshold {probability,
-// validation_sensitivity, validation_specificity}, layers [..] (see
-// layers_to_json). Everything else (provenance, metrics, ...) is carried along
+// validation_sensitivity, validation_specificity, uncertain_low,
+// uncertain_high}, layers [..] (see layers_to_json), ood (classify/ood.h). Everything else (provenance, metrics, ...) is carried along
 // for the model card. A layer's tensors are "<layer name>.weight" and ".bias".
 #pragma once
 #include <cstdint>
@@ -43,6 +43,9 @@ struct ModelInfo {
   float temperature = 1.0f;
   float threshold = 0.5f;  // on the positive class's calibrated probability
   float validation_sensitivity = -1, validation_specificity = -1;  // -1: not recorded
+  // Probabilities of the positive class in [low, high] are reported as
+  // uncertain; low == high (the threshold) means no band.
+  float uncertain_low = 0.5f, uncertain_high = 0.5f;
 };
 
 struct ModelTensor {

@@ -136,6 +136,8 @@ void layout_arena(Plan* plan) {
     for (size_t v : plan->layers[i].inputs) last_use[v] = std::max(last_use[v], i);
   // The CAM features and the logits are read after the run.
   if (plan->cam_features != SIZE_MAX) last_use[plan->cam_features] = SIZE_MAX;
+  if (plan->pooled_features != SIZE_MAX) last_use[plan->pooled_features] = SIZE_MAX;
+  for (size_t v : plan->kept_values) last_use[v] = SIZE_MAX;
   last_use[plan->logits_value()] = SIZE_MAX;
   last_use[n - 1] = SIZE_MAX;
 
@@ -165,7 +167,8 @@ void layout_arena(Plan* plan) {
 
 }  // namespace
 
-Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan) {
+Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan,
+                  const std::vector<std::string>& keep_alive) {
   *plan = Plan{};
   if (layers.empty()) return Fail(cxr_status_invalid_model, "the model has no layers");
   if (input.size() == 0 || input.size() > kMaxValueFloats)
@@ -212,7 +215,14 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan)
     if (pooled > 0 && plan->layers[pooled - 1].desc.type == LayerType::global_avg_pool) {
       plan->cam_features = plan->layers[pooled - 1].inputs[0];
       plan->cam_dense_layer = logits - 1;
+      plan->pooled_features = pooled;
     }
+  }
+  for (const std::string& name : keep_alive) {
+    auto it = value_of.find(name);
+    if (it == value_of.end() || it->second == 0)
+      return Fail(cxr_status_invalid_model, "no layer named '%s' to read features from", name.c_str());
+    plan->kept_values.push_back(it->second);
   }
   layout_arena(plan);
   return Ok();

@@ -1,6 +1,7 @@
 #include "support/test_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,19 @@ void fill_uniform(std::vector<float>& v, std::mt19937& rng, float lo, float hi) 
 uint32_t test_seed() {
   const char* env = std::getenv("CXR_TEST_SEED");
   return env ? uint32_t(std::strtoul(env, nullptr, 10)) : 20261127u;
+}
+
+std::vector<uint8_t> chest_like_png(int w, int h, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> noise(-20, 20);
+  std::vector<uint8_t> px(size_t(w) * h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const double dx = (x - w / 2.0) / (w / 2.0), dy = (y - h / 2.0) / (h / 2.0);
+      const double lungs = std::exp(-8 * (std::abs(dx) - 0.45) * (std::abs(dx) - 0.45) - 2 * dy * dy);
+      px[size_t(y) * w + x] = uint8_t(std::clamp(200 - 120 * lungs + noise(rng), 0.0, 255.0));
+    }
+  return encode_png(px, w, h, 1);
 }
 
 }  // namespace cxr::testing

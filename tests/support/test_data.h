@@ -25,6 +25,9 @@ std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, i
 std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
                                  int quality = 95);
 
+// A chest-like synthetic film as PNG: bright mediastinum, darker lungs, noise.
+std::vector<uint8_t> chest_like_png(int width, int height, uint32_t seed);
+
 // Uniform floats in [lo, hi) from a replayable generator.
 void fill_uniform(std::vector<float>& v, std::mt19937& rng, float lo, float hi);
 

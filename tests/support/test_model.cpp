@@ -1,5 +1,7 @@
 #include "support/test_model.h"
 
+#include <cstdio>
+
 #include "model/model_file.h"
 
 namespace cxr::testing {
@@ -20,6 +22,13 @@ std::vector<uint8_t> make_test_model_file(const ReferenceNet& net) {
 
 std::vector<uint8_t> make_test_model_file(const std::string& arch, uint32_t seed) {
   return make_test_model_file(make_reference_net(arch, seed));
+}
+
+ClassifierPtr make_classifier(const std::vector<uint8_t>& model, cxr_backend backend) {
+  cxr_error error;
+  ClassifierPtr c(cxr_classifier_create(model.data(), model.size(), backend, &error));
+  if (!c) std::fprintf(stderr, "make_classifier: %s\n", error.message);
+  return c;
 }
 
 }  // namespace cxr::testing

@@ -45,6 +45,7 @@ typedef enum cxr_status {
 
 #define CXR_MAX_CLASSES 8
 #define CXR_MAX_WARNINGS 8
+#define CXR_MAX_OOD_REASONS 6
 #define CXR_MESSAGE_CAPACITY 256
 
 typedef struct cxr_error {
@@ -63,6 +64,23 @@ typedef struct cxr_timings {
   double decode_ms, preprocess_ms, inference_ms, heatmap_ms, total_ms;
 } cxr_timings;
 
+/* The out-of-distribution gate: does the input look like the films the model
+ * was trained on (frontal pediatric chest X-rays)? Image checks (colour, too
+ * small, odd shape, blank or saturated) always run; the feature check needs
+ * statistics in the model file and is reported unavailable without them. A
+ * flagged result still carries the model's output: whether to withhold it or
+ * show it with the reasons is the front end's (the user's) choice. */
+typedef struct cxr_ood {
+  int flagged;                 /* nonzero: an image check or the feature check failed */
+  int feature_check_available; /* zero: the model file has no OOD statistics */
+  /* Squared Mahalanobis distance of the features to the nearest class, per
+   * feature (training-like films score about 1); -1 when unavailable. Flagged
+   * above `threshold`, set so that most validation films pass. */
+  float score, threshold;
+  uint32_t num_reasons;
+  const char* reasons[CXR_MAX_OOD_REASONS]; /* each a phrase: "it is a colour image (X-rays are gray)" */
+} cxr_ood;
+
 typedef struct cxr_result {
   uint32_t num_classes;
   const char* class_names[CXR_MAX_CLASSES];
@@ -74,6 +92,18 @@ typedef struct cxr_result {
   uint32_t decision_class;
   uint32_t positive_class;
   float threshold;
+  /* Two classes: nonzero when probabilities[positive] lies in the model's
+   * uncertainty band [uncertain_low, uncertain_high] around the threshold,
+   * where the page says "uncertain" rather than forcing a label. Models
+   * without a band report low = high = threshold and never uncertain. */
+  int uncertain;
+  float uncertain_low, uncertain_high;
+  cxr_ood ood;
+  /* The features the OOD gate scores (channel means of the layers the model
+   * names; without a gate, the pooled penultimate features), num_features of
+   * them (0 when there are none): what the trainer fits the gate on. */
+  const float* features;
+  uint32_t num_features;
   uint32_t image_width, image_height, image_bit_depth; /* as decoded */
   /* Class activation map for the positive class, in the model's input frame
    * (heatmap_width x heatmap_height, row-major), scaled to [0, 1]; NULL when
@@ -108,6 +138,9 @@ typedef struct cxr_model_info {
   /* Sensitivity/specificity measured on validation at `threshold`; -1 if the
    * model does not record them. */
   float validation_sensitivity, validation_specificity;
+  float uncertain_low, uncertain_high; /* see cxr_result */
+  int ood_feature_check_available;
+  float ood_threshold;
   const char* backend;
 } cxr_model_info;
 

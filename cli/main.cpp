@@ -20,7 +20,7 @@ const char kUsage[] =
     "cxr — chest X-ray classifier (decision support, not a diagnosis)\n"
     "\n"
     "usage:\n"
-    "  cxr classify --model MODEL [--json | --csv] [--backend portable|xnnpack] INPUT...\n"
+    "  cxr classify --model MODEL [--json | --csv] [--backend portable|xnnpack] [--ood withhold|warn] INPUT...\n"
     "      INPUT: image files (JPEG, PNG, DICOM; type read from the bytes) or folders, walked\n"
     "      recursively (hidden files skipped). One result per file; a file that cannot\n"
     "      be read is reported on its own and the others still run.\n"
@@ -92,6 +92,7 @@ int classify_command(int argc, char** argv) {
   std::string model_path;
   Format format = Format::table;
   cxr_backend backend = cxr_backend_portable;
+  cxr::cli::OodPolicy policy = cxr::cli::OodPolicy::withhold;
   std::vector<std::string> inputs;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -103,6 +104,11 @@ int classify_command(int argc, char** argv) {
       if (name == "portable") backend = cxr_backend_portable;
       else if (name == "xnnpack") backend = cxr_backend_xnnpack;
       else return usage_error("--backend is portable or xnnpack");
+    } else if (arg == "--ood" && i + 1 < argc) {
+      const std::string name = argv[++i];
+      if (name == "withhold") policy = cxr::cli::OodPolicy::withhold;
+      else if (name == "warn") policy = cxr::cli::OodPolicy::warn;
+      else return usage_error("--ood is withhold or warn");
     } else if (arg.rfind("--", 0) == 0) return usage_error(("unknown option " + arg).c_str());
     else inputs.push_back(arg);
   }
@@ -129,7 +135,7 @@ int classify_command(int argc, char** argv) {
       if (!o.ok) o.error = err.message;
     }
     failures += !o.ok;
-    print_outcome(format, o, model, stdout);
+    print_outcome(format, policy, o, model, stdout);
     std::fflush(stdout);
   }
   cxr_classifier_destroy(classifier);
@@ -154,6 +160,9 @@ int info_command(int argc, char** argv) {
     std::printf("\ntemperature  %.4g\nthreshold    %.4g", i.temperature, i.threshold);
     if (i.validation_sensitivity >= 0)
       std::printf(" (validation sensitivity %.3f, specificity %.3f)", i.validation_sensitivity, i.validation_specificity);
+    if (i.uncertain_low < i.uncertain_high) std::printf("\nuncertain    %.2f to %.2f", i.uncertain_low, i.uncertain_high);
+    if (i.ood_feature_check_available) std::printf("\nood gate     image checks + feature distance <= %.3f", i.ood_threshold);
+    else std::printf("\nood gate     image checks only (no feature statistics in this model)");
     std::printf("\n");
   }
   cxr_classifier_destroy(classifier);

@@ -12,13 +12,38 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string joined_warnings(const cxr_result& r, const char* separator) {
+std::string joined(const char* const* items, uint32_t count, const char* separator) {
   std::string out;
-  for (uint32_t i = 0; i < r.num_warnings; ++i) out += (i ? separator : "") + std::string(r.warnings[i]);
+  for (uint32_t i = 0; i < count; ++i) out += (i ? separator : "") + std::string(items[i]);
   return out;
 }
 
-json::Value json_outcome(const Outcome& o, const ModelId& model) {
+bool withheld(const cxr_result& r, OodPolicy policy) { return r.ood.flagged && policy == OodPolicy::withhold; }
+
+// Warnings and the OOD verdict in words, as one note.
+std::string notes(const cxr_result& r, const char* separator) {
+  std::string out = joined(r.warnings, r.num_warnings, separator);
+  if (r.ood.flagged)
+    out += (out.empty() ? "" : separator) + std::string("not like the films the model was trained on: ") +
+           joined(r.ood.reasons, r.ood.num_reasons, ", ");
+  if (!r.ood.feature_check_available) out += (out.empty() ? "" : separator) + std::string("OOD feature check not available");
+  return out;
+}
+
+json::Value json_ood(const cxr_ood& ood) {
+  using json::Value;
+  Value v = Value::make_object();
+  v.set("flagged", Value::of_bool(ood.flagged));
+  v.set("available", Value::of_bool(ood.feature_check_available));
+  v.set("score", ood.feature_check_available ? Value::of(ood.score) : Value());
+  v.set("threshold", ood.feature_check_available ? Value::of(ood.threshold) : Value());
+  Value reasons = Value::make_array();
+  for (uint32_t i = 0; i < ood.num_reasons; ++i) reasons.push(Value::of(ood.reasons[i]));
+  v.set("reasons", std::move(reasons));
+  return v;
+}
+
+json::Value json_outcome(const Outcome& o, OodPolicy policy, const ModelId& model) {
   using json::Value;
   Value v = Value::make_object();
   v.set("file", Value::of(o.file));
@@ -28,12 +53,19 @@ json::Value json_outcome(const Outcome& o, const ModelId& model) {
     return v;
   }
   const cxr_result& r = o.result;
-  v.set("class", Value::of(r.class_names[r.predicted_class]));
-  Value probabilities = Value::make_object();
-  for (uint32_t k = 0; k < r.num_classes; ++k) probabilities.set(r.class_names[k], Value::of(r.probabilities[k]));
-  v.set("probabilities", std::move(probabilities));
-  v.set("decision", Value::of(r.class_names[r.decision_class]));
+  v.set("verdict", Value::of(verdict(r, policy)));
+  if (withheld(r, policy)) {  // the model's output is not given: decision null, no probabilities
+    v.set("decision", Value());
+  } else {
+    v.set("class", Value::of(r.class_names[r.predicted_class]));
+    Value probabilities = Value::make_object();
+    for (uint32_t k = 0; k < r.num_classes; ++k) probabilities.set(r.class_names[k], Value::of(r.probabilities[k]));
+    v.set("probabilities", std::move(probabilities));
+    v.set("decision", Value::of(r.class_names[r.decision_class]));
+  }
   v.set("threshold", Value::of(r.threshold));
+  v.set("uncertain", Value::of_bool(r.uncertain));
+  v.set("ood", json_ood(r.ood));
   Value m = Value::make_object();
   m.set("name", Value::of(model.name));
   m.set("version", Value::of(model.version));
@@ -59,38 +91,50 @@ json::Value json_outcome(const Outcome& o, const ModelId& model) {
 
 }  // namespace
 
-void print_header(Format format, FILE* out) {
-  if (format == Format::csv)
-    std::fprintf(out, "file,ok,decision,class,probability_positive,threshold,model,model_version,total_ms,warnings,error\n");
-  if (format == Format::table) std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "DECISION", "P(POS)", "THRESHOLD", "MS", "NOTES");
+const char* verdict(const cxr_result& r, OodPolicy policy) {
+  if (withheld(r, policy)) return "WITHHELD";
+  if (r.uncertain) return "UNCERTAIN";
+  return r.class_names[r.decision_class];
 }
 
-void print_outcome(Format format, const Outcome& o, const ModelId& model, FILE* out) {
+void print_header(Format format, FILE* out) {
+  if (format == Format::csv)
+    std::fprintf(out, "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,ood_score,"
+                      "model,model_version,total_ms,notes,error\n");
+  if (format == Format::table) std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "VERDICT", "P(POS)", "THRESHOLD", "MS", "NOTES");
+}
+
+void print_outcome(Format format, OodPolicy policy, const Outcome& o, const ModelId& model, FILE* out) {
   const cxr_result& r = o.result;
+  const bool hide = o.ok && withheld(r, policy);
+  char probability[32] = "", score[32] = "";
+  if (o.ok && !hide) std::snprintf(probability, sizeof probability, "%.6f", r.probabilities[r.positive_class]);
+  if (o.ok && r.ood.feature_check_available) std::snprintf(score, sizeof score, "%.4f", r.ood.score);
   switch (format) {
     case Format::json:
-      std::fprintf(out, "%s\n", json::serialize(json_outcome(o, model)).c_str());
+      std::fprintf(out, "%s\n", json::serialize(json_outcome(o, policy, model)).c_str());
       break;
     case Format::csv:
       if (!o.ok) {
-        std::fprintf(out, "%s,false,,,,,%s,%s,,,%s\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
+        std::fprintf(out, "%s,false,,,,,,,,,%s,%s,,,%s\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
                      csv_field(model.version).c_str(), csv_field(o.error).c_str());
         break;
       }
-      std::fprintf(out, "%s,true,%s,%s,%.6f,%.6f,%s,%s,%.2f,%s,\n", csv_field(o.file).c_str(),
-                   r.class_names[r.decision_class], r.class_names[r.predicted_class],
-                   r.probabilities[r.positive_class], r.threshold, csv_field(model.name).c_str(),
-                   csv_field(model.version).c_str(), r.timings.total_ms,
-                   csv_field(joined_warnings(r, "; ")).c_str());
+      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%.2f,%s,\n", csv_field(o.file).c_str(),
+                   verdict(r, policy), hide ? "" : r.class_names[r.decision_class],
+                   hide ? "" : r.class_names[r.predicted_class], probability, r.threshold,
+                   r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false", score,
+                   csv_field(model.name).c_str(), csv_field(model.version).c_str(), r.timings.total_ms,
+                   csv_field(notes(r, "; ")).c_str());
       break;
     case Format::table:
       if (!o.ok) {
         std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", o.file.c_str(), "ERROR", "", "", "", o.error.c_str());
         break;
       }
-      std::fprintf(out, "%-40s %-10s %8.3f %9.3f %8.1f  %s\n", o.file.c_str(), r.class_names[r.decision_class],
-                   r.probabilities[r.positive_class], r.threshold, r.timings.total_ms,
-                   joined_warnings(r, "; ").c_str());
+      std::fprintf(out, "%-40s %-10s %8s %9.3f %8.1f  %s\n", o.file.c_str(), verdict(r, policy),
+                   hide ? "-" : std::string(probability).substr(0, 5).c_str(), r.threshold, r.timings.total_ms,
+                   notes(r, "; ").c_str());
       break;
   }
 }

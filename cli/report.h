@@ -9,6 +9,11 @@ namespace cxr::cli {
 
 enum class Format { table, csv, json };
 
+// What to do with a result the OOD gate flags: withhold the decision (the
+// default: the model was not made for such an image) or show it with the
+// reasons.
+enum class OodPolicy { withhold, warn };
+
 struct ModelId {
   std::string name, version, checksum;  // checksum: the file's CRC-32, hex
 };
@@ -21,6 +26,10 @@ struct Outcome {
 };
 
 void print_header(Format format, FILE* out);
-void print_outcome(Format format, const Outcome& outcome, const ModelId& model, FILE* out);
+void print_outcome(Format format, OodPolicy policy, const Outcome& outcome, const ModelId& model, FILE* out);
+
+// The one-word answer a person reads: the decision, UNCERTAIN inside the
+// model's uncertainty band, WITHHELD when flagged and the policy withholds.
+const char* verdict(const cxr_result& r, OodPolicy policy);
 
 }  // namespace cxr::cli

@@ -63,6 +63,9 @@ class Classifier {
     o.set("threshold", i.threshold);
     if (i.validation_sensitivity >= 0) o.set("validationSensitivity", i.validation_sensitivity);
     if (i.validation_specificity >= 0) o.set("validationSpecificity", i.validation_specificity);
+    o.set("uncertainLow", i.uncertain_low);
+    o.set("uncertainHigh", i.uncertain_high);
+    o.set("oodFeatureCheckAvailable", bool(i.ood_feature_check_available));
     o.set("backend", std::string(i.backend));
     o.set("metadata", std::string(cxr_classifier_metadata_json(classifier_)));
     return o;
@@ -107,6 +110,16 @@ class Classifier {
     t.set("total", r.timings.total_ms);
     o.set("timingsMs", t);
     o.set("warnings", string_list(r.warnings, r.num_warnings));
+    o.set("uncertain", bool(r.uncertain));
+    o.set("uncertainLow", r.uncertain_low);
+    o.set("uncertainHigh", r.uncertain_high);
+    val ood = val::object();  // the core's verdict; withholding is the page's (user's) choice
+    ood.set("flagged", bool(r.ood.flagged));
+    ood.set("available", bool(r.ood.feature_check_available));
+    ood.set("score", r.ood.feature_check_available ? val(r.ood.score) : val::null());
+    ood.set("threshold", r.ood.feature_check_available ? val(r.ood.threshold) : val::null());
+    ood.set("reasons", string_list(r.ood.reasons, r.ood.num_reasons));
+    o.set("ood", ood);
     return o;
   }
 

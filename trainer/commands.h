@@ -9,6 +9,8 @@ int run_parity(const Options& options);                                     // f
 int run_evaluate(const Options& options, const std::string& command_line);  // evaluate.cpp (core only)
 int run_baseline_cnn(const Options& options, const std::string& command_line);  // baseline_cnn.cpp (LibTorch)
 int run_report(const Options& options, const std::string& command_line);  // report.cpp (core only)
+int run_ood_bench(const Options& options, const std::string& command_line);  // ood_bench.cpp (core only)
+int run_gate(const Options& options, const std::string& command_line);       // gate.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 
 }  // namespace cxr::train

@@ -102,21 +102,14 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   // Re-write the metadata with metrics.<split>: the tensors are copied
   // unchanged (the weights and their provenance stay), only the file's CRC changes.
   if (options.flag("write-into-model")) {
-    std::vector<uint8_t> model_bytes;
-    if (!read_file(model_path, &model_bytes, &error)) return logf("error: %s", error.c_str()), 2;
-    Model model;
-    Status s = read_model(model_bytes.data(), model_bytes.size(), &model);
-    if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
-    Value metadata = model.metadata;
+    Value metadata;
+    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
     if (!metadata.find("metrics")) metadata.set("metrics", Value::make_object());
     report.set("note", Value::of(std::string("measured on the model file with CRC-32 ") + crc +
                                  ", before this metadata was added; the weights are unchanged"));
     metadata.find("metrics")->set(split_name, report);
-    std::vector<TensorRecord> tensors;
-    for (const ModelTensor& t : model.tensors) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
-    const std::vector<uint8_t> bytes = write_model(metadata, tensors);
-    if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
-    logf("wrote metrics.%s into %s (%.2f MB)", split_name.c_str(), model_path.c_str(), double(bytes.size()) / 1e6);
+    if (!rewrite_model(model_path, metadata, {}, &error)) return logf("error: %s", error.c_str()), 2;
+    logf("wrote metrics.%s into %s", split_name.c_str(), model_path.c_str());
   }
   return 0;
 }

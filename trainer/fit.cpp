@@ -11,6 +11,7 @@
 #include "model/model_file.h"
 #include "trainer/commands.h"
 #include "trainer/dataset.h"
+#include "trainer/gate.h"
 #include "trainer/metrics.h"
 #include "trainer/net.h"
 
@@ -390,6 +391,10 @@ int run_fit(const Options& options, const std::string& command_line) {
   const bool parity = check_parity(*net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
   logf("%s", report.c_str());
   if (!parity) return logf("error: exported model disagrees with LibTorch"), 1;
+
+  // ---- the OOD gate and the uncertainty band, fitted through the core
+  const int gate_status = add_gate(cfg.out, samples, split, options);
+  if (gate_status != 0) return gate_status;
 
   if (cfg.smoke_check) {
     const size_t q = std::max<size_t>(1, batch_losses.size() / 4);

@@ -28,6 +28,15 @@ const char kUsage[] =
     "      --out FILE.json   --bootstrap N (1000)  --seed N (1)\n"
     "      --write-into-model      store the report as metadata metrics.<split> (weights unchanged)\n"
     "      --check-model-metadata  exit 1 unless metrics.<split> stored in the model match exactly\n"
+    "  cxr-train gate [--model FILE] [--data DIR]\n"
+    "                                   add the out-of-distribution gate (feature statistics fitted on the model's\n"
+    "                                   train part, threshold: --pass-quantile (0.99) of validation distances) and\n"
+    "                                   the uncertainty band (--uncertain-low 0.2 --uncertain-high 0.8); fit ends with it\n"
+    "  cxr-train ood-bench [--model FILE] [--data DIR] [--split test] [--per-set N (100)] [--seed N]\n"
+    "                    [--out FILE.json] [--write-into-model] [--check]\n"
+    "                                   the gate on real X-rays vs generated out-of-distribution inputs (noise,\n"
+    "                                   photos, documents, rotated/cropped/inverted/tiny X-rays); --check: exit 1\n"
+    "                                   unless >= 95% of OOD are rejected and >= 98% of X-rays pass\n"
     "  cxr-train baseline --kind svm|cnn [--data DIR] [--out FILE]\n"
     "                                   the origin study's models, trained on train/, reported on test/ like ours:\n"
     "                                   svm: RBF SVM on 50x50 gray pixels (libsvm, C 1, gamma scale);\n"
@@ -60,6 +69,8 @@ int main(int argc, char** argv) {
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);
   if (command == "parity") return cxr::train::run_parity(options);
+  if (command == "ood-bench") return cxr::train::run_ood_bench(options, command_line);
+  if (command == "gate") return cxr::train::run_gate(options, command_line);
   if (command == "report") return cxr::train::run_report(options, command_line);
   if (command == "baseline") {
     const std::string kind = options.get("kind", "");

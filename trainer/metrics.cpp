@@ -241,4 +241,19 @@ Value evaluation_report(const std::vector<double>& scores, const std::vector<int
   return report;
 }
 
+json::Value proportion_with_ci(size_t successes, size_t n) {
+  const double z = 1.959964, p = n ? double(successes) / double(n) : 0, nn = double(n ? n : 1);
+  const double centre = (p + z * z / (2 * nn)) / (1 + z * z / nn);
+  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / (1 + z * z / nn);
+  json::Value v = json::Value::make_object();
+  v.set("value", json::Value::of(p));
+  json::Value ci = json::Value::make_array();
+  ci.push(json::Value::of(std::max(0.0, centre - half)));
+  ci.push(json::Value::of(std::min(1.0, centre + half)));
+  v.set("ci95", std::move(ci));
+  v.set("count", json::Value::of(double(successes)));
+  v.set("of", json::Value::of(double(n)));
+  return v;
+}
+
 }  // namespace cxr::train

@@ -38,6 +38,9 @@ double fit_temperature(const std::vector<double>& margins, const std::vector<int
 double mean_nll(const std::vector<double>& margins, const std::vector<int>& labels, double temperature);
 double sigmoid(double x);
 
+// Wilson score 95% interval of a proportion successes / n.
+json::Value proportion_with_ci(size_t successes, size_t n);
+
 // The evaluation report for one split: point estimates with bootstrap 95%
 // percentile intervals (seeded), confusion matrices at argmax and at the
 // threshold, ROC and PR points, calibration bins and ECE, per-subtype

@@ -4,9 +4,6 @@
 // diagram, CAM overlays, and the comparison table. Reads the model's metadata
 // (history, metrics.validation, metrics.test written by evaluate) and the
 // images through the core. No LibTorch here.
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -18,6 +15,7 @@
 #include "model/json.h"
 #include "trainer/commands.h"
 #include "trainer/dataset.h"
+#include "trainer/image_write.h"
 
 namespace cxr::train {
 namespace {
@@ -38,11 +36,7 @@ std::string base64(const std::vector<uint8_t>& bytes) {
 }
 
 std::string png_img(const std::vector<uint8_t>& pixels, int width, int height, int channels) {
-  std::vector<uint8_t> png;
-  stbi_write_png_to_func([](void* ctx, void* data, int size) {
-    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
-    out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-  }, &png, width, height, channels, pixels.data(), width * channels);
+  const std::vector<uint8_t> png = encode_png(pixels, width, height, channels);
   return "<img width=\"" + std::to_string(width) + "\" src=\"data:image/png;base64," + base64(png) + "\">";
 }
 

@@ -165,4 +165,22 @@ std::string source_commit() {
   return commit;
 }
 
+bool rewrite_model(const std::string& path, const json::Value& metadata, const std::vector<TensorRecord>& replace,
+                   std::string* error) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(path, &bytes, error)) return false;
+  Model model;
+  const Status s = read_model(bytes.data(), bytes.size(), &model);
+  if (!s.ok()) return *error = path + ": " + s.message, false;
+  std::vector<TensorRecord> tensors;
+  for (const ModelTensor& t : model.tensors) {
+    bool replaced = false;
+    for (const TensorRecord& r : replace) replaced |= r.name == t.name;
+    if (!replaced) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
+  }
+  tensors.insert(tensors.end(), replace.begin(), replace.end());
+  bytes = write_model(metadata, tensors);
+  return write_file(path, std::string(bytes.begin(), bytes.end()), error);
+}
+
 }  // namespace cxr::train

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cxr/cxr.h"
+#include "model/model_file.h"
 
 namespace cxr::train {
 
@@ -59,5 +60,10 @@ std::string utc_now_iso8601();
 // `git rev-parse HEAD` of the source tree (+ "-dirty" when core/ or trainer/
 // have uncommitted changes), or "unknown".
 std::string source_commit();
+
+// Re-writes the model file at `path` with `metadata`; its tensors are copied
+// unchanged except those named in `replace`, which are replaced or added.
+bool rewrite_model(const std::string& path, const json::Value& metadata, const std::vector<TensorRecord>& replace,
+                   std::string* error);
 
 }  // namespace cxr::train

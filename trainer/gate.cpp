@@ -1,0 +1,286 @@
+// cxr-train gate: fits the OOD gate's statistics (per layer, class means and
+// a class-shared covariance of channel means; Lee et al. 2018) on the
+// training part of train/, sets its threshold on validation, adds the
+// uncertainty band, and writes both into the model file. Core only.
+#include "trainer/gate.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "classify/ood.h"
+#include "model/json.h"
+
+namespace cxr::train {
+namespace {
+
+using json::Value;
+
+// Inverse of a symmetric positive-definite n x n matrix via Cholesky
+// (A = L L^T, A^-1 = L^-T L^-1); false when A is not positive definite.
+bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inverse) {
+  std::vector<double> l(n * n, 0.0), l_inv(n * n, 0.0);
+  for (size_t j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (size_t k = 0; k < j; ++k) d -= l[j * n + k] * l[j * n + k];
+    if (!(d > 0)) return false;
+    l[j * n + j] = std::sqrt(d);
+    for (size_t i = j + 1; i < n; ++i) {
+      double v = a[i * n + j];
+      for (size_t k = 0; k < j; ++k) v -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = v / l[j * n + j];
+    }
+  }
+  for (size_t j = 0; j < n; ++j)  // forward substitution, column j of L^-1
+    for (size_t i = j; i < n; ++i) {
+      double v = i == j ? 1.0 : 0.0;
+      for (size_t k = j; k < i; ++k) v -= l[i * n + k] * l_inv[k * n + j];
+      l_inv[i * n + j] = v / l[i * n + i];
+    }
+  inverse->assign(n * n, 0.0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      for (size_t k = std::max(i, j); k < n; ++k) (*inverse)[i * n + j] += l_inv[k * n + i] * l_inv[k * n + j];
+  return true;
+}
+
+// The smallest value with at least `q` of `values` at or below it.
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const size_t rank = size_t(std::ceil(q * double(values.size())));
+  return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
+}
+
+bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
+                   const std::string& label, std::vector<Scored>* out) {
+  Progress progress(label, which.size());
+  std::string error;
+  for (size_t i = 0; i < which.size(); ++i) {
+    std::vector<uint8_t> bytes;
+    if (!read_file(samples[which[i]].path, &bytes, &error)) return logf("error: %s", error.c_str()), false;
+    out->push_back(score_bytes(classifier, bytes));
+    if (!out->back().ok) return logf("error: %s: %s", samples[which[i]].path.c_str(), out->back().error.c_str()), false;
+    progress.step(i + 1);
+  }
+  progress.finish();
+  return true;
+}
+
+double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
+
+}  // namespace
+
+Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes) {
+  Scored s;
+  cxr_result r;
+  cxr_error e;
+  if (cxr_classify(classifier, bytes.data(), bytes.size(), nullptr, &r, &e) != cxr_status_ok) {
+    s.error = e.message;
+    return s;
+  }
+  s.ok = true;
+  s.probability = r.probabilities[r.positive_class];
+  s.features.assign(r.features, r.features + r.num_features);
+  s.flagged = r.ood.flagged;
+  s.feature_score = r.ood.feature_check_available ? r.ood.score : -1;
+  const bool feature_failed = r.ood.feature_check_available && !(r.ood.score <= r.ood.threshold);
+  s.image_check_failed = r.ood.num_reasons > (feature_failed ? 1u : 0u);  // the feature reason comes last
+  return s;
+}
+
+namespace {
+
+// The default feature layers: the first layer (texture, sharpness), every
+// residual join (one per stage) and the global pool (content), skipping a
+// layer whose channel means the pool repeats.
+std::vector<std::string> default_feature_layers(const std::vector<LayerDesc>& layers) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const bool feeds_pool = i + 1 < layers.size() && layers[i + 1].type == LayerType::global_avg_pool &&
+                            layers[i + 1].inputs.empty();
+    if ((i == 0 || layers[i].type == LayerType::add || layers[i].type == LayerType::global_avg_pool) && !feeds_pool)
+      names.push_back(layers[i].name);
+  }
+  return names;
+}
+
+struct LayerFit {
+  std::string name;
+  uint32_t channels = 0;
+  TensorRecord means, precision;
+};
+
+// Class means and the inverse of the class-shared covariance of features
+// [offset, offset + channels) of the training rows, shrunk toward a scaled
+// identity (dead ReLU channels have zero variance).
+bool fit_layer(const std::vector<Scored>& rows, const std::vector<int>& labels, size_t classes, size_t offset,
+               double shrinkage, LayerFit* fit) {
+  const size_t n = fit->channels;
+  std::vector<double> means(classes * n, 0.0), covariance(n * n, 0.0), d(n);
+  std::vector<size_t> counts(classes, 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ++counts[labels[i]];
+    for (size_t f = 0; f < n; ++f) means[labels[i] * n + f] += rows[i].features[offset + f];
+  }
+  for (size_t k = 0; k < classes; ++k)
+    for (size_t f = 0; f < n; ++f) means[k * n + f] /= double(std::max<size_t>(1, counts[k]));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t f = 0; f < n; ++f) d[f] = rows[i].features[offset + f] - means[labels[i] * n + f];
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = 0; b < n; ++b) covariance[a * n + b] += d[a] * d[b] / double(rows.size());
+  }
+  double trace = 0;
+  for (size_t f = 0; f < n; ++f) trace += covariance[f * n + f];
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = 0; b < n; ++b)
+      covariance[a * n + b] = (1 - shrinkage) * covariance[a * n + b] + (a == b ? shrinkage * trace / double(n) : 0);
+  std::vector<double> precision;
+  if (!invert_spd(covariance, n, &precision)) return false;
+  fit->means = {"ood." + fit->name + ".class_means", {uint32_t(classes), uint32_t(n)}, {means.begin(), means.end()}};
+  fit->precision = {"ood." + fit->name + ".precision", {uint32_t(n), uint32_t(n)}, {precision.begin(), precision.end()}};
+  return true;
+}
+
+std::vector<uint8_t> model_bytes(const Model& model, const Value& metadata, const std::vector<TensorRecord>& extra) {
+  std::vector<TensorRecord> tensors;
+  for (const ModelTensor& t : model.tensors)
+    if (t.name.rfind("ood.", 0) != 0) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
+  tensors.insert(tensors.end(), extra.begin(), extra.end());
+  return write_model(metadata, tensors);
+}
+
+}  // namespace
+
+int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
+             const Options& options) {
+  const double low = options.number("uncertain-low", 0.2), high = options.number("uncertain-high", 0.8);
+  const double pass_quantile = options.number("pass-quantile", 0.99);
+  const double shrinkage = options.number("shrinkage", 0.01);
+  std::string error;
+  std::vector<uint8_t> bytes;
+  if (!read_file(model_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+  Model model;
+  Status status = read_model(bytes.data(), bytes.size(), &model);
+  if (!status.ok()) return logf("error: %s: %s", model_path.c_str(), status.message.c_str()), 2;
+  const ModelInfo& info = model.info;
+  if (!(low < info.threshold && info.threshold < high) || low < 0 || high > 1)
+    return logf("error: the uncertainty band [%g, %g] must contain the threshold %g", low, high, info.threshold), 2;
+
+  // Step 1: the model with its feature layers named but no statistics, so
+  // the core computes the features; score the train and validation films.
+  std::vector<LayerFit> fits;
+  Value layer_names = Value::make_array();
+  for (const std::string& name : default_feature_layers(model.layers)) {
+    fits.push_back(LayerFit{name});
+    layer_names.push(Value::of(name));
+  }
+  Value metadata = model.metadata;
+  Value ood = Value::make_object();
+  ood.set("method", Value::of("mahalanobis"));
+  ood.set("layers", layer_names);
+  metadata.set("ood", ood);
+  const std::vector<uint8_t> unfitted = model_bytes(model, metadata, {});
+  cxr_error cerr;
+  const ClassifierPtr classifier(cxr_classifier_create(unfitted.data(), unfitted.size(), cxr_backend_portable, &cerr));
+  if (!classifier) return logf("error: %s", cerr.message), 2;
+  std::vector<Scored> train, validation;
+  if (!score_samples(classifier.get(), samples, split.train, "gate: train features", &train) ||
+      !score_samples(classifier.get(), samples, split.validation, "gate: validation", &validation))
+    return 2;
+
+  // Step 2: per layer statistics on the training part.
+  Plan plan;
+  std::vector<std::string> names;
+  for (const LayerFit& f : fits) names.push_back(f.name);
+  status = build_plan(model.layers, info.input, &plan, names);
+  if (!status.ok()) return logf("error: %s", status.message.c_str()), 2;
+  std::vector<int> labels;
+  for (size_t i : split.train) labels.push_back(samples[i].label);
+  OodStatistics stats;
+  stats.classes = uint32_t(info.classes.size());
+  std::vector<TensorRecord> tensors;
+  size_t offset = 0;
+  for (size_t l = 0; l < fits.size(); ++l) {
+    fits[l].channels = plan.shapes[plan.kept_values[l]].c;
+    if (!fit_layer(train, labels, stats.classes, offset, shrinkage, &fits[l]))
+      return logf("error: the covariance of layer %s is singular", fits[l].name.c_str()), 2;
+    offset += fits[l].channels;
+    tensors.push_back(fits[l].means);
+    tensors.push_back(fits[l].precision);
+  }
+  for (const LayerFit& f : fits)
+    stats.layers.push_back(OodLayer{0, f.channels, f.means.values.data(), f.precision.values.data()});
+  stats.available = true;
+
+  // Step 3: the threshold and the band on validation.
+  std::vector<double> validation_scores;
+  for (const Scored& s : validation) validation_scores.push_back(mahalanobis_score(stats, s.features.data()));
+  const double threshold = quantile(validation_scores, pass_quantile);
+  size_t feature_pass = 0, image_fail = 0, pass = 0, uncertain = 0;
+  for (size_t i = 0; i < validation.size(); ++i) {
+    const bool feature_ok = validation_scores[i] <= float(threshold);
+    feature_pass += feature_ok;
+    image_fail += validation[i].image_check_failed;
+    pass += feature_ok && !validation[i].image_check_failed;
+    uncertain += validation[i].probability >= low && validation[i].probability <= high;
+  }
+  ood.set("threshold", Value::of(threshold));
+  ood.set("description", Value::of("image checks (colour, size, shape, blank/saturated) and the Mahalanobis distance "
+                                   "of the channel means of the listed layers to the nearest class mean (class-shared "
+                                   "covariance per layer, fitted on the training part of train/); threshold: the " +
+                                   std::to_string(pass_quantile) + " quantile of validation distances"));
+  ood.set("features", Value::of(double(offset)));
+  ood.set("fit_images", Value::of(double(train.size())));
+  ood.set("shrinkage", Value::of(shrinkage));
+  ood.set("pass_quantile", Value::of(pass_quantile));
+  Value v = Value::make_object();
+  v.set("images", Value::of(double(validation.size())));
+  v.set("pass_rate", Value::of(rate(pass, validation.size())));
+  v.set("feature_pass_rate", Value::of(rate(feature_pass, validation.size())));
+  v.set("image_check_failures", Value::of(double(image_fail)));
+  ood.set("validation", std::move(v));
+  metadata.set("ood", std::move(ood));
+  Value* t = metadata.find("threshold");
+  t->set("uncertain_low", Value::of(low));
+  t->set("uncertain_high", Value::of(high));
+  t->set("validation_fraction_uncertain", Value::of(rate(uncertain, validation.size())));
+  bytes = model_bytes(model, metadata, tensors);
+  if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
+  logf("gate: %zu layers, %zu features, threshold %.3f; validation: %.2f%% pass (%.2f%% feature check, %zu "
+       "image-check failures), %.2f%% in the uncertainty band [%.2f, %.2f]; wrote %s (%.2f MB)",
+       fits.size(), offset, threshold, 100 * rate(pass, validation.size()), 100 * rate(feature_pass, validation.size()),
+       image_fail, 100 * rate(uncertain, validation.size()), low, high, model_path.c_str(), double(bytes.size()) / 1e6);
+  return 0;
+}
+
+int run_gate(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
+  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+  log_to_file(options.get("log", model_path + ".gate.log"));
+  logf("cxr-train gate  %s", command_line.c_str());
+  std::string error;
+  const ClassifierPtr classifier = load_classifier(model_path, &error);
+  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  Value metadata;
+  if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+  const Value* p = metadata.find("provenance");
+  auto number = [&](const char* key) {
+    const Value* v = p ? p->find(key) : nullptr;
+    return v && v->is_number() ? v->number : -1.0;
+  };
+  const Value* hash = p ? p->find("validation_patients_hash") : nullptr;
+  if (!hash || !hash->is_string() || number("split_seed") < 0 || number("validation_fraction_of_patients") < 0)
+    return logf("error: %s does not record its validation split (provenance)", model_path.c_str()), 2;
+
+  std::vector<Sample> samples;
+  if (!list_split(data, "train", &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  const Split split = split_by_patient(samples, number("validation_fraction_of_patients"),
+                                       uint64_t(number("split_seed")));
+  if ("fnv1a64:" + split.validation_patients_hash != hash->string ||
+      double(samples.size()) != number("train_images") + number("validation_images"))
+    return logf("error: %s/train is not the data %s was trained on (validation split %s, recorded %s)",
+                data.c_str(), model_path.c_str(), split.validation_patients_hash.c_str(), hash->string.c_str()),
+           2;
+  return add_gate(model_path, samples, split, options);
+}
+
+}  // namespace cxr::train

@@ -1,0 +1,37 @@
+// The trust pieces the trainer adds to a model file (core/classify/ood.h):
+// the OOD gate's feature statistics and threshold, and the uncertainty band
+// around the operating threshold. Everything is fitted on train/ and
+// validation only, through the core's public API (the browser's path).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cxr/cxr.h"
+#include "trainer/dataset.h"
+#include "trainer/util.h"
+
+namespace cxr::train {
+
+// One input through cxr_classify: what the gate and its benchmark need.
+struct Scored {
+  bool ok = false;
+  std::string error;
+  double probability = 0;      // of the positive class
+  std::vector<float> features; // pooled features
+  bool flagged = false;        // the core's OOD verdict
+  bool image_check_failed = false;
+  double feature_score = -1;   // -1 when the model has no statistics
+};
+Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes);
+
+// Fits the gate (on split.train) and its threshold and the band (on
+// split.validation) for the model at `model_path` and rewrites the file.
+// Options: --uncertain-low/--uncertain-high (0.2/0.8), --pass-quantile (0.99),
+// --shrinkage (0.01). Returns a process exit status.
+int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
+             const Options& options);
+
+// cxr-train gate: add_gate on the split recorded in the model's provenance.
+int run_gate(const Options& options, const std::string& command_line);
+
+}  // namespace cxr::train

@@ -1,0 +1,27 @@
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+
+#include "trainer/image_write.h"
+
+namespace cxr::train {
+namespace {
+void append(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<uint8_t>*>(context);
+  out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+}
+}  // namespace
+
+std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, int height, int channels) {
+  std::vector<uint8_t> out;
+  stbi_write_png_to_func(append, &out, width, height, channels, pixels.data(), width * channels);
+  return out;
+}
+
+std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
+                                 int quality) {
+  std::vector<uint8_t> out;
+  stbi_write_jpg_to_func(append, &out, width, height, channels, pixels.data(), quality);
+  return out;
+}
+
+}  // namespace cxr::train

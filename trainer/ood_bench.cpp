@@ -1,0 +1,141 @@
+// cxr-train ood-bench: how well the model's OOD gate separates real X-rays
+// (a split of the dataset, test by default) from inputs the model was not
+// made for (trainer/ood_images.h), all through the core's public API. Reports
+// the pass rate of the X-rays and the rejection rate of each generated set
+// with Wilson 95% intervals, and the AUROC of the gate's score. The gate was
+// fitted and thresholded on train/validation only; nothing here tunes it.
+#include <algorithm>
+
+#include "decode/image.h"
+#include "model/json.h"
+#include "trainer/commands.h"
+#include "trainer/dataset.h"
+#include "trainer/gate.h"
+#include "trainer/metrics.h"
+#include "trainer/ood_images.h"
+
+namespace cxr::train {
+namespace {
+
+using json::Value;
+
+bool load_gray(const std::string& path, GrayImage* out, std::string* error) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(path, &bytes, error)) return false;
+  Image image;
+  const Status s = decode_image(bytes.data(), bytes.size(), &image);
+  if (!s.ok()) return *error = path + ": " + s.message, false;
+  *out = GrayImage{int(image.width), int(image.height), std::vector<uint8_t>(image.pixels.size())};
+  for (size_t i = 0; i < image.pixels.size(); ++i)
+    out->pixels[i] = uint8_t((uint32_t(image.pixels[i]) * 255 + image.max_value / 2) / image.max_value);
+  return true;
+}
+
+// The gate as one number, for AUROC: an image-check failure outranks any distance.
+double gate_score(const Scored& s) { return s.image_check_failed ? 1e30 : s.feature_score; }
+
+}  // namespace
+
+int run_ood_bench(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
+  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+  const std::string split_name = options.get("split", "test");
+  const std::string out_path = options.get("out", model_path + ".ood-" + split_name + ".json");
+  const size_t per_set = size_t(options.number("per-set", 100));
+  const uint32_t seed = uint32_t(options.number("seed", 1));
+  log_to_file(options.get("log", out_path + ".log"));
+  logf("cxr-train ood-bench  %s", command_line.c_str());
+
+  std::string error;
+  const ClassifierPtr classifier = load_classifier(model_path, &error);
+  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  cxr_model_info info;
+  cxr_classifier_info(classifier.get(), &info);
+  if (!info.ood_feature_check_available) logf("note: %s has no OOD feature statistics: image checks only", model_path.c_str());
+
+  std::vector<Sample> samples;
+  if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  std::vector<double> scores;  // gate scores, in-distribution first
+  std::vector<int> is_ood;
+  size_t passed = 0;
+  Progress progress("ood-bench: " + split_name + " X-rays", samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    std::vector<uint8_t> bytes;
+    if (!read_file(samples[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+    const Scored s = score_bytes(classifier.get(), bytes);
+    if (!s.ok) return logf("error: %s: %s", samples[i].path.c_str(), s.error.c_str()), 2;
+    passed += !s.flagged;
+    scores.push_back(gate_score(s));
+    is_ood.push_back(0);
+    progress.step(i + 1);
+  }
+  progress.finish();
+
+  std::mt19937 rng(seed);
+  Value sets = Value::make_array();
+  size_t ood_total = 0, ood_rejected = 0;
+  for (const OodSet& set : ood_sets()) {
+    size_t rejected = 0, by_image_checks = 0, refused = 0;
+    std::vector<double> distances;
+    for (size_t i = 0; i < per_set; ++i) {
+      GrayImage film;
+      if (set.derived_from_xrays && !load_gray(samples[rng() % samples.size()].path, &film, &error))
+        return logf("error: %s", error.c_str()), 2;
+      const Scored s = score_bytes(classifier.get(), make_ood_example(set.name, film, rng));
+      refused += !s.ok;  // the core refusing to read it is a rejection too
+      rejected += !s.ok || s.flagged;
+      by_image_checks += s.ok && s.image_check_failed;
+      if (s.ok) scores.push_back(gate_score(s)), is_ood.push_back(1), distances.push_back(s.feature_score);
+    }
+    ood_total += per_set;
+    ood_rejected += rejected;
+    Value v = Value::make_object();
+    v.set("name", Value::of(set.name));
+    v.set("description", Value::of(set.description));
+    v.set("rejected", proportion_with_ci(rejected, per_set));
+    v.set("by_image_checks", Value::of(double(by_image_checks)));
+    v.set("refused_by_decoder", Value::of(double(refused)));
+    std::sort(distances.begin(), distances.end());
+    const double median = distances.empty() ? -1 : distances[distances.size() / 2];
+    v.set("median_feature_distance", Value::of(median));
+    logf("%-14s rejected %5.1f%% (%zu/%zu; image checks %zu, unreadable %zu; median distance %.2f)  %s",
+         set.name.c_str(), 100.0 * double(rejected) / double(per_set), rejected, per_set, by_image_checks, refused,
+         median, set.description.c_str());
+    sets.push(std::move(v));
+  }
+
+  Value report = Value::make_object();
+  report.set("in_distribution", Value::of(data + "/" + split_name));
+  report.set("pass_rate", proportion_with_ci(passed, samples.size()));
+  report.set("ood_rejection_rate", proportion_with_ci(ood_rejected, ood_total));
+  report.set("auroc", Value::of(auc(scores, is_ood)));
+  report.set("sets", std::move(sets));
+  report.set("per_set", Value::of(double(per_set)));
+  report.set("seed", Value::of(double(seed)));
+  report.set("command_line", Value::of(command_line));
+  report.set("date", Value::of(utc_now_iso8601()));
+  logf("%s X-rays passing: %.2f%% (%zu/%zu); generated OOD rejected: %.2f%% (%zu/%zu); AUROC %.4f", split_name.c_str(),
+       100.0 * double(passed) / double(samples.size()), passed, samples.size(),
+       100.0 * double(ood_rejected) / double(ood_total), ood_rejected, ood_total, auc(scores, is_ood));
+  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  logf("wrote %s", out_path.c_str());
+
+  if (options.flag("write-into-model")) {
+    Value metadata;
+    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+    Value* ood = metadata.find("ood");
+    if (!ood) return logf("error: the model has no ood section to add the benchmark to (run cxr-train gate)"), 2;
+    ood->set("benchmark", report);
+    if (!rewrite_model(model_path, metadata, {}, &error)) return logf("error: %s", error.c_str()), 2;
+    logf("wrote ood.benchmark into %s", model_path.c_str());
+  }
+  // The bar: >= 95% of generated OOD rejected, >= 98% of X-rays passing.
+  if (options.flag("check")) {
+    const bool ok = double(ood_rejected) >= 0.95 * double(ood_total) && double(passed) >= 0.98 * double(samples.size());
+    logf(ok ? "check passed" : "CHECK FAILED: need >= 95%% of OOD rejected and >= 98%% of X-rays passing");
+    return ok ? 0 : 1;
+  }
+  return 0;
+}
+
+}  // namespace cxr::train

@@ -14,7 +14,8 @@ import { CSP_META } from './security.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKER = '.cxr-web-build';
-// Stored by the page as it loads them (js/boot.js), not by the service worker's install.
+// Stored by the page as it loads them (the files js/boot.js loads), not by the
+// service worker's install.
 const LAZY = ['wasm/cxr.wasm', 'model.cxrm'];
 const BOOT = 'js/boot.js';
 

@@ -9,6 +9,10 @@
 // loaded, in the service worker's cache (CACHE: its name and the files' SRI
 // hashes, written by the build), which then serves them. So they cross the
 // network once, and the first visit waits for no service-worker install.
+// The install never touches these two entries and activation deletes only
+// other versions' caches, so the two cannot undo each other. (A page of an
+// old version still loading while a new one activates may re-create its old
+// cache; the next activation deletes it.)
 /* global caches */
 const CACHE = /*CACHE*/null;
 const WASM = 'wasm/cxr.wasm', MODEL = 'model.cxrm';
@@ -39,10 +43,10 @@ async function load(path, what, storage) {
   if (!response.ok) throw new Error(`the ${what} could not be loaded (HTTP ${response.status})`);
   const copy = response.clone();
   const stored = storage.then(async ({ cache, why: noCache }) => {
-    if (!cache) return noCache;
-    if (await cache.match(url)) {
-      copy.body?.cancel(); // served from the cache: stored already
-      return null;
+    // Nowhere to store it, or served from the cache (stored already).
+    if (!cache || await cache.match(url)) {
+      copy.body?.cancel();
+      return cache ? null : noCache;
     }
     await cache.put(url, copy);
     return null;

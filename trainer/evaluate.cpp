@@ -28,6 +28,28 @@ bool same_confusions(const Value& stored, const Value& fresh, std::string* why) 
   return true;
 }
 
+// What the uncertainty band does on this split: how many films the page calls
+// uncertain, and how good the decisions it does give are.
+Value band_report(const std::vector<double>& scores, const std::vector<int>& labels, const std::vector<int>& uncertain,
+                  const cxr_model_info& info) {
+  Value band = Value::make_object();
+  band.set("low", Value::of(info.uncertain_low));
+  band.set("high", Value::of(info.uncertain_high));
+  std::vector<double> sure_scores;
+  std::vector<int> sure_labels;
+  size_t count = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    count += uncertain[i];
+    if (!uncertain[i]) sure_scores.push_back(scores[i]), sure_labels.push_back(labels[i]);
+  }
+  band.set("uncertain", proportion_with_ci(count, scores.size()));
+  const Confusion c = confusion_at(sure_scores, sure_labels, info.threshold);
+  band.set("accuracy_outside", proportion_with_ci(c.tp + c.tn, sure_scores.size()));
+  band.set("sensitivity_outside", proportion_with_ci(c.tp, c.tp + c.fn));
+  band.set("specificity_outside", proportion_with_ci(c.tn, c.tn + c.fp));
+  return band;
+}
+
 }  // namespace
 
 int run_evaluate(const Options& options, const std::string& command_line) {
@@ -51,6 +73,8 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   std::vector<double> scores;
   std::vector<int> labels, argmax;
   std::vector<std::string> subtypes;
+  std::vector<int> uncertain;
+  size_t ood_flagged = 0;
   Progress progress("evaluate " + split_name, samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     std::vector<uint8_t> bytes;
@@ -63,11 +87,15 @@ int run_evaluate(const Options& options, const std::string& command_line) {
     argmax.push_back(result.predicted_class == info.positive_class);
     labels.push_back(samples[i].label);
     subtypes.push_back(samples[i].subtype);
+    uncertain.push_back(result.uncertain);
+    ood_flagged += result.ood.flagged;
     progress.step(i + 1);
   }
   progress.finish();
 
   Value report = evaluation_report(scores, labels, argmax, subtypes, info.threshold, resamples, seed);
+  report.set("uncertainty_band", band_report(scores, labels, uncertain, info));
+  report.set("ood_flagged", proportion_with_ci(ood_flagged, samples.size()));
   report.set("split", Value::of(split_name));
   report.set("data", Value::of(data));
   report.set("backend", Value::of(info.backend));
@@ -81,6 +109,12 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   auto high = [&](const char* key) { return report.find(key)->find("ci95")->array[1].number; };
   for (const char* key : {"auc", "argmax_accuracy", "accuracy", "sensitivity", "specificity", "precision", "f1_pneumonia"})
     logf("%-20s %.4f  [%.4f, %.4f]", key, value(key), low(key), high(key));
+  const Value& band = *report.find("uncertainty_band");
+  logf("uncertain (probability in [%.2f, %.2f]): %.1f%%; outside the band accuracy %.4f, sensitivity %.4f, "
+       "specificity %.4f; OOD-flagged %.1f%%",
+       double(info.uncertain_low), double(info.uncertain_high), 100 * band.find("uncertain")->find("value")->number,
+       band.find("accuracy_outside")->find("value")->number, band.find("sensitivity_outside")->find("value")->number,
+       band.find("specificity_outside")->find("value")->number, 100 * report.find("ood_flagged")->find("value")->number);
   logf("threshold %.4f  confusion (rows true N/P, cols pred N/P) %s; argmax %s; ECE %.4f", double(info.threshold),
        json::serialize(*report.find("confusion_threshold")).c_str(),
        json::serialize(*report.find("confusion_argmax")).c_str(), report.find("calibration")->find("ece")->number);

@@ -84,7 +84,10 @@ export async function createServer({ root, onRequest = () => {}, checkHost = tru
     }
     res.writeHead(200, { ...headers, 'Content-Length': found.size });
     if (req.method === 'HEAD') return res.end();
-    const stream = createReadStream(found.file);
+    // Large reads: the model goes out in a few event-loop turns rather than
+    // dozens of 64 KiB ones (this server often shares its process with a
+    // busy test driver, and the page waits for the model).
+    const stream = createReadStream(found.file, { highWaterMark: 1 << 20 });
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   });

@@ -300,6 +300,32 @@ TEST(Kernels, LargeConvolutions) {
   });
 }
 
+// 3x3 stride-1 convolutions take Winograd F(2x2, 3x3) in the portable
+// backend: odd and even sizes (partial 2x2 tiles at the bottom and right),
+// each side's padding 0-2 (taps in the padding), channel counts off the
+// vector width, and inputs large enough for several batches of tiles.
+TEST(Kernels, WinogradConvolutions) {
+  check_random_cases("conv2d 3x3/1", 40, [](std::mt19937& rng) {
+    Net net;
+    const bool large = uniform(rng, 0, 3) == 0;
+    LayerDesc l;
+    l.type = LayerType::conv2d;
+    l.name = "conv";
+    l.kernel_h = l.kernel_w = 3;
+    l.pad_top = uniform(rng, 0, 2), l.pad_bottom = uniform(rng, 0, 2);
+    l.pad_left = uniform(rng, 0, 2), l.pad_right = uniform(rng, 0, 2);
+    net.input.h = uniform(rng, std::max(1, 3 - int(l.pad_top + l.pad_bottom)), large ? 40 : 9);
+    net.input.w = uniform(rng, std::max(1, 3 - int(l.pad_left + l.pad_right)), large ? 40 : 9);
+    net.input.c = uniform(rng, 1, large ? 64 : 20);
+    l.out_channels = uniform(rng, 1, large ? 80 : 40);
+    l.activation = random_activation(rng);
+    net.set_weights(l, rng, {l.out_channels, 3, 3, net.input.c});
+    net.label = describe(l, net.input);
+    net.layers.push_back(l);
+    return net;
+  });
+}
+
 // The tolerance must still catch a small real error: one weight off by 5% of
 // its range.
 TEST(Kernels, ToleranceCatchesAWrongWeight) {

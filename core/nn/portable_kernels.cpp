@@ -207,6 +207,76 @@ void AddClamped(size_t count, const float* a, const float* b, float* output, Cla
   });
 }
 
+// ------------------------------------------------------------ Winograd
+
+// See nn/winograd.h for B^T and A^T; vectorised over channels, one tile at a
+// time. Padded taps read WinogradArgs::zeros, so the channel loop has no
+// branches.
+void WinogradInput(const WinogradArgs& w, size_t first_tile, size_t tiles, float* v) {
+  const size_t tiles_w = (w.out_w + 1) / 2, position_stride = tiles * w.in_c;
+  for (size_t t = 0; t < tiles; ++t) {
+    const int64_t y0 = int64_t((first_tile + t) / tiles_w * 2) - w.pad_top;
+    const int64_t x0 = int64_t((first_tile + t) % tiles_w * 2) - w.pad_left;
+    const float* patch[16];
+    for (int64_t i = 0; i < 4; ++i)
+      for (int64_t j = 0; j < 4; ++j) {
+        const int64_t y = y0 + i, x = x0 + j;
+        const bool inside = y >= 0 && y < w.in_h && x >= 0 && x < w.in_w;
+        patch[i * 4 + j] = inside ? w.input + (size_t(y) * w.in_w + size_t(x)) * w.in_c : w.zeros;
+      }
+    float* out = v + t * w.in_c;
+    ForEachVector(w.in_c, [&](auto d, size_t c) HWY_ATTR {
+      hn::Vec<decltype(d)> r[16];  // d B, row by row
+      for (int i = 0; i < 4; ++i) {
+        const auto d0 = hn::LoadU(d, patch[i * 4] + c), d1 = hn::LoadU(d, patch[i * 4 + 1] + c);
+        const auto d2 = hn::LoadU(d, patch[i * 4 + 2] + c), d3 = hn::LoadU(d, patch[i * 4 + 3] + c);
+        r[i * 4] = hn::Sub(d0, d2);
+        r[i * 4 + 1] = hn::Add(d1, d2);
+        r[i * 4 + 2] = hn::Sub(d2, d1);
+        r[i * 4 + 3] = hn::Sub(d1, d3);
+      }
+      for (int j = 0; j < 4; ++j) {  // B^T (d B), column by column
+        hn::StoreU(hn::Sub(r[j], r[8 + j]), d, out + j * position_stride + c);
+        hn::StoreU(hn::Add(r[4 + j], r[8 + j]), d, out + (4 + j) * position_stride + c);
+        hn::StoreU(hn::Sub(r[8 + j], r[4 + j]), d, out + (8 + j) * position_stride + c);
+        hn::StoreU(hn::Sub(r[4 + j], r[12 + j]), d, out + (12 + j) * position_stride + c);
+      }
+    });
+  }
+}
+
+void WinogradOutput(const WinogradArgs& w, size_t first_tile, size_t tiles, const float* m, const float* bias,
+                    Clamp clamp) {
+  const size_t tiles_w = (w.out_w + 1) / 2, position_stride = tiles * w.out_c;
+  for (size_t t = 0; t < tiles; ++t) {
+    const size_t oy = (first_tile + t) / tiles_w * 2, ox = (first_tile + t) % tiles_w * 2;
+    const bool second_row = oy + 1 < w.out_h, second_col = ox + 1 < w.out_w;  // odd sizes
+    float* y0 = w.output + (oy * w.out_w + ox) * w.out_c;
+    float* y1 = y0 + size_t(w.out_w) * w.out_c;
+    const float* tile = m + t * w.out_c;
+    ForEachVector(w.out_c, [&](auto d, size_t c) HWY_ATTR {
+      hn::Vec<decltype(d)> s[8];  // A^T M: 2 rows of 4
+      for (int j = 0; j < 4; ++j) {
+        const auto m0 = hn::LoadU(d, tile + j * position_stride + c);
+        const auto m1 = hn::LoadU(d, tile + (4 + j) * position_stride + c);
+        const auto m2 = hn::LoadU(d, tile + (8 + j) * position_stride + c);
+        const auto m3 = hn::LoadU(d, tile + (12 + j) * position_stride + c);
+        s[j] = hn::Add(hn::Add(m0, m1), m2);
+        s[4 + j] = hn::Sub(hn::Sub(m1, m2), m3);
+      }
+      const auto b = hn::LoadU(d, bias + c);
+      const auto store = [&](const auto* row, float* y) HWY_ATTR {  // (A^T M) A
+        hn::StoreU(ApplyClamp(d, hn::Add(hn::Add(hn::Add(row[0], row[1]), row[2]), b), clamp), d, y + c);
+        if (second_col)
+          hn::StoreU(ApplyClamp(d, hn::Add(hn::Sub(hn::Sub(row[1], row[2]), row[3]), b), clamp), d,
+                     y + w.out_c + c);
+      };
+      store(s, y0);
+      if (second_row) store(s + 4, y1);
+    });
+  }
+}
+
 const Kernels* GetKernels() {
   static const Kernels kernels = {hwy::TargetName(HWY_TARGET),
                                   2 * hn::Lanes(DF()),
@@ -215,7 +285,9 @@ const Kernels* GetKernels() {
                                   &MaxPool,
                                   &AvgPool,
                                   &GlobalAvgPool,
-                                  &AddClamped};
+                                  &AddClamped,
+                                  &WinogradInput,
+                                  &WinogradOutput};
   return &kernels;
 }
 

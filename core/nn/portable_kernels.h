@@ -43,6 +43,18 @@ struct WindowArgs {
   float* output = nullptr;
 };
 
+// The transforms of a Winograd F(2x2, 3x3) conv (nn/winograd.h) over NHWC
+// (batch 1) data, stride 1. Output tiles are numbered row-major over
+// ceil(out_h/2) x ceil(out_w/2); a batch of `tiles` of them starting at
+// `first_tile` is transformed into / out of the 16 GEMM matrices, position p
+// at [p][tile][channel] (row stride in_c for V, out_c for M).
+struct WinogradArgs {
+  uint32_t in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0, pad_top = 0, pad_left = 0;
+  const float* input = nullptr;
+  const float* zeros = nullptr;  // in_c zeros: what taps in the padding read
+  float* output = nullptr;
+};
+
 // One target's kernels.
 struct Kernels {
   const char* target;  // Highway's name for it, e.g. "AVX2", "WASM"
@@ -56,6 +68,11 @@ struct Kernels {
   void (*avg_pool)(const WindowArgs& args);
   void (*global_avg_pool)(size_t pixels, size_t channels, const float* input, float* output);
   void (*add)(size_t count, const float* a, const float* b, float* output, Clamp clamp);
+  // V = B^T d B for each tile's 4x4 input patch (zeros outside the input).
+  void (*winograd_input)(const WinogradArgs& args, size_t first_tile, size_t tiles, float* v);
+  // Y = A^T M A + bias, clamped; writes only outputs inside out_h x out_w.
+  void (*winograd_output)(const WinogradArgs& args, size_t first_tile, size_t tiles, const float* m,
+                          const float* bias, Clamp clamp);
 };
 
 // The best target this CPU supports (in wasm: the one compiled, SIMD128).

@@ -24,9 +24,9 @@ export function pngChunk(type, data) {
   return [...be32(data.length), ...body, ...be32(crc32(body))];
 }
 
-// PNG signature + IHDR of an 8-bit gray image.
-export const pngHeader = (width, height) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
-  ...pngChunk('IHDR', [...be32(width), ...be32(height), 8, 0, 0, 0, 0])];
+// PNG signature + IHDR of an 8-bit image: colour type 0 gray, 2 RGB.
+export const pngHeader = (width, height, colourType = 0) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+  ...pngChunk('IHDR', [...be32(width), ...be32(height), 8, colourType, 0, 0, 0])];
 
 // zlib stream of stored (uncompressed) deflate blocks.
 function storedZlib(raw) {
@@ -42,17 +42,23 @@ function storedZlib(raw) {
   return zlib;
 }
 
-// Rows of 8-bit gray samples (filter byte 0 each) as a complete PNG whose
-// header may claim more rows than there are.
-function pngFromRows(width, height, rows, pixel) {
-  const raw = new Uint8Array(rows * (width + 1));
+// Rows of 8-bit samples (filter byte 0 each; `channels` 1 gray or 3 RGB) as
+// a complete PNG whose header may claim more rows than there are.
+function pngFromRows(width, height, rows, pixel, channels = 1) {
+  const stride = width * channels + 1;
+  const raw = new Uint8Array(rows * stride);
   for (let y = 0; y < rows; y++)
-    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = pixel(x, y);
-  return new Uint8Array([...pngHeader(width, height), ...pngChunk('IDAT', storedZlib(raw)), ...pngChunk('IEND', [])]);
+    for (let x = 0; x < width * channels; x++) raw[y * stride + 1 + x] = pixel(x, y);
+  return new Uint8Array([...pngHeader(width, height, channels === 3 ? 2 : 0), ...pngChunk('IDAT', storedZlib(raw)),
+    ...pngChunk('IEND', [])]);
 }
 
 // An 8-bit gray PNG; pixel(x, y) gives each sample (0..255).
 export const grayPng = (width, height, pixel) => pngFromRows(width, height, height, (x, y) => pixel(x, y) & 255);
+
+// An 8-bit RGB PNG; pixel(x, y, c) gives each sample (0..255), c = 0, 1, 2.
+export const rgbPng = (width, height, pixel) =>
+  pngFromRows(width, height, height, (i, y) => pixel(Math.floor(i / 3), y, i % 3) & 255, 3);
 
 // Complete chunks, but pixel data for only `rows` of the `height` the header claims.
 export const shortPng = ({ width, height, rows = 16 }) => pngFromRows(width, height, rows, () => 128);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
 import { CSP, CSP_META } from '../../web/security.mjs';
 import { parseCsv, RESULT_COLUMNS, AUDIT_COLUMNS } from '../../web/app/js/lib/csv.js';
+import { rgbPng } from '../support/fixtures.mjs';
 import { WEB_DIR, DATA_DIR, FIXTURES, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason, grayPng } from './helpers.mjs';
 
 const skip = browserSkipReason();
@@ -301,6 +302,36 @@ test('a worker that dies mid-batch is replaced and the batch finishes', { skip, 
   for (const f of files) assert.equal(rows[f.name].status, 'done', `${f.name}: ${rows[f.name].notes}`);
   assert.ok(Number(await page.getAttribute('body', 'data-restarts')) >= 1, 'the worker was restarted');
   for (let i = problems.length - 1; i >= 0; i--) if (/test: the worker dies/.test(problems[i])) problems.splice(i, 1);
+});
+
+test('a colour picture is withheld with the reason, and shown with a warning when the user chooses', { skip, ...T }, async () => {
+  if (await page.isVisible('#clear')) await page.click('#clear');
+  // A colourful 320x240 "photo": the core's colour check flags it.
+  const photo = { name: 'holiday.png', bytes: Buffer.from(rgbPng(320, 240, (x, y, c) => [x, y, 255 - x][c] * 0.8)) };
+  await dropFiles([photo, { name: 'film.png', bytes: grayPng(300, 300, 3) }]);
+  await waitFinished(2);
+  let rows = await rowsByName();
+  assert.equal(rows['holiday.png'].decision, 'WITHHELD');
+  assert.match(rows['holiday.png'].notes, /colour image/);
+  assert.match(rows['film.png'].decision, /^(NORMAL|PNEUMONIA|UNCERTAIN)$/);
+  await page.click('#results-body tr[data-id] th.file >> text=holiday.png');
+  assert.equal(await page.textContent('#detail-decision'), 'WITHHELD');
+  assert.match(await page.textContent('#detail-checks'), /does not look like a frontal chest X-ray .*colour image.*withheld/);
+  assert.ok(await page.isHidden('#detail-bar'), 'no probability for a withheld result');
+  assert.ok(await page.isHidden('#film-heat'), 'no heat map for a withheld result');
+  await shot('08-withheld-1280x800');
+  // The user's choice: show it with the warning (remembered across reloads).
+  await page.selectOption('#ood-policy', 'warn');
+  rows = await rowsByName();
+  assert.match(rows['holiday.png'].decision, /^(NORMAL|PNEUMONIA)$/);
+  assert.match(await page.textContent('#detail-checks'), /shown anyway: do not rely on it/);
+  assert.ok(await page.isVisible('#detail-bar'));
+  assert.equal(await page.evaluate(() => localStorage.getItem('cxr.oodPolicy')), 'warn');
+  await page.selectOption('#ood-policy', 'withhold');
+  assert.equal((await rowsByName())['holiday.png'].decision, 'WITHHELD');
+  // The model file without OOD statistics says so on a film that passes.
+  await page.click('#results-body tr[data-id] th.file >> text=film.png');
+  assert.match(await page.textContent('#detail-checks'), /cannot check whether the film resembles its training films/);
 });
 
 test('printable summary, tablet layout and the model card', { skip, ...T }, async () => {

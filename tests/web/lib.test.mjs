@@ -5,7 +5,7 @@ import { csvCell, toCsv, parseCsv, resultsCsv, RESULT_COLUMNS, auditCsv } from '
 import { sniffKind, browserCanShow, skipName } from '../../web/app/js/lib/sniff.js';
 import { sortItems, nextSort } from '../../web/app/js/lib/sort.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from '../../web/app/js/lib/format.js';
-import { thresholdMeaning, resultSentence, isTestModel } from '../../web/app/js/lib/wording.js';
+import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence } from '../../web/app/js/lib/wording.js';
 import { heatmapPlacement, heatmapRgba, quantize, colour } from '../../web/app/js/lib/heatmap.js';
 import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } from '../../web/app/js/lib/metrics.js';
 import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
@@ -55,6 +55,49 @@ test('results CSV has one row per file with model id, hash, probability, decisio
   assert.equal(bad.decision, '');
   assert.equal(bad.probability, '');
   assert.equal(bad.error, 'not an image: PDF document');
+});
+
+// A result the OOD gate flagged, and one in the uncertain band.
+const flagged = { ok: true, positiveProbability: 0.93, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: false,
+  ood: { flagged: true, available: true, score: 7.5, threshold: 1.68, reasons: ['it is a colour image (X-rays are gray)'] } };
+const unsure = { ok: true, positiveProbability: 0.6, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: true,
+  uncertainLow: 0.2, uncertainHigh: 0.8, ood: { flagged: false, available: true, score: 0.9, threshold: 1.68, reasons: [] } };
+
+test('verdict: a flagged film is withheld unless the user chose to see it; the band says UNCERTAIN', () => {
+  assert.deepEqual(verdict(flagged, info), { label: 'WITHHELD', kind: 'withheld', showOutput: false });
+  assert.deepEqual(verdict(flagged, info, 'warn'), { label: 'PNEUMONIA', kind: 'pos', showOutput: true });
+  assert.deepEqual(verdict(unsure, info), { label: 'UNCERTAIN', kind: 'uncertain', showOutput: true });
+  assert.deepEqual(verdict({ ...unsure, uncertain: false, decision: 'NORMAL' }, info), { label: 'NORMAL', kind: 'neg', showOutput: true });
+  assert.equal(verdict({ ok: false, error: 'x' }, info).kind, 'error');
+  assert.equal(checksSentence(flagged),
+    'This does not look like a frontal chest X-ray of the kind the model was trained on (it is a colour image (X-rays are gray)). The result is withheld.');
+  assert.match(checksSentence(flagged, 'warn'), /shown anyway: do not rely on it\.$/);
+  assert.match(checksSentence(unsure), /^Checks passed/);
+  assert.match(checksSentence({ ...unsure, ood: { flagged: false, available: false, reasons: [] } }), /cannot check whether the film resembles/);
+  assert.equal(uncertainSentence(unsure, info),
+    'The pneumonia probability, 60%, is inside the uncertain band (20% to 80%): the model does not give a label. At the threshold it would say PNEUMONIA.');
+  assert.equal(uncertainSentence(flagged, info), '');
+});
+
+test('results CSV and audit log carry the verdict and the OOD reasons, and never a withheld output', () => {
+  const items = [{ name: 'cat.jpeg', sha256: '11'.repeat(32), result: flagged }, { name: 'u.png', sha256: '22'.repeat(32), result: unsure }];
+  const rows = parseCsv(resultsCsv(items, info)).slice(1).map((r) => Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, r[i]])));
+  assert.equal(rows[0].verdict, 'WITHHELD');
+  assert.equal(rows[0].probability, '');
+  assert.equal(rows[0].decision, '');
+  assert.equal(rows[0].ood_flagged, 'true');
+  assert.equal(rows[0].ood_score, '7.5');
+  assert.equal(rows[0].ood_reasons, 'it is a colour image (X-rays are gray)');
+  assert.equal(rows[1].verdict, 'UNCERTAIN');
+  assert.equal(rows[1].uncertain, 'true');
+  assert.equal(rows[1].probability, '0.6');
+  const shown = parseCsv(resultsCsv(items, info, 'warn'))[1];
+  assert.equal(shown[RESULT_COLUMNS.indexOf('probability')], '0.93');
+  const e = auditEntry({ item: items[0], info, recordNames: false, time: 't' });
+  assert.equal(e.verdict, 'WITHHELD');
+  assert.equal(e.probability, null);
+  assert.deepEqual(e.oodReasons, ['it is a colour image (X-rays are gray)']);
+  assert.equal(auditEntry({ item: items[0], info, recordNames: false, policy: 'warn' }).probability, 0.93);
 });
 
 test('audit records keep the hash, never the name unless opted in', () => {

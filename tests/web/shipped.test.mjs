@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
 import { DATA_DIR, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA } from './helpers.mjs';
+import { grayPng } from '../support/fixtures.mjs';
 
 const dir = process.env.CXR_SHIPPED_WEB_DIR;
 const skip = !dir ? 'no shipped model (models/pneumonia.cxrm): the app with the shipped model is not tested' : false;
@@ -40,9 +41,22 @@ test('the shipped model loads, is flagged only if it is a test model, and classi
   await page.waitForFunction(() => document.body.dataset.busy === 'false' && document.querySelectorAll('#results-body tr[data-status=done]').length === 2, null, { timeout: 60_000 });
   const meaning = await page.textContent('#detail-meaning');
   if (typeof info.validationSensitivity === 'number') assert.match(meaning, /found \d+(\.\d)?% of pneumonia cases/);
+  if (info.oodFeatureCheckAvailable) {
+    // Real films pass the OOD gate; gray noise passes the image checks but
+    // not the feature check, and is withheld.
+    assert.match(await page.textContent('#detail-checks'), /^Checks passed/);
+    let seed = 7;
+    const noise = grayPng(400, 400, () => { seed = (seed * 1103515245 + 12345) >>> 0; return 60 + (seed >>> 24) / 2; });
+    await page.setInputFiles('#file-input', { name: 'noise.png', mimeType: 'image/png', buffer: Buffer.from(noise) });
+    await page.waitForFunction(() => document.body.dataset.busy === 'false' && document.querySelectorAll('#results-body tr[data-status=done]').length === 3, null, { timeout: 60_000 });
+    await page.click('#results-body th.file >> text=noise.png');
+    assert.equal(await page.textContent('#detail-decision'), 'WITHHELD');
+    assert.match(await page.textContent('#detail-checks'), /unlike the training films/);
+  }
   await page.screenshot({ path: join(SCREENSHOTS, 'shipped-results-1280x800.png') });
   await page.goto(new URL('model-card.html', server.url).href);
   await page.waitForSelector('body[data-state=ready]');
   assert.match(await page.textContent('main'), new RegExp(info.checksum));
+  if (info.oodFeatureCheckAvailable) assert.match(await page.textContent('#trust'), /All generated inputs\s*\d+(\.\d)?%/);
   await page.screenshot({ path: join(SCREENSHOTS, 'shipped-model-card-1280x800.png'), fullPage: true });
 });

@@ -8,12 +8,16 @@ import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.j
 import { sortItems, nextSort } from './lib/sort.js';
 import { resultsCsv, auditCsv } from './lib/csv.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from './lib/format.js';
-import { thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName } from './lib/wording.js';
+import {
+  thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName, verdict, checksSentence, uncertainSentence,
+  OOD_POLICIES,
+} from './lib/wording.js';
 import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
 import { AuditLog, auditEntry, modelId, NAMES_OPT_IN_KEY } from './lib/audit.js';
 import { parseMetadata } from './lib/metrics.js';
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
+const OOD_POLICY_KEY = 'cxr.oodPolicy';
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -28,7 +32,17 @@ const state = {
   batch: { total: 0, done: 0, errors: 0 },
   eta: new EtaEstimator(),
   lastAnnounce: 0,
+  // What to do with films the OOD gate flags (wording.js OOD_POLICIES).
+  oodPolicy: OOD_POLICIES.includes(localStorage.getItem(OOD_POLICY_KEY)) ? localStorage.getItem(OOD_POLICY_KEY) : 'withhold',
 };
+
+// The verdict shown for an item under the current policy; kept on the item
+// so that sorting sees what the row shows.
+function view(item) {
+  const v = verdict(item.result?.ok ? item.result : null, state.info, state.oodPolicy);
+  item.verdict = item.result?.ok ? v.label : undefined;
+  return v;
+}
 
 const audit = new AuditLog();
 
@@ -239,7 +253,7 @@ function finish(item, result) {
 function recordAudit(item) {
   if (!state.info || (!item.sha256 && !item.result)) return;
   const recordNames = localStorage.getItem(NAMES_OPT_IN_KEY) === '1';
-  audit.add(auditEntry({ item, info: state.info, recordNames, time: item.finishedAt })).catch((err) => {
+  audit.add(auditEntry({ item, info: state.info, recordNames, policy: state.oodPolicy, time: item.finishedAt })).catch((err) => {
     console.warn('audit log:', err);
   });
 }
@@ -268,13 +282,21 @@ function batchDone() {
   const { total, done, errors } = state.batch;
   if (!total || done < total) return;
   const counts = {};
-  for (const it of state.items) if (it.result?.ok) counts[it.result.decision] = (counts[it.result.decision] ?? 0) + 1;
+  for (const it of state.items) if (it.result?.ok) counts[view(it).label] = (counts[view(it).label] ?? 0) + 1;
   const parts = Object.entries(counts).map(([k, n]) => `${n} ${k}`);
   const one = total === 1 ? state.items[state.items.length - 1] : null;
-  if (one?.result?.ok) announce(`${one.name}: ${one.result.decision}, ${positiveName(state.info).toLowerCase()} probability ${percent(one.result.positiveProbability)}.`);
+  if (one?.result?.ok) announce(oneResultWords(one));
   else if (one) announce(`${one.name}: ${one.error}`);
   else announce(`Done: ${done - errors} of ${total} classified${parts.length ? ` (${parts.join(', ')})` : ''}${errors ? `; ${errors} could not be read` : ''}.`);
   updateBatch();
+}
+
+// What a screen reader hears for one finished film.
+function oneResultWords(item) {
+  const r = item.result, v = view(item);
+  if (!v.showOutput) return `${item.name}: ${v.label}. ${checksSentence(r, state.oodPolicy)}`;
+  const p = `${positiveName(state.info).toLowerCase()} probability ${percent(r.positiveProbability)}`;
+  return `${item.name}: ${v.label}, ${p}.${r.ood?.flagged ? ` ${checksSentence(r, state.oodPolicy)}` : ''}`;
 }
 
 // -------------------------------------------------------------------- table
@@ -282,6 +304,7 @@ function batchDone() {
 function probabilityCell(item) {
   const r = item.result;
   if (!r?.ok) return el('span', { class: 'muted', text: item.status === 'error' ? '—' : '' });
+  if (!view(item).showOutput) return el('span', { class: 'muted', text: 'withheld' });
   const bar = el('span', { class: 'mini-bar', 'aria-hidden': 'true' },
     el('span', { class: `mini-fill ${r.decision === positiveName(state.info) ? 'pos' : 'neg'}` }),
     el('span', { class: 'mini-threshold' }));
@@ -294,13 +317,14 @@ function statusCell(item) {
   if (item.status === 'queued') return el('span', { class: 'badge queued', text: 'Waiting' });
   if (item.status === 'working') return el('span', { class: 'badge working', text: 'Reading…' });
   if (item.status === 'error') return el('span', { class: 'badge error', text: 'Not read' });
-  const pos = item.result.decision === positiveName(state.info);
-  return el('span', { class: `badge ${pos ? 'pos' : 'neg'}`, text: item.result.decision });
+  const v = view(item);
+  return el('span', { class: `badge ${v.kind}`, text: v.label });
 }
 
 function notesCell(item) {
   if (item.status === 'error') return el('span', { class: 'notes-text error-text', text: item.error });
-  const w = item.result?.warnings ?? [];
+  const w = [...(item.result?.warnings ?? [])];
+  if (item.result?.ood?.flagged) w.unshift(`unlike the training films: ${item.result.ood.reasons.join('; ')}`);
   const bits = [];
   if (item.kind && item.kind !== 'jpeg' && item.kind !== 'png' && item.status !== 'done') bits.push(kindLabel(item.kind));
   return el('span', { class: `notes-text ${w.length ? 'warn-text' : 'muted'}`, text: [...w, ...bits].join('; ') });
@@ -374,22 +398,25 @@ function renderViewer({ film = true } = {}) {
   const r = item.result?.ok ? item.result : null;
   $('detail-name').textContent = item.name;
   const decision = $('detail-decision');
+  const v = view(item), shown = r && v.showOutput;
   decision.className = 'decision';
   if (r) {
-    decision.textContent = r.decision;
-    decision.classList.add(r.decision === positiveName(info) ? 'pos' : 'neg');
+    decision.textContent = v.label;
+    decision.classList.add(v.kind);
   } else decision.textContent = item.status === 'error' ? 'Not classified' : 'Waiting…';
   const bar = $('detail-bar');
-  bar.hidden = !r;
-  if (r) {
+  bar.hidden = !shown;
+  if (shown) {
     $('detail-fill').style.width = `${(r.positiveProbability * 100).toFixed(1)}%`;
     $('detail-fill').className = `prob-fill ${r.decision === positiveName(info) ? 'pos' : 'neg'}`;
     $('detail-threshold').style.left = `${(r.threshold * 100).toFixed(1)}%`;
     $('detail-threshold-label').textContent = `threshold ${percent(r.threshold)}`;
     bar.setAttribute('aria-label', barLabel(r, info));
   }
-  $('detail-sentence').textContent = r ? resultSentence(r, info) : '';
-  $('detail-meaning').textContent = r && info ? thresholdMeaning(info) : '';
+  $('detail-sentence').textContent = !shown ? '' : r.uncertain ? uncertainSentence(r, info) : resultSentence(r, info);
+  $('detail-checks').textContent = r ? checksSentence(r, state.oodPolicy) : '';
+  $('detail-checks').className = `checks${r?.ood?.flagged ? ' flagged' : ''}`;
+  $('detail-meaning').textContent = shown && info ? thresholdMeaning(info) : '';
   $('detail-warnings').replaceChildren(...(r?.warnings ?? []).map((w) => el('li', { text: w })));
   $('detail-error').hidden = item.status !== 'error';
   $('detail-error').textContent = item.error ?? '';
@@ -418,7 +445,7 @@ function renderFilm(item) {
   }
   $('film-none').hidden = !!item.thumbUrl;
   img.hidden = !item.thumbUrl;
-  img.alt = item.result?.ok ? `Chest X-ray ${item.name}, ${item.result.decision}` : `Chest X-ray ${item.name}`;
+  img.alt = item.result?.ok ? `Chest X-ray ${item.name}, ${view(item).label}` : `Chest X-ray ${item.name}`;
   canvas.hidden = true;
   if (!item.thumbUrl) {
     img.removeAttribute('src');
@@ -438,10 +465,10 @@ function renderFilm(item) {
 function drawHeat(item, naturalWidth, naturalHeight) {
   const canvas = $('film-heat');
   const r = item.result;
-  const none = !r?.ok || !item.heat || !r.heatmapWidth;
+  const none = !r?.ok || !item.heat || !r.heatmapWidth || !view(item).showOutput;
   $('heat-toggle').disabled = none;
   $('heat-opacity').disabled = none;
-  $('heat-none').hidden = !(r?.ok && none);
+  $('heat-none').hidden = !(r?.ok && none && view(item).showOutput);
   if (none) {
     canvas.hidden = true;
     setState('heatmap', 'none');
@@ -476,7 +503,7 @@ function drawHeat(item, naturalWidth, naturalHeight) {
 function applyHeatControls() {
   const canvas = $('film-heat');
   const r = state.selected?.result;
-  canvas.hidden = !($('heat-toggle').checked && r?.ok && state.selected.heat);
+  canvas.hidden = !($('heat-toggle').checked && r?.ok && state.selected.heat && view(state.selected).showOutput);
   canvas.style.opacity = String(Number($('heat-opacity').value) / 100);
 }
 
@@ -498,7 +525,7 @@ async function exportResults() {
   const hashing = state.items.map((i) => i.hashing).filter(Boolean);
   if (hashing.length) await Promise.all(hashing);
   const finished = state.items.filter((i) => i.status === 'done' || i.status === 'error');
-  download(`cxr-results-${stamp()}.csv`, resultsCsv(sortItems(finished, state.sort.key, state.sort.direction), state.info));
+  download(`cxr-results-${stamp()}.csv`, resultsCsv(sortItems(finished, state.sort.key, state.sort.direction), state.info, state.oodPolicy));
 }
 
 function printSummary() {
@@ -520,7 +547,8 @@ async function renderAudit() {
       el('td', { text: new Date(e.time).toLocaleString() }),
       el('td', { class: 'mono', text: e.sha256 ? `${e.sha256.slice(0, 16)}…` : '', title: e.sha256 }),
       el('td', { text: e.fileName ?? '—' }),
-      el('td', { text: e.ok ? `${e.decision} (${percent(e.probability)})` : `error: ${e.error}` }),
+      el('td', { text: !e.ok ? `error: ${e.error}` : e.probability === null ? e.verdict ?? 'WITHHELD'
+        : `${e.verdict ?? e.decision} (${percent(e.probability)})` }),
       el('td', { text: e.model }))));
   } catch (err) {
     $('audit-count').textContent = `The audit log cannot be read here: ${err?.message ?? err}`;
@@ -583,6 +611,15 @@ function wire() {
     });
   }
   $('heat-toggle').addEventListener('change', applyHeatControls);
+  const policy = $('ood-policy');
+  policy.value = state.oodPolicy;
+  policy.addEventListener('change', () => {
+    state.oodPolicy = policy.value;
+    localStorage.setItem(OOD_POLICY_KEY, policy.value);
+    for (const it of state.items) updateRow(it);
+    renderTable();
+    renderViewer();
+  });
   // Redraw the overlay when the film box changes size (window, rotation).
   let lastSize = '';
   new ResizeObserver(() => {

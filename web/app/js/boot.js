@@ -80,11 +80,17 @@ async function registerServiceWorker() {
   }
 }
 
-let early = create();
+// If the worker cannot even be created, app.js's classifier client tries
+// again through classifierWorker() and tells the user why.
+let early = null;
+try {
+  early = create();
+} catch {}
 
 // Why offline use is not available, or null once it is: the service worker is
 // active and the first worker's files are stored.
-export const offline = Promise.all([registerServiceWorker(), early.stored]).then(([sw, files]) => sw ?? files);
+export const offline = Promise.all([registerServiceWorker(), early?.stored ?? 'the classifier could not start'])
+  .then(([sw, files]) => sw ?? files);
 
 // The early worker once, then a fresh one (with freshly loaded files, from the
 // cache) for each restart.

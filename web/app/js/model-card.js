@@ -1,6 +1,6 @@
 // The model card page: what the model is for, its limits, and its numbers,
 // read from model-info.json (written by the build from the model file itself).
-import { readEvaluations, parseMetadata, trapezoidAuc } from './lib/metrics.js';
+import { readEvaluations, parseMetadata, trapezoidAuc, readOodGate } from './lib/metrics.js';
 import { thresholdMeaning, isTestModel } from './lib/wording.js';
 import { percent } from './lib/format.js';
 
@@ -90,6 +90,59 @@ function rocFigure(roc, label, metricAuc) {
   return el('figure', {}, root, el('figcaption', { class: 'visually-hidden', text: `ROC curve (${label})` }));
 }
 
+// Reliability diagram: each bin's observed fraction of pneumonia against its
+// mean predicted probability; on the diagonal = calibrated.
+function reliabilityFigure(cal, label) {
+  const S = 300, P = 44;
+  const x = (f) => P + f * (S - P - 10), y = (t) => S - P - t * (S - P - 10);
+  const ece = cal.ece !== undefined ? `, ECE ${cal.ece.toFixed(3)}` : '';
+  const root = svg('svg', { viewBox: `0 0 ${S} ${S}`, width: S, height: S, class: 'roc', role: 'img', 'aria-label': `Reliability diagram, ${label}${ece}` });
+  root.append(svg('rect', { x: P, y: 10, width: S - P - 10, height: S - P - 10, fill: 'none', stroke: '#2f4558' }));
+  root.append(svg('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: '#5b7a93', 'stroke-dasharray': '4 4' }));
+  const total = cal.bins.reduce((a, b) => a + b.count, 0) || 1;
+  for (const b of cal.bins) {
+    if (!b.count || typeof b.observed !== 'number') continue;
+    const w = (x(b.upper) - x(b.lower)) * 0.8;
+    root.append(svg('rect', { x: x(b.lower) + w / 8, y: y(b.observed), width: w, height: y(0) - y(b.observed), fill: '#7cc4f2', 'fill-opacity': 0.35 + 0.6 * Math.sqrt(b.count / total) }));
+    if (typeof b.predicted === 'number') root.append(svg('circle', { cx: x(b.predicted), cy: y(b.observed), r: 3, fill: '#ffd166' }));
+  }
+  for (const v of [0, 0.5, 1]) {
+    root.append(svg('text', { x: x(v), y: S - P + 16, 'text-anchor': 'middle' }, String(v)));
+    root.append(svg('text', { x: P - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
+  }
+  root.append(svg('text', { x: (S + P) / 2, y: S - 4, 'text-anchor': 'middle' }, 'predicted probability of pneumonia'));
+  root.append(svg('text', { x: 12, y: S / 2 - 20, transform: `rotate(-90 12 ${S / 2 - 20})`, 'text-anchor': 'middle' }, 'observed fraction'));
+  if (cal.ece !== undefined) root.append(svg('text', { x: x(0.05), y: y(0.9) }, `ECE ${cal.ece.toFixed(3)}`));
+  return el('figure', {}, root, el('figcaption', { text: `Reliability (${label}): bars are the observed share of pneumonia among films given that probability; the dashed line is perfect calibration.` }));
+}
+
+const rate = (m) => (m ? `${percent(m.value, { digits: 1 })}${m.lo !== undefined ? ` (95% CI ${percent(m.lo, { digits: 1 })}–${percent(m.hi, { digits: 1 })})` : ''}` : '—');
+
+function renderTrust(model, meta) {
+  const box = $('trust');
+  const low = meta.threshold?.uncertain_low, high = meta.threshold?.uncertain_high;
+  box.append(el('p', { text: typeof low === 'number' && typeof high === 'number' && low < high
+    ? `Uncertain band: when the probability of pneumonia is between ${percent(low)} and ${percent(high)}, the page says UNCERTAIN instead of a label.`
+    : 'This model has no uncertainty band: every film gets a label.' }));
+  const gate = readOodGate(meta);
+  if (!gate) {
+    box.append(el('p', { text: 'Out-of-distribution check: image checks only (colour, size, shape, blank). The feature check is not available for this model.' }));
+    return;
+  }
+  box.append(el('p', { text: `Out-of-distribution gate: image checks (colour, size, shape, blank or saturated) and a feature check — ${gate.description || 'Mahalanobis distance of the network\'s features to the training films'}. Threshold ${gate.threshold.toFixed(3)}${gate.validationPassRate !== undefined ? `; ${percent(gate.validationPassRate, { digits: 1 })} of validation films pass` : ''}. Films it flags are withheld unless you choose to see them with a warning.` }));
+  const b = gate.benchmark;
+  if (!b) { box.append(na('Out-of-distribution benchmark')); return; }
+  const t = el('table', {}, el('caption', { text: `Benchmark: real X-rays (${b.inDistribution ?? 'test split'}) against generated inputs the model was not made for` }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Inputs' }), el('th', { scope: 'col', class: 'num', text: 'Rejected' }))));
+  const body = el('tbody');
+  for (const x of b.sets) body.append(el('tr', {}, el('th', { scope: 'row', text: x.description || x.name }), el('td', { class: 'num', text: rate(x.rejected) })));
+  body.append(el('tr', {}, el('th', { scope: 'row', text: 'All generated inputs' }), el('td', { class: 'num', text: rate(b.rejectionRate) })));
+  body.append(el('tr', {}, el('th', { scope: 'row', text: 'Real test X-rays passing' }), el('td', { class: 'num', text: rate(b.passRate) })));
+  t.append(body);
+  box.append(t);
+  if (b.auroc !== undefined) box.append(el('p', { text: `AUROC of the gate's score, real X-rays vs generated inputs: ${b.auroc.toFixed(4)}.` }));
+}
+
 function render(model) {
   const meta = parseMetadata(model.metadata);
   document.title = `Model card — ${model.name} ${model.version} — cxr`;
@@ -116,7 +169,9 @@ function render(model) {
     box.append(ev.metrics.length ? metricsTable(ev) : na('Metrics'));
     box.append(ev.confusion ? confusionTable(ev.confusion) : na('Confusion matrix'));
     box.append(ev.roc ? rocFigure(ev.roc, ev.label, ev.metrics.find((m) => m.key === 'auc' || m.key === 'roc_auc')?.value) : na('ROC curve'));
+    box.append(ev.calibration ? reliabilityFigure(ev.calibration, ev.label) : na('Reliability diagram'));
   }
+  renderTrust(model, meta);
   if (!evals.some((e) => e.split === 'test')) box.append(na('Official test-split results'));
   const prov = meta.provenance ?? {};
   const flat = Object.entries(prov).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : v]);

@@ -3,6 +3,8 @@
 // the result — never pixels, and the file name only if the user opted in
 // (names can identify patients).
 
+import { verdict } from './wording.js';
+
 const DB = 'cxr-audit', STORE = 'events', VERSION = 1;
 export const NAMES_OPT_IN_KEY = 'cxr.audit.recordFileNames';
 
@@ -18,16 +20,20 @@ export function modelId(info) {
 }
 
 // The record for one finished file (pure: unit-tested).
-export function auditEntry({ item, info, recordNames, time = new Date().toISOString() }) {
+export function auditEntry({ item, info, recordNames, policy = 'withhold', time = new Date().toISOString() }) {
   const r = item.result?.ok ? item.result : null;
+  const v = verdict(r, info, policy), shown = r && v.showOutput;  // a withheld output is not logged either
   const e = {
     time,
     sha256: item.sha256 ?? '',
     model: modelId(info),
     ok: !!r,
-    decision: r ? r.decision : null,
-    probability: r ? Number(r.positiveProbability.toFixed(6)) : null,
+    verdict: r ? v.label : null,
+    decision: shown ? r.decision : null,
+    probability: shown ? Number(r.positiveProbability.toFixed(6)) : null,
     threshold: r ? r.threshold : null,
+    oodFlagged: r ? !!r.ood?.flagged : null,
+    oodReasons: r ? [...(r.ood?.reasons ?? [])] : [],
     warnings: r ? [...(r.warnings ?? [])] : [],
     error: r ? null : item.error ?? 'not classified',
   };

@@ -43,35 +43,43 @@ export function parseCsv(text) {
   return rows;
 }
 
+import { verdict } from './wording.js';
+
 const round = (x, digits) => (typeof x === 'number' && Number.isFinite(x) ? Number(x.toFixed(digits)) : '');
 
 export const RESULT_COLUMNS = [
-  'file', 'sha256', 'model_name', 'model_version', 'model_checksum', 'positive_class', 'probability',
-  'threshold', 'decision', 'warnings', 'error', 'classified_at', 'total_ms',
+  'file', 'sha256', 'model_name', 'model_version', 'model_checksum', 'positive_class', 'verdict', 'probability',
+  'threshold', 'decision', 'uncertain', 'ood_flagged', 'ood_score', 'ood_reasons', 'warnings', 'error',
+  'classified_at', 'total_ms',
 ];
 
-// items: the page's per-file records; model: the classifier's info().
-export function resultsCsv(items, model) {
+// items: the page's per-file records; model: the classifier's info(); policy:
+// what the page does with OOD-flagged films (a withheld output stays out of
+// the export too).
+export function resultsCsv(items, model, policy = 'withhold') {
   const positive = model?.classes?.[model.positiveClass] ?? '';
   const rows = items.map((it) => {
     const r = it.result?.ok ? it.result : null;
+    const v = verdict(r, model, policy), shown = r && v.showOutput;
     return [
       it.name, it.sha256 ?? '', model?.name ?? '', model?.version ?? '', model?.checksum ?? '', positive,
-      r ? round(r.positiveProbability, 6) : '', r ? round(r.threshold, 6) : '', r ? r.decision : '',
-      r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '',
-      r ? round(r.timingsMs?.total, 1) : '',
+      r ? v.label : '', shown ? round(r.positiveProbability, 6) : '', r ? round(r.threshold, 6) : '',
+      shown ? r.decision : '', r ? !!r.uncertain : '', r ? !!r.ood?.flagged : '',
+      r ? round(r.ood?.score ?? undefined, 4) : '', r ? (r.ood?.reasons ?? []).join('; ') : '',
+      r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '', r ? round(r.timingsMs?.total, 1) : '',
     ];
   });
   return toCsv(RESULT_COLUMNS, rows);
 }
 
 export const AUDIT_COLUMNS = [
-  'time', 'sha256', 'file_name', 'model', 'ok', 'decision', 'probability', 'threshold', 'warnings', 'error',
+  'time', 'sha256', 'file_name', 'model', 'ok', 'verdict', 'decision', 'probability', 'threshold', 'ood_flagged',
+  'ood_reasons', 'warnings', 'error',
 ];
 
 export function auditCsv(entries) {
   return toCsv(AUDIT_COLUMNS, entries.map((e) => [
-    e.time, e.sha256, e.fileName ?? '', e.model, e.ok, e.decision ?? '', e.probability ?? '', e.threshold ?? '',
-    (e.warnings ?? []).join('; '), e.error ?? '',
+    e.time, e.sha256, e.fileName ?? '', e.model, e.ok, e.verdict ?? '', e.decision ?? '', e.probability ?? '',
+    e.threshold ?? '', e.oodFlagged ?? '', (e.oodReasons ?? []).join('; '), (e.warnings ?? []).join('; '), e.error ?? '',
   ]));
 }

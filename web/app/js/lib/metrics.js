@@ -10,6 +10,9 @@
 //       the model's class order)  or  {labels, matrix}  or  {tn, fp, fn, tp}
 //   roc:  {fpr: [...], tpr: [...]}  or  [[fpr, tpr], ...]  or  {points: [{fpr, tpr}]}
 //   n | count | images: number of images
+//   calibration: {ece, bins: [{lower, upper, count, mean_probability, fraction_positive}]}
+// and, outside the splits, metadata.ood (the OOD gate, with its benchmark)
+// and metadata.threshold.uncertain_low/high (the uncertainty band).
 
 const METRIC_LABELS = [
   ['auc', 'AUC (ROC)'], ['roc_auc', 'AUC (ROC)'], ['accuracy', 'Accuracy'], ['sensitivity', 'Sensitivity (recall)'],
@@ -86,13 +89,44 @@ export function readEvaluations(meta, classes) {
     }
     const confusion = readConfusion(block.confusion ?? block.confusion_matrix ?? block.confusion_threshold, classes);
     const roc = readRoc(block.roc);
+    const calibration = readCalibration(block.calibration);
     const n = [block.n, block.count, block.images].find(isNum);
     if (!metrics.length && !confusion && !roc) continue;
     if (seen.has(label)) continue;
     seen.add(label);
-    out.push({ split: key, label, n, metrics, confusion, roc });
+    out.push({ split: key, label, n, metrics, confusion, roc, calibration });
   }
   return out;
+}
+
+// Reliability bins: mean predicted probability vs observed fraction positive.
+export function readCalibration(v) {
+  if (!isObj(v) || !Array.isArray(v.bins)) return null;
+  const bins = v.bins.filter((b) => isObj(b) && [b.lower, b.upper, b.count].every(isNum))
+    .map((b) => ({ lower: b.lower, upper: b.upper, count: b.count, predicted: b.mean_probability, observed: b.fraction_positive }));
+  if (!bins.length) return null;
+  return { ece: isNum(v.ece) ? v.ece : undefined, bins };
+}
+
+// The OOD gate as the model card shows it, or null when the model has none
+// fitted: {threshold, layers, validationPassRate, benchmark: {passRate,
+// rejectionRate, auroc, inDistribution, sets: [{name, description, rejected}]}}.
+export function readOodGate(meta) {
+  const ood = meta?.ood;
+  if (!isObj(ood) || !isNum(ood.threshold)) return null;
+  const b = isObj(ood.benchmark) ? ood.benchmark : null;
+  return {
+    threshold: ood.threshold,
+    layers: Array.isArray(ood.layers) ? ood.layers : [],
+    description: typeof ood.description === 'string' ? ood.description : '',
+    validationPassRate: readMetric(ood.validation?.pass_rate)?.value,
+    benchmark: b && {
+      passRate: readMetric(b.pass_rate), rejectionRate: readMetric(b.ood_rejection_rate), auroc: isNum(b.auroc) ? b.auroc : undefined,
+      inDistribution: b.in_distribution,
+      sets: (Array.isArray(b.sets) ? b.sets : []).map((x) => ({ name: x.name, description: x.description, rejected: readMetric(x.rejected) }))
+        .filter((x) => x.rejected),
+    },
+  };
 }
 
 export function parseMetadata(json) {

@@ -5,11 +5,16 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
 
 const STATUS_RANK = { done: 0, error: 1, working: 2, queued: 3 };
 
+// What the row shows: the page sets item.verdict (wording.js); a withheld
+// probability must not sort as if it were shown.
+const label = (it) => it.verdict ?? it.result?.decision ?? '';
+const shownProbability = (it) => (it.verdict === 'WITHHELD' ? -1 : it.result?.positiveProbability ?? 0);
+
 export const SORT_KEYS = {
   order: (a, b) => a.seq - b.seq,
   name: (a, b) => collator.compare(a.name, b.name),
-  decision: (a, b) => collator.compare(a.result?.decision ?? '', b.result?.decision ?? ''),
-  probability: (a, b) => (a.result?.positiveProbability ?? 0) - (b.result?.positiveProbability ?? 0),
+  decision: (a, b) => collator.compare(label(a), label(b)),
+  probability: (a, b) => shownProbability(a) - shownProbability(b),
   warnings: (a, b) => (a.result?.warnings?.length ?? 0) - (b.result?.warnings?.length ?? 0),
   time: (a, b) => (a.result?.timingsMs?.total ?? 0) - (b.result?.timingsMs?.total ?? 0),
 };

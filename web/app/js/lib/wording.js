@@ -66,6 +66,42 @@ export function resultSentence(result, info) {
   return `${pos[0]}${lower(pos).slice(1)} probability ${percent(p)} is ${side} the threshold of ${percent(t)}: ${result.decision}.`;
 }
 
+// What the page does with a film the out-of-distribution gate flags: withhold
+// the model's output (the default) or show it beside the warning.
+export const OOD_POLICIES = ['withhold', 'warn'];
+
+// The one word read first, and whether the model's output is shown at all.
+// kind: pos | neg | uncertain | withheld | error.
+export function verdict(result, info, policy = 'withhold') {
+  if (!result?.ok) return { label: 'Not classified', kind: 'error', showOutput: false };
+  if (result.ood?.flagged && policy !== 'warn') return { label: 'WITHHELD', kind: 'withheld', showOutput: false };
+  if (result.uncertain) return { label: 'UNCERTAIN', kind: 'uncertain', showOutput: true };
+  return { label: result.decision, kind: result.decision === positiveName(info) ? 'pos' : 'neg', showOutput: true };
+}
+
+// The intended-use checks in words: the OOD gate's verdict, on every result.
+export function checksSentence(result, policy = 'withhold') {
+  const ood = result?.ood;
+  if (!result?.ok || !ood) return '';
+  if (ood.flagged) {
+    const why = (ood.reasons ?? []).join('; ');
+    const what = policy === 'warn' ? 'The result is shown anyway: do not rely on it.' : 'The result is withheld.';
+    return `This does not look like a frontal chest X-ray of the kind the model was trained on (${why}). ${what}`;
+  }
+  return ood.available
+    ? 'Checks passed: this looks like the frontal chest X-rays the model was trained on.'
+    : 'Image checks passed; this model file cannot check whether the film resembles its training films.';
+}
+
+// Why there is no label: the probability sits in the model's uncertain band.
+export function uncertainSentence(result, info) {
+  if (!result?.ok || !result.uncertain) return '';
+  const pos = lower(positiveName(info));
+  return `The ${pos} probability, ${percent(result.positiveProbability)}, is inside the uncertain band `
+    + `(${percent(result.uncertainLow)} to ${percent(result.uncertainHigh)}): the model does not give a label. `
+    + `At the threshold it would say ${result.decision}.`;
+}
+
 export function isTestModel(info) {
   return /^random-/i.test(info?.name ?? '');
 }

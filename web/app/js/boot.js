@@ -85,7 +85,9 @@ async function registerServiceWorker() {
 let early = null;
 try {
   early = create();
-} catch {}
+} catch {
+  // see above
+}
 
 // Why offline use is not available, or null once it is: the service worker is
 // active and the first worker's files are stored.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "classify/ood.h"
 #include "model/json.h"
@@ -63,6 +64,12 @@ bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& sample
   }
   progress.finish();
   return true;
+}
+
+std::string format_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
 }
 
 double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
@@ -227,7 +234,7 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   ood.set("description", Value::of("image checks (colour, size, shape, blank/saturated) and the Mahalanobis distance "
                                    "of the channel means of the listed layers to the nearest class mean (class-shared "
                                    "covariance per layer, fitted on the training part of train/); threshold: the " +
-                                   std::to_string(pass_quantile) + " quantile of validation distances"));
+                                   format_number(pass_quantile) + " quantile of validation distances"));
   ood.set("features", Value::of(double(offset)));
   ood.set("fit_images", Value::of(double(train.size())));
   ood.set("shrinkage", Value::of(shrinkage));

@@ -6,12 +6,12 @@
 // input; depthwise (multiplier 1) ones a direct kernel vectorised over
 // channels; 3x3 stride-1 ungrouped ones Winograd F(2x2, 3x3) (nn/winograd.h:
 // 16 GEMMs on transformed tiles, 2.25x fewer multiplies); everything else
-// (any kernel, stride, padding, groups) im2col into the scratch buffer a tile
-// of rows at a time, then GEMM per group. Dense is a one-row GEMM over the
-// same packed layout.
+// (any kernel, stride, padding, groups) an indirect GEMM per group, reading
+// each output pixel's taps in place through offsets computed at prepare (no
+// im2col copy). Dense is a one-row GEMM over the same packed layout.
 //
-// Not thread-safe: run() works in the backend's own im2col scratch, so use one
-// backend per thread (as one classifier per thread).
+// Not thread-safe: run() works in the backend's own Winograd scratch, so use
+// one backend per thread (as one classifier per thread).
 #include "nn/portable_backend.h"
 
 #include <algorithm>
@@ -27,11 +27,10 @@ namespace {
 
 using portable::Clamp;
 using portable::GemmArgs;
+using portable::IndirectA;
 using portable::Kernels;
 using portable::WindowArgs;
 
-// im2col tiles are sized to stay in L2 alongside a B panel.
-constexpr size_t kIm2colTileFloats = 16384;
 // A batch of Winograd tiles (16 transformed input and 16 output matrices)
 // stays in L2 too; larger batches reuse each packed weight panel over more rows.
 constexpr size_t kWinogradBatchFloats = 65536;
@@ -62,7 +61,7 @@ struct PackedGemm {
 
 enum class StepKind {
   gemm_direct,
-  im2col_gemm,
+  indirect_gemm,
   winograd,
   depthwise,
   max_pool,
@@ -83,8 +82,9 @@ struct Step {
   Clamp clamp{};
   PackedGemm gemm;
   std::vector<float> depthwise_weights, bias;  // bias: depthwise and Winograd (not in the GEMM)
+  std::vector<uint32_t> tap_offsets;  // indirect GEMM: per output pixel and tap (IndirectA)
   uint32_t groups = 1;
-  size_t depth = 0, tile_rows = 0;  // im2col: floats per row, rows per tile; Winograd: tiles per batch
+  size_t depth = 0, tile_rows = 0;  // Winograd: input channels, tiles per batch
   size_t scratch_floats = 0;
 };
 
@@ -94,35 +94,6 @@ WindowArgs window_of(const LayerDesc& l, Shape in, Shape out) {
   w.kernel_h = l.kernel_h, w.kernel_w = l.kernel_w, w.stride_h = l.stride_h, w.stride_w = l.stride_w;
   w.pad_top = l.pad_top, w.pad_left = l.pad_left;
   return w;
-}
-
-// Rows [first_row, first_row + rows) of the im2col matrix of group `group`:
-// row r is output pixel r, holding for each tap (ky, kx) the group's input
-// channels there, zeros where the tap falls in the padding.
-// The runs copied are short (1 to a few dozen floats, once per tap and output
-// pixel): in wasm a memmove/memset call each cost more than the copy itself
-// (profiled: a quarter of the shipped model's time), so clang is told to keep
-// these loops inline rather than turn them back into calls.
-#if defined(__clang__)
-__attribute__((no_builtin("memcpy", "memmove", "memset")))
-#endif
-void im2col(const Step& s, const float* input, size_t first_row, size_t rows, uint32_t group, float* out) {
-  const WindowArgs& w = s.window;
-  const size_t group_in = s.in.c / s.groups;
-  for (size_t r = first_row; r < first_row + rows; ++r) {
-    const int64_t y0 = int64_t(r / w.out_w) * w.stride_h - w.pad_top;
-    const int64_t x0 = int64_t(r % w.out_w) * w.stride_w - w.pad_left;
-    for (uint32_t ky = 0; ky < w.kernel_h; ++ky)
-      for (uint32_t kx = 0; kx < w.kernel_w; ++kx, out += group_in) {
-        const int64_t y = y0 + ky, x = x0 + kx;
-        if (y < 0 || y >= w.in_h || x < 0 || x >= w.in_w) {
-          for (size_t c = 0; c < group_in; ++c) out[c] = 0.0f;
-        } else {
-          const float* pixel = input + (size_t(y) * w.in_w + size_t(x)) * s.in.c + group * group_in;
-          for (size_t c = 0; c < group_in; ++c) out[c] = pixel[c];
-        }
-      }
-  }
 }
 
 void softmax_channels(size_t pixels, size_t channels, const float* input, float* output) {
@@ -142,6 +113,9 @@ class PortableBackend final : public Backend {
   Status prepare(const Plan& plan) override {
     steps_.clear();
     scratch_.clear();
+    for (const Shape& shape : plan.shapes)
+      if (shape.size() >= portable::kPaddedTap)  // tap offsets are 32-bit
+        return Fail(cxr_status_too_large, "a feature map of the network is too large for the portable backend");
     try {
       steps_.reserve(plan.layers.size());
       for (const PlannedLayer& layer : plan.layers) steps_.push_back(plan_step(plan, layer));
@@ -215,10 +189,18 @@ class PortableBackend final : public Backend {
       s->kind = StepKind::gemm_direct;  // the input already is the GEMM's A
       return;
     }
-    s->kind = StepKind::im2col_gemm;
-    const size_t rows = size_t(s->out.h) * s->out.w;
-    s->tile_rows = std::min(round_up(rows, 4), std::max<size_t>(4, kIm2colTileFloats / s->depth / 4 * 4));
-    s->scratch_floats = s->tile_rows * s->depth;
+    s->kind = StepKind::indirect_gemm;
+    const WindowArgs& w = s->window;
+    s->tap_offsets.reserve(size_t(s->out.h) * s->out.w * taps);
+    for (uint32_t oy = 0; oy < s->out.h; ++oy)
+      for (uint32_t ox = 0; ox < s->out.w; ++ox)
+        for (uint32_t ky = 0; ky < w.kernel_h; ++ky)
+          for (uint32_t kx = 0; kx < w.kernel_w; ++kx) {
+            const int64_t y = int64_t(oy) * w.stride_h - w.pad_top + ky;
+            const int64_t x = int64_t(ox) * w.stride_w - w.pad_left + kx;
+            const bool inside = y >= 0 && y < w.in_h && x >= 0 && x < w.in_w;
+            s->tap_offsets.push_back(inside ? uint32_t((y * w.in_w + x) * s->in.c) : portable::kPaddedTap);
+          }
   }
 
   void plan_winograd(const LayerDesc& l, Step* s) const {
@@ -257,7 +239,7 @@ class PortableBackend final : public Backend {
         g.a = input, g.a_stride = g.depth;
         g.c = output, g.c_stride = s.out.c;
         return kernels_.gemm(g);
-      case StepKind::im2col_gemm: return run_im2col_gemm(s, input, output, g);
+      case StepKind::indirect_gemm: return run_indirect_gemm(s, input, output, g);
       case StepKind::winograd: return run_winograd(s, input, output, g);
       case StepKind::depthwise:
         return kernels_.depthwise_conv(window, s.depthwise_weights.data(), s.bias.data(), s.clamp);
@@ -270,21 +252,23 @@ class PortableBackend final : public Backend {
     }
   }
 
-  void run_im2col_gemm(const Step& s, const float* input, float* output, GemmArgs g) {
-    const size_t rows = size_t(s.out.h) * s.out.w, group_out = s.out.c / s.groups;
+  void run_indirect_gemm(const Step& s, const float* input, float* output, GemmArgs g) {
+    const size_t group_in = s.in.c / s.groups, group_out = s.out.c / s.groups;
+    IndirectA a;
+    a.taps = size_t(s.window.kernel_h) * s.window.kernel_w;
+    a.channels = group_in;
+    a.zeros = zeros_.data();
+    a.offsets = s.tap_offsets.data();
+    g.rows = size_t(s.out.h) * s.out.w;
     g.depth = s.depth;
     g.cols = group_out;
-    g.a = scratch_.data(), g.a_stride = s.depth;
     g.c_stride = s.out.c;
-    for (size_t first = 0; first < rows; first += s.tile_rows) {
-      g.rows = std::min(s.tile_rows, rows - first);
-      for (uint32_t group = 0; group < s.groups; ++group) {
-        im2col(s, input, first, g.rows, group, scratch_.data());
-        g.packed_b = s.gemm.weights.data() + group * s.gemm.group_weights;
-        g.bias = s.gemm.bias.data() + group * s.gemm.group_bias;
-        g.c = output + first * s.out.c + group * group_out;
-        kernels_.gemm(g);
-      }
+    for (uint32_t group = 0; group < s.groups; ++group) {
+      a.input = input + group * group_in;
+      g.packed_b = s.gemm.weights.data() + group * s.gemm.group_weights;
+      g.bias = s.gemm.bias.data() + group * s.gemm.group_bias;
+      g.c = output + group * group_out;
+      kernels_.indirect_gemm(g, a);
     }
   }
 
@@ -317,8 +301,8 @@ class PortableBackend final : public Backend {
 
   const Kernels& kernels_;
   std::vector<Step> steps_;
-  std::vector<float> scratch_;  // one im2col tile or Winograd batch, sized for the largest layer
-  std::vector<float> zeros_;    // what Winograd's padded taps read: the widest input's channels
+  std::vector<float> scratch_;  // one Winograd batch, sized for the largest layer
+  std::vector<float> zeros_;    // what padded taps read: the widest input's channels
 };
 
 }  // namespace

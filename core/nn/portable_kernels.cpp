@@ -4,6 +4,7 @@
 #include "nn/portable_kernels.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "nn/portable_kernels.cpp"
@@ -53,64 +54,99 @@ HWY_INLINE void StoreRow(D d, hn::Vec<D> v0, hn::Vec<D> v1, size_t cols, float* 
   std::copy(row, row + cols, c);
 }
 
-// A kRows x (2 vectors) tile of C, accumulated over the whole depth in
-// registers (4 x 2 accumulators + 2 B vectors + 1 broadcast fit every target's
-// register file), then bias-initialised, clamped and stored.
+// A kRows x (2 vectors) tile of C held in registers: 4 x 2 accumulators + 2 B
+// vectors + 1 broadcast fit every target's register file (V8's 15 for wasm
+// included, so nothing spills).
 template <size_t kRows>
-HWY_INLINE void GemmTile(const float* HWY_RESTRICT a, size_t a_stride, const float* HWY_RESTRICT b,
-                         size_t depth, const float* HWY_RESTRICT bias, size_t cols, float* HWY_RESTRICT c,
-                         size_t c_stride, Clamp clamp) {
-  const DF d;
-  const size_t n = hn::Lanes(d);
-  auto c00 = hn::LoadU(d, bias), c01 = hn::LoadU(d, bias + n);
-  auto c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-  for (size_t k = 0; k < depth; ++k, b += 2 * n) {
-    const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + n);
-    const auto x0 = hn::Set(d, a[k]);
-    c00 = hn::MulAdd(x0, b0, c00);
-    c01 = hn::MulAdd(x0, b1, c01);
-    if (kRows > 1) {
-      const auto x1 = hn::Set(d, a[a_stride + k]);
-      c10 = hn::MulAdd(x1, b0, c10);
-      c11 = hn::MulAdd(x1, b1, c11);
-    }
-    if (kRows > 2) {
-      const auto x2 = hn::Set(d, a[2 * a_stride + k]);
-      c20 = hn::MulAdd(x2, b0, c20);
-      c21 = hn::MulAdd(x2, b1, c21);
-    }
-    if (kRows > 3) {
-      const auto x3 = hn::Set(d, a[3 * a_stride + k]);
-      c30 = hn::MulAdd(x3, b0, c30);
-      c31 = hn::MulAdd(x3, b1, c31);
+struct Tile {
+  hn::Vec<DF> acc[kRows][2];
+
+  HWY_INLINE explicit Tile(const float* HWY_RESTRICT bias) {
+    const DF d;
+    for (size_t r = 0; r < kRows; ++r) {
+      acc[r][0] = hn::LoadU(d, bias);
+      acc[r][1] = hn::LoadU(d, bias + hn::Lanes(d));
     }
   }
-  StoreRow(d, ApplyClamp(d, c00, clamp), ApplyClamp(d, c01, clamp), cols, c);
-  if (kRows > 1) StoreRow(d, ApplyClamp(d, c10, clamp), ApplyClamp(d, c11, clamp), cols, c + c_stride);
-  if (kRows > 2) StoreRow(d, ApplyClamp(d, c20, clamp), ApplyClamp(d, c21, clamp), cols, c + 2 * c_stride);
-  if (kRows > 3) StoreRow(d, ApplyClamp(d, c30, clamp), ApplyClamp(d, c31, clamp), cols, c + 3 * c_stride);
+
+  // Adds A rows a[r][0, depth) times the next `depth` rows of a B panel, and
+  // returns where the panel continues.
+  HWY_INLINE const float* Accumulate(const float* const (&a)[kRows], const float* HWY_RESTRICT b, size_t depth) {
+    const DF d;
+    const size_t n = hn::Lanes(d);
+    for (size_t k = 0; k < depth; ++k, b += 2 * n) {
+      const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + n);
+      for (size_t r = 0; r < kRows; ++r) {
+        const auto x = hn::Set(d, a[r][k]);
+        acc[r][0] = hn::MulAdd(x, b0, acc[r][0]);
+        acc[r][1] = hn::MulAdd(x, b1, acc[r][1]);
+      }
+    }
+    return b;
+  }
+
+  HWY_INLINE void Store(size_t cols, float* HWY_RESTRICT c, size_t c_stride, Clamp clamp) const {
+    const DF d;
+    for (size_t r = 0; r < kRows; ++r)
+      StoreRow(d, ApplyClamp(d, acc[r][0], clamp), ApplyClamp(d, acc[r][1], clamp), cols, c + r * c_stride);
+  }
+};
+
+// Runs tile(row, Tile<kRows>) over the rows in tiles of 4 and one remainder tile.
+template <class TileBody>
+HWY_INLINE void ForEachRowTile(size_t rows, const TileBody& tile) {
+  size_t row = 0;
+  for (; row + 4 <= rows; row += 4) tile(row, std::integral_constant<size_t, 4>());
+  switch (rows - row) {
+    case 3: return tile(row, std::integral_constant<size_t, 3>());
+    case 2: return tile(row, std::integral_constant<size_t, 2>());
+    case 1: return tile(row, std::integral_constant<size_t, 1>());
+    default: return;
+  }
 }
 
-// Panel-outer so one B panel (depth x 2 vectors) stays in cache while every
-// row of A passes over it.
-void Gemm(const GemmArgs& g) {
+// Calls tile(b, col, cols) for each B panel: panel-outer, so one panel
+// (depth x 2 vectors) stays in cache while every row of A passes over it.
+template <class PanelBody>
+HWY_INLINE void ForEachPanel(const GemmArgs& g, const PanelBody& panel) {
   const size_t panel_width = 2 * hn::Lanes(DF());
-  for (size_t col = 0; col < g.cols; col += panel_width) {
-    const float* b = g.packed_b + col * g.depth;  // panel col / panel_width
-    const size_t cols = std::min(panel_width, g.cols - col);
-    size_t row = 0;
-    for (; row + 4 <= g.rows; row += 4)
-      GemmTile<4>(g.a + row * g.a_stride, g.a_stride, b, g.depth, g.bias + col, cols,
-                  g.c + row * g.c_stride + col, g.c_stride, g.clamp);
-    const float* a = g.a + row * g.a_stride;
-    float* c = g.c + row * g.c_stride + col;
-    switch (g.rows - row) {
-      case 3: GemmTile<3>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
-      case 2: GemmTile<2>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
-      case 1: GemmTile<1>(a, g.a_stride, b, g.depth, g.bias + col, cols, c, g.c_stride, g.clamp); break;
-      default: break;
-    }
-  }
+  for (size_t col = 0; col < g.cols; col += panel_width)
+    panel(g.packed_b + col * g.depth, col, std::min(panel_width, g.cols - col));
+}
+
+void Gemm(const GemmArgs& g) {
+  ForEachPanel(g, [&](const float* b, size_t col, size_t cols) HWY_ATTR {
+    ForEachRowTile(g.rows, [&](size_t row, auto rows) HWY_ATTR {
+      constexpr size_t kRows = decltype(rows)::value;
+      const float* a[kRows];
+      for (size_t r = 0; r < kRows; ++r) a[r] = g.a + (row + r) * g.a_stride;
+      Tile<kRows> tile(g.bias + col);
+      tile.Accumulate(a, b, g.depth);
+      tile.Store(cols, g.c + row * g.c_stride + col, g.c_stride, g.clamp);
+    });
+  });
+}
+
+// Per tap, the tile's rows point into the input (or at the zeros) and the
+// same accumulation runs over that tap's channels.
+void IndirectGemm(const GemmArgs& g, const IndirectA& ia) {
+  ForEachPanel(g, [&](const float* b, size_t col, size_t cols) HWY_ATTR {
+    ForEachRowTile(g.rows, [&](size_t row, auto rows) HWY_ATTR {
+      constexpr size_t kRows = decltype(rows)::value;
+      const uint32_t* offsets = ia.offsets + row * ia.taps;
+      Tile<kRows> tile(g.bias + col);
+      const float* tap_b = b;
+      for (size_t t = 0; t < ia.taps; ++t) {
+        const float* a[kRows];
+        for (size_t r = 0; r < kRows; ++r) {
+          const uint32_t offset = offsets[r * ia.taps + t];
+          a[r] = offset == kPaddedTap ? ia.zeros : ia.input + offset;
+        }
+        tap_b = tile.Accumulate(a, tap_b, ia.channels);
+      }
+      tile.Store(cols, g.c + row * g.c_stride + col, g.c_stride, g.clamp);
+    });
+  });
 }
 
 // ---------------------------------------------------------- window ops
@@ -281,6 +317,7 @@ const Kernels* GetKernels() {
   static const Kernels kernels = {hwy::TargetName(HWY_TARGET),
                                   2 * hn::Lanes(DF()),
                                   &Gemm,
+                                  &IndirectGemm,
                                   &DepthwiseConv,
                                   &MaxPool,
                                   &AvgPool,

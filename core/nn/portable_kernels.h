@@ -35,6 +35,18 @@ struct GemmArgs {
   Clamp clamp{};
 };
 
+// Where an indirect GEMM (XNNPACK's IGEMM: a convolution without copying its
+// im2col matrix) reads A: row r is the concatenation over `taps` of `channels`
+// floats at input + offsets[r * taps + t], or at `zeros` where that offset is
+// kPaddedTap. The GEMM's depth is taps * channels.
+struct IndirectA {
+  size_t taps = 0, channels = 0;
+  const float* input = nullptr;
+  const float* zeros = nullptr;  // `channels` zeros
+  const uint32_t* offsets = nullptr;
+};
+constexpr uint32_t kPaddedTap = UINT32_MAX;
+
 // A window op over NHWC (batch 1) data with `channels` channels in and out.
 struct WindowArgs {
   uint32_t in_h = 0, in_w = 0, channels = 0, out_h = 0, out_w = 0;
@@ -60,6 +72,8 @@ struct Kernels {
   const char* target;  // Highway's name for it, e.g. "AVX2", "WASM"
   size_t panel_width;  // GEMM B panel columns
   void (*gemm)(const GemmArgs& args);
+  // Kernels::gemm with A read through `a` (args.a and a_stride unused).
+  void (*indirect_gemm)(const GemmArgs& args, const IndirectA& a);
   // Depthwise (multiplier 1) conv; weights [kernel_h*kernel_w][channels],
   // bias [channels].
   void (*depthwise_conv)(const WindowArgs& args, const float* weights, const float* bias, Clamp clamp);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "model/model_file.h"
@@ -23,7 +24,7 @@ using json::Value;
 struct FitConfig {
   std::string data, out, cache_dir, log, arch, normalize;
   int size, width, blocks, epochs, batch;
-  double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs;
+  double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs, mixup;
   uint64_t seed;
   size_t limit;
   bool equalize, hflip, smoke_check;
@@ -49,6 +50,7 @@ FitConfig read_config(const Options& o) {
   c.val_fraction = o.number("val-fraction", 0.15);
   c.min_sensitivity = o.number("min-sensitivity", 0.95);
   c.warmup_epochs = o.number("warmup-epochs", 1);
+  c.mixup = o.number("mixup", 0);
   c.seed = uint64_t(o.number("seed", 1));
   c.limit = size_t(o.number("limit", 0));
   c.equalize = o.get("equalize", "1") != "0";
@@ -268,9 +270,24 @@ int run_fit(const Options& options, const std::string& command_line) {
       std::vector<int64_t> y_values;
       for (size_t i = begin; i < end; ++i) y_values.push_back(labels[order[i]]);
       const torch::Tensor y = torch::tensor(y_values);
-      const torch::Tensor logits = net->forward(x);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(
-          logits, y, torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(cfg.label_smoothing));
+      const auto ce = torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(cfg.label_smoothing);
+      // Mixup (Zhang et al. 2018): train on convex blends of two films and
+      // their labels, for smoother decisions and calibration under shift.
+      torch::Tensor logits, loss;
+      if (cfg.mixup > 0) {
+        std::gamma_distribution<double> g(cfg.mixup, 1.0);
+        const double a = g(rng), b = g(rng), mix = a / (a + b);
+        std::vector<int64_t> perm_values(end - begin);
+        std::iota(perm_values.begin(), perm_values.end(), 0);
+        std::shuffle(perm_values.begin(), perm_values.end(), rng);
+        const torch::Tensor perm = torch::tensor(perm_values);
+        logits = net->forward(mix * x + (1 - mix) * x.index_select(0, perm));
+        loss = mix * torch::nn::functional::cross_entropy(logits, y, ce) +
+               (1 - mix) * torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce);
+      } else {
+        logits = net->forward(x);
+        loss = torch::nn::functional::cross_entropy(logits, y, ce);
+      }
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
@@ -368,6 +385,7 @@ int run_fit(const Options& options, const std::string& command_line) {
                                       std::to_string(cfg.weight_decay) + ", linear warm-up then cosine, batch " +
                                       std::to_string(cfg.batch)));
   training.set("loss", Value::of("class-balanced cross-entropy, label smoothing " + std::to_string(cfg.label_smoothing)));
+  training.set("mixup_alpha", Value::of(cfg.mixup));
   training.set("history_train_loss", number_array(history_train_loss));
   training.set("history_train_accuracy", number_array(history_train_acc));
   training.set("history_validation_loss", number_array(history_val_loss));

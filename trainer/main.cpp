@@ -20,6 +20,7 @@ const char kUsage[] =
     "      --arch resnet     --width N (16)          --blocks N per stage (1)           --dropout P (0.2)\n"
     "      --epochs N (30)   --batch N (32)          --lr X (2e-3)   --weight-decay X (0.05)\n"
     "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
+    "      --mixup ALPHA     blend pairs of films and labels, weight ~ Beta(ALPHA, ALPHA) (0: off)\n"
     "      --val-fraction X  of train patients (0.15)  --seed N (1)  --limit N images (smoke runs)\n"
     "      --min-sensitivity X   threshold policy: highest threshold with validation sensitivity >= X (0.95)\n"
     "      --smoke-check     exit 1 unless the training loss falls by 2% and validation AUC > 0.5\n"

@@ -5,7 +5,7 @@ import { csvCell, toCsv, parseCsv, resultsCsv, RESULT_COLUMNS, auditCsv } from '
 import { sniffKind, browserCanShow, skipName } from '../../web/app/js/lib/sniff.js';
 import { sortItems, nextSort } from '../../web/app/js/lib/sort.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from '../../web/app/js/lib/format.js';
-import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence } from '../../web/app/js/lib/wording.js';
+import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence, calibrationSentence } from '../../web/app/js/lib/wording.js';
 import { heatmapPlacement, heatmapRgba, quantize, colour } from '../../web/app/js/lib/heatmap.js';
 import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } from '../../web/app/js/lib/metrics.js';
 import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
@@ -77,6 +77,16 @@ test('verdict: a flagged film is withheld unless the user chose to see it; the b
   assert.equal(uncertainSentence(unsure, info),
     'The pneumonia probability, 60%, is inside the uncertain band (20% to 80%): the model does not give a label. At the threshold it would say PNEUMONIA.');
   assert.equal(uncertainSentence(flagged, info), '');
+});
+
+test('what a probability meant on test comes from the reliability bins in the model file', () => {
+  const bins = [{ lower: 0, upper: 0.5, count: 40, fraction_positive: 0.1 }, { lower: 0.5, upper: 1, count: 1, fraction_positive: 1 }];
+  const withBins = { ...info, metadata: JSON.stringify({ metrics: { test: { calibration: { ece: 0.1, bins } } } }) };
+  assert.equal(calibrationSentence({ ok: true, positiveProbability: 0.2 }, withBins),
+    'Of the 40 test films the model scored between 0% and 50%, 10% had pneumonia.');
+  assert.equal(calibrationSentence({ ok: true, positiveProbability: 1 }, withBins),
+    'Of the 1 test film the model scored between 50% and 100%, 100% had pneumonia.');
+  assert.equal(calibrationSentence({ ok: true, positiveProbability: 0.2 }, info), '');  // no bins: nothing invented
 });
 
 test('results CSV and audit log carry the verdict and the OOD reasons, and never a withheld output', () => {

@@ -10,7 +10,7 @@ import { resultsCsv, auditCsv } from './lib/csv.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from './lib/format.js';
 import {
   thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName, verdict, checksSentence, uncertainSentence,
-  OOD_POLICIES,
+  calibrationSentence, OOD_POLICIES,
 } from './lib/wording.js';
 import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
 import { AuditLog, auditEntry, modelId, NAMES_OPT_IN_KEY } from './lib/audit.js';
@@ -416,7 +416,7 @@ function renderViewer({ film = true } = {}) {
   $('detail-sentence').textContent = !shown ? '' : r.uncertain ? uncertainSentence(r, info) : resultSentence(r, info);
   $('detail-checks').textContent = r ? checksSentence(r, state.oodPolicy) : '';
   $('detail-checks').className = `checks${r?.ood?.flagged ? ' flagged' : ''}`;
-  $('detail-meaning').textContent = shown && info ? thresholdMeaning(info) : '';
+  $('detail-meaning').textContent = shown && info ? `${calibrationSentence(r, info)} ${thresholdMeaning(info)}`.trim() : '';
   $('detail-warnings').replaceChildren(...(r?.warnings ?? []).map((w) => el('li', { text: w })));
   $('detail-error').hidden = item.status !== 'error';
   $('detail-error').textContent = item.error ?? '';

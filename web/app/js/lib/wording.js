@@ -13,6 +13,29 @@ export function negativeName(info) {
   return classes.find((_, i) => i !== info?.positiveClass) ?? 'NORMAL';
 }
 
+function metadataOf(info) {
+  let meta = info?.metadata;
+  if (typeof meta === 'string') {
+    try { meta = JSON.parse(meta); } catch { meta = null; }
+  }
+  return meta && typeof meta === 'object' ? meta : null;
+}
+
+// What this probability has meant on the test split, from its reliability
+// bins (metadata.metrics.test.calibration): "Of the 24 test films the model
+// scored between 10% and 20%, 4% had pneumonia."
+const binsCache = new WeakMap();
+export function calibrationSentence(result, info) {
+  if (!result?.ok || !info || typeof info !== 'object') return '';
+  if (!binsCache.has(info)) binsCache.set(info, metadataOf(info)?.metrics?.test?.calibration?.bins ?? null);
+  const bins = binsCache.get(info), p = result.positiveProbability;
+  if (!Array.isArray(bins) || typeof p !== 'number') return '';
+  const bin = bins.find((b, i) => p >= b.lower && (p < b.upper || (i === bins.length - 1 && p <= b.upper)));
+  if (!bin || !(bin.count > 0) || typeof bin.fraction_positive !== 'number') return '';
+  return `Of the ${bin.count} test film${bin.count === 1 ? '' : 's'} the model scored between ${percent(bin.lower)} and `
+    + `${percent(bin.upper)}, ${percent(bin.fraction_positive)} had ${lower(positiveName(info))}.`;
+}
+
 // Sensitivity/specificity at the threshold on the separate test split, when
 // the model file carries them (metadata.metrics.test, written by the trainer's
 // evaluate). Validation is carved from the training data and can flatter the
@@ -21,11 +44,8 @@ const testRatesCache = new WeakMap();
 export function testRates(info) {
   if (!info || typeof info !== 'object') return null;
   if (testRatesCache.has(info)) return testRatesCache.get(info);
-  let meta = info.metadata, rates = null;
-  if (typeof meta === 'string') {
-    try { meta = JSON.parse(meta); } catch { meta = null; }
-  }
-  const test = meta?.metrics?.test;
+  let rates = null;
+  const test = metadataOf(info)?.metrics?.test;
   const read = (v) => (typeof v === 'number' ? v : typeof v?.value === 'number' ? v.value : undefined);
   const sens = read(test?.sensitivity), spec = read(test?.specificity);
   if (sens !== undefined && spec !== undefined) rates = { sens, spec, n: typeof test.count === 'number' ? test.count : undefined };

@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "cxr/cxr.h"
 #include "model/model_file.h"
 #include "support/reference_nets.h"
+#include "support/test_data.h"
 #include "support/test_model.h"
 
 namespace cxr {
@@ -151,6 +154,77 @@ TEST(ModelFile, RefusesNonFiniteWeights) {
   Model model;
   Status s = read_model(bytes.data(), bytes.size(), &model);
   EXPECT_NE(s.message.find("NaN"), std::string::npos) << s.message;
+}
+
+TEST(HalfFloat, EveryHalfRoundTripsAndFloatsRoundToNearestEven) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const float f = half_to_float(uint16_t(h));
+    if (std::isnan(f)) continue;
+    ASSERT_EQ(float_to_half(f), h) << std::hex << h;
+  }
+  EXPECT_EQ(half_to_float(0x3C00), 1.0f);
+  EXPECT_EQ(half_to_float(0xC000), -2.0f);
+  EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
+  EXPECT_EQ(half_to_float(0x7BFF), 65504.0f);                // largest finite
+  // Halfway between 1 and the next half (1 + 2^-10): ties go to the even one.
+  EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3C00);
+  EXPECT_EQ(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
+  EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3C01);
+  EXPECT_EQ(float_to_half(65520.0f), 0x7C00);  // rounds past the largest finite: infinity
+  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -26)), 0x0000);  // below half the smallest subnormal
+  EXPECT_TRUE(std::isnan(half_to_float(float_to_half(std::numeric_limits<float>::quiet_NaN()))));
+}
+
+TEST(ModelFile, HalfPrecisionWeightsLoadWidenedAndClassifyAlike) {
+  const auto net = make_reference_net("tiny", 4);
+  Model f32;
+  const auto full = make_test_model_file(net);
+  ASSERT_TRUE(read_model(full.data(), full.size(), &f32).ok());
+  std::vector<TensorRecord> tensors = layer_tensors(net.layers);
+  for (TensorRecord& t : tensors) t.f16 = t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
+  const auto half = write_model(f32.metadata, tensors);
+  EXPECT_LT(half.size(), full.size());
+  Model f16;
+  Status s = read_model(half.data(), half.size(), &f16);
+  ASSERT_TRUE(s.ok()) << s.message;
+  size_t widened = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const ModelTensor* t = f16.find_tensor(tensors[i].name);
+    ASSERT_NE(t, nullptr);
+    widened += tensors[i].f16 ? t->count : 0;
+    for (size_t k = 0; k < t->count; ++k) {
+      const float v = tensors[i].values[k];
+      // Half keeps 11 significant bits: relative error <= 2^-11 (normal range).
+      if (tensors[i].f16) ASSERT_NEAR(t->data[k], v, std::abs(v) * std::ldexp(1.0, -11) + 1e-7) << tensors[i].name;
+      else ASSERT_EQ(t->data[k], v);
+    }
+  }
+  EXPECT_EQ(f16.expanded.size(), widened);
+  // Same film, both files: the rounding moves the probabilities a little.
+  const auto film = testing::chest_like_png(300, 280, 9);
+  auto a = testing::make_classifier(full), b = testing::make_classifier(half);
+  ASSERT_TRUE(a && b);
+  cxr_result ra, rb;
+  cxr_error e;
+  ASSERT_EQ(cxr_classify(a.get(), film.data(), film.size(), nullptr, &ra, &e), cxr_status_ok);
+  ASSERT_EQ(cxr_classify(b.get(), film.data(), film.size(), nullptr, &rb, &e), cxr_status_ok);
+  EXPECT_NEAR(ra.probabilities[1], rb.probabilities[1], 1e-2);
+  // Every truncation of the f16 file is refused too.
+  for (size_t n = 0; n < half.size(); n += 3) {
+    Model m;
+    ASSERT_FALSE(read_model(half.data(), n, &m).ok()) << n;
+  }
+  // A type this core does not know is named.
+  auto other = half;
+  Model m;
+  const std::string name = tensors[0].name;
+  auto at = std::search(other.begin(), other.end(), name.begin(), name.end()) + name.size();
+  at[0] = 9;  // the dtype field follows the name
+  std::vector<uint8_t> body(other.begin(), other.end() - 4);
+  const uint32_t crc = crc32(body.data(), body.size());
+  for (int k = 0; k < 4; ++k) other[other.size() - 4 + k] = uint8_t(crc >> (8 * k));
+  EXPECT_NE(read_model(other.data(), other.size(), &m).message.find("type 9, which this version of cxr cannot read"),
+            std::string::npos);
 }
 
 }  // namespace

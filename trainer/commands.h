@@ -10,6 +10,7 @@ int run_evaluate(const Options& options, const std::string& command_line);  // e
 int run_baseline_cnn(const Options& options, const std::string& command_line);  // baseline_cnn.cpp (LibTorch)
 int run_report(const Options& options, const std::string& command_line);  // report.cpp (core only)
 int run_ood_bench(const Options& options, const std::string& command_line);  // ood_bench.cpp (core only)
+int run_convert(const Options& options, const std::string& command_line);    // convert.cpp (core only)
 int run_gate(const Options& options, const std::string& command_line);       // gate.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 

@@ -150,7 +150,7 @@ bool fit_layer(const std::vector<Scored>& rows, const std::vector<int>& labels, 
 std::vector<uint8_t> model_bytes(const Model& model, const Value& metadata, const std::vector<TensorRecord>& extra) {
   std::vector<TensorRecord> tensors;
   for (const ModelTensor& t : model.tensors)
-    if (t.name.rfind("ood.", 0) != 0) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
+    if (t.name.rfind("ood.", 0) != 0) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
   tensors.insert(tensors.end(), extra.begin(), extra.end());
   return write_model(metadata, tensors);
 }
@@ -259,6 +259,26 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   return 0;
 }
 
+bool provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples, Split* split,
+                      std::string* error) {
+  const Value* p = metadata.find("provenance");
+  auto number = [&](const char* key) {
+    const Value* v = p ? p->find(key) : nullptr;
+    return v && v->is_number() ? v->number : -1.0;
+  };
+  const Value* hash = p ? p->find("validation_patients_hash") : nullptr;
+  if (!hash || !hash->is_string() || number("split_seed") < 0 || number("validation_fraction_of_patients") < 0)
+    return *error = "the model does not record its validation split (provenance)", false;
+  if (!list_split(data, "train", samples, error)) return false;
+  *split = split_by_patient(*samples, number("validation_fraction_of_patients"), uint64_t(number("split_seed")));
+  if ("fnv1a64:" + split->validation_patients_hash != hash->string ||
+      double(samples->size()) != number("train_images") + number("validation_images"))
+    return *error = data + "/train is not the data the model was trained on (validation split " +
+                    split->validation_patients_hash + ", recorded " + hash->string + ")",
+           false;
+  return true;
+}
+
 int run_gate(const Options& options, const std::string& command_line) {
   const std::string model_path = options.get("model", "models/pneumonia.cxrm");
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
@@ -269,24 +289,9 @@ int run_gate(const Options& options, const std::string& command_line) {
   if (!classifier) return logf("error: %s", error.c_str()), 2;
   Value metadata;
   if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
-  const Value* p = metadata.find("provenance");
-  auto number = [&](const char* key) {
-    const Value* v = p ? p->find(key) : nullptr;
-    return v && v->is_number() ? v->number : -1.0;
-  };
-  const Value* hash = p ? p->find("validation_patients_hash") : nullptr;
-  if (!hash || !hash->is_string() || number("split_seed") < 0 || number("validation_fraction_of_patients") < 0)
-    return logf("error: %s does not record its validation split (provenance)", model_path.c_str()), 2;
-
   std::vector<Sample> samples;
-  if (!list_split(data, "train", &samples, &error)) return logf("error: %s", error.c_str()), 2;
-  const Split split = split_by_patient(samples, number("validation_fraction_of_patients"),
-                                       uint64_t(number("split_seed")));
-  if ("fnv1a64:" + split.validation_patients_hash != hash->string ||
-      double(samples.size()) != number("train_images") + number("validation_images"))
-    return logf("error: %s/train is not the data %s was trained on (validation split %s, recorded %s)",
-                data.c_str(), model_path.c_str(), split.validation_patients_hash.c_str(), hash->string.c_str()),
-           2;
+  Split split;
+  if (!provenance_split(metadata, data, &samples, &split, &error)) return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
   return add_gate(model_path, samples, split, options);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cxr/cxr.h"
+#include "model/json.h"
 #include "trainer/dataset.h"
 #include "trainer/util.h"
 
@@ -30,6 +31,11 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
 // --shrinkage (0.01). Returns a process exit status.
 int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
              const Options& options);
+
+// The train/ samples and the validation split a model records in its
+// provenance, checked against `data` (same files, same patients).
+bool provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples, Split* split,
+                      std::string* error);
 
 // cxr-train gate: add_gate on the split recorded in the model's provenance.
 int run_gate(const Options& options, const std::string& command_line);

@@ -33,6 +33,9 @@ const char kUsage[] =
     "                                   add the out-of-distribution gate (feature statistics fitted on the model's\n"
     "                                   train part, threshold: --pass-quantile (0.99) of validation distances) and\n"
     "                                   the uncertainty band (--uncertain-low 0.2 --uncertain-high 0.8); fit ends with it\n"
+    "  cxr-train convert --model FILE --out FILE [--weights f16] [--data DIR]\n"
+    "                                   store the weights as half floats (half the download), compare with the\n"
+    "                                   original on validation through the core, refit the OOD gate\n"
     "  cxr-train ood-bench [--model FILE] [--data DIR] [--split test] [--per-set N (100)] [--seed N]\n"
     "                    [--out FILE.json] [--write-into-model] [--check]\n"
     "                                   the gate on real X-rays vs generated out-of-distribution inputs (noise,\n"
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);
   if (command == "parity") return cxr::train::run_parity(options);
   if (command == "ood-bench") return cxr::train::run_ood_bench(options, command_line);
+  if (command == "convert") return cxr::train::run_convert(options, command_line);
   if (command == "gate") return cxr::train::run_gate(options, command_line);
   if (command == "report") return cxr::train::run_report(options, command_line);
   if (command == "baseline") {

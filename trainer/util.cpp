@@ -176,7 +176,7 @@ bool rewrite_model(const std::string& path, const json::Value& metadata, const s
   for (const ModelTensor& t : model.tensors) {
     bool replaced = false;
     for (const TensorRecord& r : replace) replaced |= r.name == t.name;
-    if (!replaced) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}});
+    if (!replaced) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
   }
   tensors.insert(tensors.end(), replace.begin(), replace.end());
   bytes = write_model(metadata, tensors);

@@ -21,6 +21,44 @@ uint32_t crc32(const uint8_t* data, size_t size) {
   return crc ^ 0xFFFFFFFFu;
 }
 
+uint16_t float_to_half(float value) {
+  uint32_t x;
+  std::memcpy(&x, &value, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u, mantissa = x & 0x7FFFFFu;
+  const int exponent = int((x >> 23) & 0xFF) - 127 + 15;
+  if (((x >> 23) & 0xFF) == 0xFF) return uint16_t(sign | 0x7C00u | (mantissa ? 0x200u : 0));  // inf, NaN
+  if (exponent >= 31) return uint16_t(sign | 0x7C00u);                                      // overflow
+  if (exponent <= 0) {                                                                     // subnormal or zero
+    if (exponent < -10) return uint16_t(sign);
+    const uint32_t m = mantissa | 0x800000u, shift = uint32_t(14 - exponent);
+    uint32_t half = m >> shift;
+    const uint32_t rest = m & ((1u << shift) - 1), middle = 1u << (shift - 1);
+    if (rest > middle || (rest == middle && (half & 1))) ++half;
+    return uint16_t(sign | half);
+  }
+  uint32_t half = sign | uint32_t(exponent) << 10 | mantissa >> 13;
+  const uint32_t rest = mantissa & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1))) ++half;  // a carry rounds up into the exponent
+  return uint16_t(half);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FFu;
+  uint32_t bits;
+  if (exponent == 0) {
+    const float magnitude = std::ldexp(float(mantissa), -24);
+    std::memcpy(&bits, &magnitude, 4);
+    bits |= sign;
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000u | mantissa << 13;
+  } else {
+    bits = sign | (exponent + 112) << 23 | mantissa << 13;
+  }
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
 const ModelTensor* Model::find_tensor(const std::string& name) const {
   for (const ModelTensor& t : tensors)
     if (t.name == name) return &t;
@@ -222,6 +260,9 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
 Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
   const uint8_t* base = reinterpret_cast<const uint8_t*>(model->storage.data());
   uint64_t previous_end = 0;
+  std::vector<std::pair<size_t, uint64_t>> halves;  // (tensor index, byte offset) to widen below
+  size_t half_count = 0;
+  uint64_t first_offset = 0;
   for (uint32_t i = 0; i < count; ++i) {
     ModelTensor t;
     uint32_t name_len, dtype, rank;
@@ -229,7 +270,8 @@ Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
     if (!r.u32(&name_len) || name_len == 0 || name_len > kMaxNameBytes || !r.bytes(name_len, &t.name) ||
         !r.u32(&dtype) || !r.u32(&rank))
       return bad("tensor record " + std::to_string(i) + " is cut short or has a bad name");
-    if (dtype != kModelDTypeF32) return bad("tensor '" + t.name + "' has unsupported type " + std::to_string(dtype));
+    if (dtype != kModelDTypeF32 && dtype != kModelDTypeF16)
+      return bad("tensor '" + t.name + "' has type " + std::to_string(dtype) + ", which this version of cxr cannot read");
     if (rank == 0 || rank > kMaxRank) return bad("tensor '" + t.name + "' has rank " + std::to_string(rank));
     uint64_t elements = 1;
     for (uint32_t d = 0; d < rank; ++d) {
@@ -240,19 +282,38 @@ Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
       if (elements > kMaxModelBytes) return bad("tensor '" + t.name + "' is too large");
     }
     if (!r.u64(&offset) || !r.u64(&length)) return bad("tensor record '" + t.name + "' is cut short");
-    if (length != elements * 4 || offset % kDataAlign || offset < previous_end ||
+    const uint64_t element_bytes = dtype == kModelDTypeF16 ? 2 : 4;
+    if (length != elements * element_bytes || offset % kDataAlign || offset < previous_end ||
         offset > data_end || length > data_end - offset)
       return bad("tensor '" + t.name + "' lies outside the data area or has the wrong size");
     if (model->find_tensor(t.name)) return bad("tensor '" + t.name + "' appears twice");
+    if (i == 0) first_offset = offset;
     previous_end = offset + length;
-    t.data = reinterpret_cast<const float*>(base + offset);
     t.count = size_t(elements);
-    for (size_t k = 0; k < t.count; ++k)
-      if (!std::isfinite(t.data[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
+    t.f16 = dtype == kModelDTypeF16;
+    if (t.f16) {
+      halves.emplace_back(model->tensors.size(), offset);
+      half_count += t.count;
+    } else {
+      t.data = reinterpret_cast<const float*>(base + offset);
+      for (size_t k = 0; k < t.count; ++k)
+        if (!std::isfinite(t.data[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
+    }
     model->tensors.push_back(std::move(t));
   }
-  if (!model->tensors.empty() && model->tensors[0].data < reinterpret_cast<const float*>(base + r.pos))
-    return bad("tensor data overlaps the tensor table");
+  // f16 tensors widened into one buffer, sized once so the views stay put.
+  model->expanded.resize(half_count);
+  float* next = model->expanded.data();
+  for (const auto& [index, offset] : halves) {
+    ModelTensor& t = model->tensors[index];
+    for (size_t k = 0; k < t.count; ++k) {
+      next[k] = half_to_float(uint16_t(base[offset + 2 * k] | base[offset + 2 * k + 1] << 8));
+      if (!std::isfinite(next[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
+    }
+    t.data = next;
+    next += t.count;
+  }
+  if (!model->tensors.empty() && first_offset < r.pos) return bad("tensor data overlaps the tensor table");
   return Ok();
 }
 
@@ -328,17 +389,23 @@ std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<
   for (const TensorRecord& t : tensors) {
     put_u32(out, uint32_t(t.name.size()));
     out.insert(out.end(), t.name.begin(), t.name.end());
-    put_u32(out, kModelDTypeF32);
+    put_u32(out, t.f16 ? kModelDTypeF16 : kModelDTypeF32);
     put_u32(out, uint32_t(t.dims.size()));
     for (uint32_t d : t.dims) put_u32(out, d);
     put_u64(out, offset);
-    put_u64(out, t.values.size() * 4);
+    const size_t bytes = t.values.size() * (t.f16 ? 2 : 4);
+    put_u64(out, bytes);
     offsets.push_back(offset);
-    offset = (offset + t.values.size() * 4 + kDataAlign - 1) / kDataAlign * kDataAlign;
+    offset = (offset + bytes + kDataAlign - 1) / kDataAlign * kDataAlign;
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
     out.resize(offsets[i], 0);
     for (float f : tensors[i].values) {
+      if (tensors[i].f16) {
+        const uint16_t half = float_to_half(f);
+        out.push_back(uint8_t(half)), out.push_back(uint8_t(half >> 8));
+        continue;
+      }
       uint32_t bits;
       std::memcpy(&bits, &f, 4);
       put_u32(out, bits);

@@ -6,7 +6,8 @@
 //   8       4     u32 metadata length M
 //   12      4     u32 tensor count T
 //   16      M     metadata: UTF-8 JSON object (schema in docs of ModelInfo below)
-//   ..            T tensor records: u32 name length, name, u32 dtype (1 = f32),
+//   ..            T tensor records: u32 name length, name, u32 dtype (1 = f32,
+//                 2 = f16: IEEE half, expanded to f32 at load),
 //                 u32 rank (1..4), u32 dims[rank], u64 offset, u64 byte length
 //   ..            tensor data, each at its offset (a multiple of 64), in record
 //                 order, not overlapping, before the trailer
@@ -32,6 +33,7 @@ namespace cxr {
 
 constexpr uint32_t kModelFormatVersion = 1;
 constexpr uint32_t kModelDTypeF32 = 1;
+constexpr uint32_t kModelDTypeF16 = 2;
 constexpr size_t kMaxModelBytes = size_t(512) << 20;
 
 struct ModelInfo {
@@ -51,14 +53,16 @@ struct ModelInfo {
 struct ModelTensor {
   std::string name;
   std::vector<uint32_t> dims;
-  const float* data = nullptr;  // into Model::storage
+  const float* data = nullptr;  // into Model::storage (or Model::expanded when f16)
   size_t count = 0;
+  bool f16 = false;  // stored as half floats in the file
 };
 
 // A parsed, validated model. Views (tensors, layer weights) point into
 // `storage`: move it, never copy it.
 struct Model {
-  std::vector<float> storage;  // the file's bytes, float-aligned
+  std::vector<float> storage;   // the file's bytes, float-aligned
+  std::vector<float> expanded;  // f16 tensors, widened to f32
   std::string metadata_json;
   json::Value metadata;
   ModelInfo info;
@@ -83,7 +87,12 @@ struct TensorRecord {
   std::string name;
   std::vector<uint32_t> dims;
   std::vector<float> values;
+  bool f16 = false;  // store as IEEE half (values rounded to nearest even)
 };
+
+// IEEE 754 binary16 conversions (round to nearest even; overflow to infinity).
+uint16_t float_to_half(float value);
+float half_to_float(uint16_t bits);
 
 // Serialises a model file. `metadata` must be a JSON object.
 std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors);

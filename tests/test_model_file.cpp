@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include "cxr/cxr.h"
 #include "model/model_file.h"
@@ -154,6 +155,24 @@ TEST(ModelFile, RefusesNonFiniteWeights) {
   Model model;
   Status s = read_model(bytes.data(), bytes.size(), &model);
   EXPECT_NE(s.message.find("NaN"), std::string::npos) << s.message;
+}
+
+TEST(ModelFile, Crc32MatchesTheBitwiseDefinition) {
+  const char* check = "123456789";
+  EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(check), 9), 0xCBF43926u);  // the standard check value
+  std::mt19937 rng(testing::test_seed());
+  std::vector<uint8_t> bytes(1000);
+  for (uint8_t& b : bytes) b = uint8_t(rng());
+  for (size_t start : {0, 1, 3, 7}) {
+    for (size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 990}) {
+      uint32_t bitwise = 0xFFFFFFFFu;
+      for (size_t i = start; i < start + n; ++i) {
+        bitwise ^= bytes[i];
+        for (int k = 0; k < 8; ++k) bitwise = (bitwise >> 1) ^ (0xEDB88320u & (0u - (bitwise & 1)));
+      }
+      ASSERT_EQ(crc32(bytes.data() + start, n), ~bitwise) << start << "+" << n;
+    }
+  }
 }
 
 TEST(HalfFloat, EveryHalfRoundTripsAndFloatsRoundToNearestEven) {

@@ -37,23 +37,35 @@ constexpr size_t kWinogradBatchFloats = 65536;
 
 size_t round_up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
-// Packs GEMM right-hand sides for `groups` groups, from weights stored row per
-// output ([groups * cols][depth]: conv OHWI and dense [units][in] both are), into
-// Kernels::gemm's panels; and the bias, zero-padded to whole panels.
+// GEMM right-hand sides for `groups` groups in Kernels::gemm's panels, and
+// the bias, zero-padded to whole panels.
 struct PackedGemm {
   std::vector<float> weights, bias;
   size_t group_weights = 0, group_bias = 0;  // floats per group
+  size_t depth = 0, panel_width = 0;
 
-  void pack(const float* w, const float* b, size_t groups, size_t depth, size_t cols, size_t panel_width) {
+  // Zeroed room for it all.
+  void resize(size_t groups, size_t depth_, size_t cols, size_t panel_width_) {
+    depth = depth_, panel_width = panel_width_;
     group_bias = round_up(cols, panel_width);
     group_weights = group_bias * depth;
     weights.assign(groups * group_weights, 0.0f);
     bias.assign(groups * group_bias, 0.0f);
+  }
+
+  // B[k][n] of group g.
+  float& at(size_t g, size_t n, size_t k) {
+    return weights[g * group_weights + n / panel_width * panel_width * depth + k * panel_width + n % panel_width];
+  }
+
+  // From weights stored row per output ([groups * cols][depth]: conv OHWI and
+  // dense [units][in] both are).
+  void pack(const float* w, const float* b, size_t groups, size_t depth_, size_t cols, size_t panel_width_) {
+    resize(groups, depth_, cols, panel_width_);
     for (size_t g = 0; g < groups; ++g)
       for (size_t n = 0; n < cols; ++n) {
         const size_t out = g * cols + n;
-        float* panel = weights.data() + g * group_weights + n / panel_width * panel_width * depth;
-        for (size_t k = 0; k < depth; ++k) panel[k * panel_width + n % panel_width] = w[out * depth + k];
+        for (size_t k = 0; k < depth; ++k) at(g, n, k) = w[out * depth + k];
         bias[g * group_bias + n] = b[out];
       }
   }
@@ -206,10 +218,11 @@ class PortableBackend final : public Backend {
   void plan_winograd(const LayerDesc& l, Step* s) const {
     s->kind = StepKind::winograd;
     const size_t in_c = s->in.c, out_c = s->out.c, positions = winograd::kPositions;
-    std::vector<float> u(positions * out_c * in_c);
-    winograd::transform_weights(l.weight.data, out_c, in_c, u.data());
-    const std::vector<float> no_bias(positions * out_c, 0.0f);  // added after the output transform
-    s->gemm.pack(u.data(), no_bias.data(), positions, in_c, out_c, kernels_.panel_width);
+    // A GEMM per position, bias zero: it is added after the output transform.
+    s->gemm.resize(positions, in_c, out_c, kernels_.panel_width);
+    winograd::transform_weights(l.weight.data, out_c, in_c, [&](size_t position, size_t o, size_t i) -> float& {
+      return s->gemm.at(position, o, i);
+    });
     s->bias.assign(l.bias.data, l.bias.data + out_c);
     s->depth = in_c;
     const size_t per_tile = positions * (in_c + out_c);

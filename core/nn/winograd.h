@@ -20,21 +20,21 @@ namespace cxr::winograd {
 
 constexpr size_t kPositions = 16;  // of the 4x4 transformed tile
 
-// Transforms 3x3 weights [out_c][3][3][in_c] (OHWI) into U = G g G^T stored
-// [16][out_c][in_c]: for each position a matrix with a row per output
-// channel, the layout PackedGemm::pack takes (one "group" per position).
-inline void transform_weights(const float* ohwi, size_t out_c, size_t in_c, float* u) {
-  const double g_rows[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+// Transforms 3x3 weights [out_c][3][3][in_c] (OHWI) into U = G g G^T,
+// writing U at position p for output o and input i to u(p, o, i) (a float&:
+// straight into the packed GEMM weights, no temporary copy).
+template <class U>
+void transform_weights(const float* ohwi, size_t out_c, size_t in_c, const U& u) {
+  const double g[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
   for (size_t o = 0; o < out_c; ++o)
     for (size_t i = 0; i < in_c; ++i) {
-      const auto w = [&](size_t ky, size_t kx) { return double(ohwi[((o * 3 + ky) * 3 + kx) * in_c + i]); };
+      double gw[4][3] = {};  // G w, in double: U is rounded once
       for (size_t r = 0; r < 4; ++r)
-        for (size_t c = 0; c < 4; ++c) {
-          double sum = 0;  // (G g G^T)[r][c], in double: one rounding
-          for (size_t ky = 0; ky < 3; ++ky)
-            for (size_t kx = 0; kx < 3; ++kx) sum += g_rows[r][ky] * w(ky, kx) * g_rows[c][kx];
-          u[((r * 4 + c) * out_c + o) * in_c + i] = float(sum);
-        }
+        for (size_t ky = 0; ky < 3; ++ky)
+          for (size_t kx = 0; kx < 3; ++kx) gw[r][kx] += g[r][ky] * ohwi[((o * 3 + ky) * 3 + kx) * in_c + i];
+      for (size_t r = 0; r < 4; ++r)
+        for (size_t c = 0; c < 4; ++c)  // (G w) G^T
+          u(r * 4 + c, o, i) = float(gw[r][0] * g[c][0] + gw[r][1] * g[c][1] + gw[r][2] * g[c][2]);
     }
 }
 

@@ -107,36 +107,11 @@ TEST(OodScore, IsTheSumOfPerLayerNearestClassDistancesPerFeature) {
   EXPECT_NEAR(mahalanobis_score(stats, x.data()), expected, 1e-5 * std::max(1.0, expected));
 }
 
-// The tiny test network with an "ood" section: the named layers, and when
-// `fit` is given, per layer class means (from `fit`, which gets the layer's
-// index and channel count), identity precisions and `threshold`.
-using MeansFor = std::vector<float> (*)(size_t layer, uint32_t channels);
+// The tiny test network with an "ood" section (support/test_model.h).
+using MeansFor = testing::OodMeansFor;
 std::vector<uint8_t> tiny_with_gate(const std::vector<std::string>& layers, MeansFor fit = nullptr,
                                     double threshold = 1.0) {
-  const std::vector<uint8_t> base = testing::make_test_model_file("tiny", 5);
-  Model model;
-  EXPECT_TRUE(read_model(base.data(), base.size(), &model).ok());
-  Value metadata = model.metadata;
-  Value ood = Value::make_object();
-  ood.set("method", Value::of("mahalanobis"));
-  Value names = Value::make_array();
-  for (const std::string& name : layers) names.push(Value::of(name));
-  ood.set("layers", names);
-  std::vector<TensorRecord> tensors = layer_tensors(model.layers);
-  if (fit) {
-    ood.set("threshold", Value::of(threshold));
-    Plan plan;
-    EXPECT_TRUE(build_plan(model.layers, model.info.input, &plan, layers).ok());
-    for (size_t l = 0; l < layers.size(); ++l) {
-      const uint32_t c = plan.shapes[plan.kept_values[l]].c;
-      std::vector<float> means = fit(l, c), identity(size_t(c) * c, 0.0f);
-      for (uint32_t i = 0; i < c; ++i) identity[i * c + i] = 1;
-      tensors.push_back({"ood." + layers[l] + ".class_means", {2, uint32_t(means.size() / 2)}, means});
-      tensors.push_back({"ood." + layers[l] + ".precision", {c, c}, identity});
-    }
-  }
-  metadata.set("ood", ood);
-  return write_model(metadata, tensors);
+  return testing::with_ood_section(testing::make_test_model_file("tiny", 5), layers, fit, threshold);
 }
 
 cxr_result classify(cxr_classifier* c, const std::vector<uint8_t>& image) {

@@ -2,11 +2,13 @@
 // metadata, layer descriptions) and, for a model it accepts, the planner.
 // Each input is read twice: as given, and with its CRC-32 trailer rewritten to
 // match, so that mutations get past the checksum into the parsing behind it.
-// Seeds: cxr_fuzz_seeds (the "tiny" random-weight model).
+// Seeds: cxr_fuzz_seeds (the "tiny" random-weight model, plain and with an
+// OOD gate and half-float weights).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "classify/ood.h"
 #include "model/model_file.h"
 #include "nn/plan.h"
 
@@ -19,8 +21,21 @@ void read_and_plan(const uint8_t* data, size_t size) {
     if (s.message.empty()) __builtin_trap();
     return;
   }
+  // As the classifier does: the OOD gate's layers kept alive, then its statistics.
+  std::vector<std::string> keep;
+  s = cxr::ood_feature_layers(model, &keep);
+  if (!s.ok()) {
+    if (s.message.empty()) __builtin_trap();
+    return;
+  }
   cxr::Plan plan;
-  s = cxr::build_plan(model.layers, model.info.input, &plan);
+  s = cxr::build_plan(model.layers, model.info.input, &plan, keep);
+  if (!s.ok()) {
+    if (s.message.empty()) __builtin_trap();
+    return;
+  }
+  cxr::OodStatistics ood;
+  s = cxr::read_ood_statistics(model, plan, &ood);
   if (!s.ok() && s.message.empty()) __builtin_trap();
 }
 

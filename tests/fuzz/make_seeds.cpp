@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
   for (const char* arch : {"tiny"}) {
     const std::vector<uint8_t> model = cxr::testing::make_test_model_file(arch, 7);
     ok &= write(out + "/model/" + arch + ".cxrm", model);
+    // With an OOD gate and half-float weights: the other paths of the reader.
+    auto zeros = [](size_t, uint32_t c) { return std::vector<float>(2 * c, 0.0f); };
+    ok &= write(out + "/model/" + arch + "-gate-f16.cxrm",
+                cxr::testing::with_ood_section(model, {"conv1", "residual", "gap"}, zeros, 1.0, true));
   }
   if (!ok) {
     std::fprintf(stderr, "cxr_fuzz_seeds: could not write the seeds under %s\n", out.c_str());

@@ -1,0 +1,21 @@
+# The core's sources, shared by the library (core/CMakeLists.txt) and the
+# fuzz build (tests/fuzz), which compiles them again with coverage
+# instrumentation. Paths relative to core/.
+set(CXR_CORE_SOURCES
+  common/status.cpp
+  decode/decode.cpp
+  decode/dicom_parse.cpp
+  decode/dicom_pixels.cpp
+  decode/stb_image_impl.cpp
+  preprocess/preprocess.cpp
+  model/json.cpp
+  model/model_file.cpp
+  nn/plan.cpp
+  nn/reference.cpp
+  nn/portable_backend.cpp
+  nn/portable_kernels.cpp
+  nn/xnnpack_backend.cpp
+  classify/cam.cpp
+  classify/classifier.cpp
+  classify/ood.cpp
+)

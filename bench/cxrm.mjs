@@ -1,6 +1,7 @@
 // A small reader of our model file (CXRM v1, core/model/model_file.h) for the
-// JS peers: metadata, layers and f32 tensors. The bench trusts its own model
-// file: no checksum or bounds checking here (the core does that).
+// JS peers: metadata, layers and tensors (f32, or f16 widened to f32 as the
+// core does). The bench trusts its own model file: no checksum or bounds
+// checking here (the core does that).
 function header(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
@@ -9,6 +10,14 @@ function header(bytes) {
   const metaLength = view.getUint32(8, true), count = view.getUint32(12, true);
   const metadata = JSON.parse(new TextDecoder().decode(u8.subarray(16, 16 + metaLength)));
   return { u8, view, metaLength, count, metadata };
+}
+
+// IEEE binary16 -> number (exact).
+function halfToFloat(h) {
+  const sign = h & 0x8000 ? -1 : 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 export const readCxrmMetadata = (bytes) => header(bytes).metadata;
@@ -22,13 +31,18 @@ export function readCxrm(bytes) {
     const nameLength = u32();
     const name = new TextDecoder().decode(u8.subarray(pos, pos + nameLength));
     pos += nameLength;
-    u32();  // dtype: 1 = f32, the only one
+    const dtype = u32();  // 1 = f32, 2 = f16
     const dims = Array.from({ length: u32() }, u32);
     const offset = Number(view.getBigUint64(pos, true)), length = Number(view.getBigUint64(pos + 8, true));
     pos += 16;
-    // Copied out: the file's offsets are 64-byte aligned, but its bytes need not be.
-    const data = new Float32Array(length / 4);
-    new Uint8Array(data.buffer).set(u8.subarray(offset, offset + length));
+    let data;
+    if (dtype === 2) {
+      data = Float32Array.from({ length: length / 2 }, (_, k) => halfToFloat(view.getUint16(offset + 2 * k, true)));
+    } else {
+      // Copied out: the file's offsets are 64-byte aligned, but its bytes need not be.
+      data = new Float32Array(length / 4);
+      new Uint8Array(data.buffer).set(u8.subarray(offset, offset + length));
+    }
     tensors.set(name, { dims, data });
   }
   // Each layer with its resolved input names ("input" is the network input)

@@ -67,7 +67,17 @@ test('refuses bad bytes with a reason and keeps working', () => {
       assert.match(r.error, reason);
     }
     assert.deepEqual(c.classify(film, {}).logits, before.logits);
+    // Bytes as an ArrayBuffer work too; anything else is refused, not thrown.
+    assert.deepEqual(c.classify(film.buffer.slice(film.byteOffset, film.byteOffset + film.byteLength), {}).logits, before.logits);
+    for (const notBytes of ['a film', 42, null, [1, 2, 3]]) {
+      const r = c.classify(notBytes, {});
+      assert.equal(r.ok, false);
+      assert.match(r.error, /must be given as bytes/);
+    }
   });
+  const notAModel = new cxr.Classifier('model.cxrm');
+  assert.match(notAModel.error(), /must be given as bytes/);
+  notAModel.delete();
   const broken = new cxr.Classifier(new Uint8Array([1, 2, 3]));
   assert.match(broken.error(), /not a cxr model|too short/);
   assert.equal(broken.classify(film, {}).ok, false);

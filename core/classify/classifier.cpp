@@ -83,7 +83,7 @@ void gate(cxr_classifier* c, cxr_result* r) {
     ood.score = cxr::mahalanobis_score(c->ood, r->features);
     if (!(ood.score <= ood.threshold)) {
       char text[160];
-      std::snprintf(text, sizeof text, "its content is unlike the training films (feature distance %.1f, limit %.1f)",
+      std::snprintf(text, sizeof text, "its image features are far from those of the training films (distance %.1f, limit %.1f)",
                     ood.score, ood.threshold);
       c->ood_reasons.push_back(text);
     }

@@ -70,7 +70,7 @@ test('verdict: a flagged film is withheld unless the user chose to see it; the b
   assert.deepEqual(verdict({ ...unsure, uncertain: false, decision: 'NORMAL' }, info), { label: 'NORMAL', kind: 'neg', showOutput: true });
   assert.equal(verdict({ ok: false, error: 'x' }, info).kind, 'error');
   assert.equal(checksSentence(flagged),
-    'This does not look like a frontal chest X-ray of the kind the model was trained on (it is a colour image (X-rays are gray)). The result is withheld.');
+    'This does not look like a frontal chest X-ray of the kind the model was trained on: it is a colour image (X-rays are gray). The result is withheld.');
   assert.match(checksSentence(flagged, 'warn'), /shown anyway: do not rely on it\.$/);
   assert.match(checksSentence(unsure), /^Checks passed/);
   assert.match(checksSentence({ ...unsure, ood: { flagged: false, available: false, reasons: [] } }), /cannot check whether the film resembles/);

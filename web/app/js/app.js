@@ -324,7 +324,7 @@ function statusCell(item) {
 function notesCell(item) {
   if (item.status === 'error') return el('span', { class: 'notes-text error-text', text: item.error });
   const w = [...(item.result?.warnings ?? [])];
-  if (item.result?.ood?.flagged) w.unshift(`unlike the training films: ${item.result.ood.reasons.join('; ')}`);
+  if (item.result?.ood?.flagged) w.unshift(`Unlike the training X-rays: ${item.result.ood.reasons.join('; ')}`);
   const bits = [];
   if (item.kind && item.kind !== 'jpeg' && item.kind !== 'png' && item.status !== 'done') bits.push(kindLabel(item.kind));
   return el('span', { class: `notes-text ${w.length ? 'warn-text' : 'muted'}`, text: [...w, ...bits].join('; ') });

@@ -106,7 +106,7 @@ export function checksSentence(result, policy = 'withhold') {
   if (ood.flagged) {
     const why = (ood.reasons ?? []).join('; ');
     const what = policy === 'warn' ? 'The result is shown anyway: do not rely on it.' : 'The result is withheld.';
-    return `This does not look like a frontal chest X-ray of the kind the model was trained on (${why}). ${what}`;
+    return `This does not look like a frontal chest X-ray of the kind the model was trained on: ${why}. ${what}`;
   }
   return ood.available
     ? 'Checks passed: this looks like the frontal chest X-rays the model was trained on.'

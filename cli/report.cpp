@@ -132,9 +132,9 @@ void print_outcome(Format format, OodPolicy policy, const Outcome& o, const Mode
         std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", o.file.c_str(), "ERROR", "", "", "", o.error.c_str());
         break;
       }
-      std::fprintf(out, "%-40s %-10s %8s %9.3f %8.1f  %s\n", o.file.c_str(), verdict(r, policy),
-                   hide ? "-" : std::string(probability).substr(0, 5).c_str(), r.threshold, r.timings.total_ms,
-                   notes(r, "; ").c_str());
+      if (!hide) std::snprintf(probability, sizeof probability, "%.3f", r.probabilities[r.positive_class]);
+      std::fprintf(out, "%-40s %-10s %8s %9.3f %8.1f  %s\n", o.file.c_str(), verdict(r, policy), hide ? "-" : probability,
+                   r.threshold, r.timings.total_ms, notes(r, "; ").c_str());
       break;
   }
 }

@@ -11,8 +11,9 @@
  *  - A classifier is not thread-safe: it owns one arena that every call reuses
  *    (no allocation per image once the image size stabilises). Use one
  *    classifier per thread.
- *  - Pointers inside a cxr_result (class names, heat map, warnings) stay valid
- *    until the next cxr_classify on the same classifier or its destruction.
+ *  - Pointers inside a cxr_result (class names, heat map, warnings, OOD
+ *    reasons, features) stay valid until the next cxr_classify on the same
+ *    classifier or its destruction.
  */
 #ifndef CXR_CXR_H_
 #define CXR_CXR_H_

@@ -118,6 +118,9 @@ function reliabilityFigure(cal, label) {
 
 const rate = (m) => (m ? `${percent(m.value, { digits: 1 })}${m.lo !== undefined ? ` (95% CI ${percent(m.lo, { digits: 1 })}–${percent(m.hi, { digits: 1 })})` : ''}` : '—');
 
+// "../data/chest_xray_224/test" -> "test": the split, not a path on the trainer's machine.
+const splitName = (where) => String(where ?? 'test').split('/').filter(Boolean).pop();
+
 function renderTrust(model, meta) {
   const box = $('trust');
   const low = meta.threshold?.uncertain_low, high = meta.threshold?.uncertain_high;
@@ -132,7 +135,7 @@ function renderTrust(model, meta) {
   box.append(el('p', { text: `Out-of-distribution gate: image checks (colour, size, shape, blank or saturated) and a feature check — ${gate.description || 'Mahalanobis distance of the network\'s features to the training films'}. Threshold ${gate.threshold.toFixed(3)}${gate.validationPassRate !== undefined ? `; ${percent(gate.validationPassRate, { digits: 1 })} of validation films pass` : ''}. Films it flags are withheld unless you choose to see them with a warning.` }));
   const b = gate.benchmark;
   if (!b) { box.append(na('Out-of-distribution benchmark')); return; }
-  const t = el('table', {}, el('caption', { text: `Benchmark: real X-rays (${b.inDistribution ?? 'test split'}) against generated inputs the model was not made for` }),
+  const t = el('table', {}, el('caption', { text: `Benchmark: real X-rays (the ${splitName(b.inDistribution)} split) against generated inputs the model was not made for` }),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Inputs' }), el('th', { scope: 'col', class: 'num', text: 'Rejected' }))));
   const body = el('tbody');
   for (const x of b.sets) body.append(el('tr', {}, el('th', { scope: 'row', text: x.description || x.name }), el('td', { class: 'num', text: rate(x.rejected) })));

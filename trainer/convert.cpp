@@ -55,9 +55,7 @@ int run_convert(const Options& options, const std::string& command_line) {
     const Scored a = score_bytes(original.get(), image), b = score_bytes(half.get(), image);
     if (!a.ok || !b.ok) return logf("error: %s", (a.ok ? b : a).error.c_str()), 2;
     max_change = std::max(max_change, std::fabs(a.probability - b.probability));
-    cxr_model_info info;
-    cxr_classifier_info(original.get(), &info);
-    changed += (a.probability >= info.threshold) != (b.probability >= info.threshold);
+    changed += (a.probability >= model.info.threshold) != (b.probability >= model.info.threshold);
     progress.step(i + 1);
   }
   progress.finish();

@@ -51,6 +51,16 @@ double quantile(std::vector<double> values, double q) {
   return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
 }
 
+std::string format_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
+
+}  // namespace
+
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out) {
   Progress progress(label, which.size());
@@ -65,16 +75,6 @@ bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& sample
   progress.finish();
   return true;
 }
-
-std::string format_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
-
-double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
-
-}  // namespace
 
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes) {
   Scored s;
@@ -284,14 +284,16 @@ int run_gate(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   log_to_file(options.get("log", model_path + ".gate.log"));
   logf("cxr-train gate  %s", command_line.c_str());
+  // Only the metadata is needed here (add_gate reads the file itself).
   std::string error;
-  const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return logf("error: %s", error.c_str()), 2;
-  Value metadata;
-  if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+  std::vector<uint8_t> bytes;
+  if (!read_file(model_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+  Model model;
+  const Status status = read_model(bytes.data(), bytes.size(), &model);
+  if (!status.ok()) return logf("error: %s: %s", model_path.c_str(), status.message.c_str()), 2;
   std::vector<Sample> samples;
   Split split;
-  if (!provenance_split(metadata, data, &samples, &split, &error)) return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
+  if (!provenance_split(model.metadata, data, &samples, &split, &error)) return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
   return add_gate(model_path, samples, split, options);
 }
 

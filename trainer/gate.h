@@ -25,6 +25,11 @@ struct Scored {
 };
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes);
 
+// score_bytes on the files samples[which[i]], with a progress bar; logs and
+// returns false on the first file that cannot be read or classified.
+bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
+                   const std::string& label, std::vector<Scored>* out);
+
 // Fits the gate (on split.train) and its threshold and the band (on
 // split.validation) for the model at `model_path` and rewrites the file.
 // Options: --uncertain-low/--uncertain-high (0.2/0.8), --pass-quantile (0.99),

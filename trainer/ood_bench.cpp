@@ -5,6 +5,7 @@
 // with Wilson 95% intervals, and the AUROC of the gate's score. The gate was
 // fitted and thresholded on train/validation only; nothing here tunes it.
 #include <algorithm>
+#include <numeric>
 
 #include "decode/image.h"
 #include "model/json.h"
@@ -55,21 +56,18 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
 
   std::vector<Sample> samples;
   if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  std::vector<size_t> all(samples.size());
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<Scored> xrays;
+  if (!score_samples(classifier.get(), samples, all, "ood-bench: " + split_name + " X-rays", &xrays)) return 2;
   std::vector<double> scores;  // gate scores, in-distribution first
   std::vector<int> is_ood;
   size_t passed = 0;
-  Progress progress("ood-bench: " + split_name + " X-rays", samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    std::vector<uint8_t> bytes;
-    if (!read_file(samples[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
-    const Scored s = score_bytes(classifier.get(), bytes);
-    if (!s.ok) return logf("error: %s: %s", samples[i].path.c_str(), s.error.c_str()), 2;
+  for (const Scored& s : xrays) {
     passed += !s.flagged;
     scores.push_back(gate_score(s));
     is_ood.push_back(0);
-    progress.step(i + 1);
   }
-  progress.finish();
 
   std::mt19937 rng(seed);
   Value sets = Value::make_array();

@@ -692,9 +692,11 @@ async function main() {
   try {
     // The classifier worker was started by boot.js, before this script ran.
     await client.start();
+    performance.mark('cxr-classifier');
     // Ready once the offline copy is stored too (the service worker's small
     // app shell is fetched meanwhile): after ready the page requests nothing.
     showOffline(await offline);
+    performance.mark('cxr-offline');
     performance.mark('cxr-ready');
     setState('state', 'ready');
     announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');

@@ -14,6 +14,7 @@
 // old version still loading while a new one activates may re-create its old
 // cache; the next activation deletes it.)
 /* global caches */
+performance.mark('cxr-boot');
 const CACHE = /*CACHE*/null;
 const WASM = 'wasm/cxr.wasm', MODEL = 'model.cxrm';
 const ROOT = new URL('../', import.meta.url);
@@ -59,8 +60,10 @@ function create() {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'cxr-classifier' });
   const storage = openCache();
   const files = Promise.all([load(WASM, 'classifier module', storage), load(MODEL, 'model file', storage)]);
-  files.then(([wasm, model]) => worker.postMessage({ type: 'files', wasm: wasm.bytes, model: model.bytes }, [wasm.bytes, model.bytes]),
-    (err) => worker.postMessage({ type: 'files', error: why(err) }));
+  files.then(([wasm, model]) => {
+    performance.mark('cxr-files');
+    worker.postMessage({ type: 'files', wasm: wasm.bytes, model: model.bytes }, [wasm.bytes, model.bytes]);
+  }, (err) => worker.postMessage({ type: 'files', error: why(err) }));
   const stored = files.then((both) => Promise.all(both.map((f) => f.stored)), (err) => [why(err)]);
   return { worker, stored: stored.then((whys) => whys.find((w) => w) ?? null) };
 }

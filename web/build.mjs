@@ -5,12 +5,16 @@
 //   the app shell's precache list in the service worker, the wasm module's and
 //   the model's in the page's boot script (all in precache-manifest.json).
 //
+// Each script is bundled with the modules it imports (web/bundle.mjs), so the
+// page and its worker load in a handful of requests.
+//
 //   node web/build.mjs --wasm build/wasm/wasm --model models/pneumonia.cxrm --out build/web
-import { readFile, writeFile, mkdir, rm, readdir, copyFile, access } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm, rmdir, readdir, copyFile, access } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CSP_META } from './security.mjs';
+import { bundle } from './bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKER = '.cxr-web-build';
@@ -18,6 +22,11 @@ const MARKER = '.cxr-web-build';
 // service worker's install.
 const LAZY = ['wasm/cxr.wasm', 'model.cxrm'];
 const BOOT = 'js/boot.js';
+// Each page's script and the classifier worker's, with the modules they
+// import inlined (web/bundle.mjs): a first visit then waits for a handful of
+// requests, not one per module. boot.js stays its own small module: the page
+// runs it first, and the page's bundle imports that same instance.
+const BUNDLES = ['js/app.js', 'js/worker.js', 'js/model-card.js'];
 
 function args(argv) {
   const out = {};
@@ -84,6 +93,7 @@ async function main() {
   await writeFile(join(out, MARKER), 'built by web/build.mjs\n');
   await mkdir(join(out, 'wasm'), { recursive: true });
   for (const f of ['cxr.mjs', 'cxr.wasm']) await copyFile(join(opt.wasm, f), join(out, 'wasm', f));
+  await bundleScripts(out);
 
   const modelBytes = await readFile(opt.model);
   await writeFile(join(out, 'model.cxrm'), modelBytes);
@@ -126,6 +136,22 @@ async function main() {
   console.log(`cxr: built ${relative(process.cwd(), out) || out}: ${entries.length} files, ${(total / 1048576).toFixed(1)} MB, `
     + `model ${info.name} ${info.version} (${info.checksum}), precache version ${version}`);
   if (/^random-/.test(info.name)) console.log('cxr: NOTE this is a TEST MODEL with random weights; the page says so.');
+}
+
+// Writes each bundle over its entry script and removes the modules that now
+// live only inside bundles (and the folders that leaves empty).
+async function bundleScripts(out) {
+  const inlined = new Set();
+  for (const entry of BUNDLES) {
+    const { text, modules } = await bundle(out, entry, { external: [BOOT] });
+    await writeFile(join(out, entry), text);
+    for (const m of modules) inlined.add(m);
+  }
+  for (const m of inlined) {
+    if (BUNDLES.includes(m)) continue;
+    await rm(join(out, m));
+    await rmdir(dirname(join(out, m))).catch(() => {});
+  }
 }
 
 async function entry(dir, url) {

@@ -1,7 +1,7 @@
 // The page: intake (drop, pick, paste), the queue through the classifier
 // worker, the results table and viewer, CSV/print/audit, offline set-up.
 // The DOM is built with textContent only: file names are untrusted input.
-import { classifierWorker, offline } from './boot.js';
+import { classifierWorker, storeOffline } from './boot.js';
 import { WorkerClient } from './lib/worker-client.js';
 import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
@@ -693,19 +693,21 @@ async function main() {
     // The classifier worker was started by boot.js, before this script ran.
     await client.start();
     performance.mark('cxr-classifier');
-    // Ready once the offline copy is stored too (the service worker's small
-    // app shell is fetched meanwhile): after ready the page requests nothing.
-    showOffline(await offline);
-    performance.mark('cxr-offline');
     performance.mark('cxr-ready');
     setState('state', 'ready');
     announce(state.items.length ? 'Classifier ready; classifying…' : 'Ready. Drop chest X-rays, or choose files or a folder.');
   } catch (err) {
     setState('state', 'error');
-    offline.then(showOffline);
+    storeOffline().then(showOffline);
     $('model-badge').textContent = 'No model loaded';
     announce(err?.message ?? String(err));
+    return;
   }
+  // Only now the offline copy (the service worker's install and storing the
+  // files the page loaded), so that it does not slow the classifier's start.
+  // Once it is stored (data-offline=ready) the page requests nothing more.
+  showOffline(await storeOffline());
+  performance.mark('cxr-offline');
 }
 
 client.onEvent = ((inner) => (e) => {

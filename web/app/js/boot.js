@@ -1,14 +1,17 @@
 // The first script the page runs: an async module with no imports, so it runs
-// as soon as it arrives, while the rest of the page is still loading. Side by
-// side, it starts the classifier worker, downloads the wasm module and the
-// model for it, and registers the service worker. app.js imports this same
-// module instance.
+// as soon as it arrives, while the rest of the page is still loading. It
+// starts the classifier worker and hands it the wasm module and the model,
+// which the page's <link rel=preload> hints have been downloading since the
+// HTML arrived. app.js imports this same module instance.
 //
 // Offline: the service worker precaches only the small app shell. The wasm
 // module and the model are stored here, from the very responses the page
 // loaded, in the service worker's cache (CACHE: its name and the files' SRI
 // hashes, written by the build), which then serves them. So they cross the
 // network once, and the first visit waits for no service-worker install.
+// Both the service worker's registration and these puts wait until the page
+// calls storeOffline() (app.js: once the classifier is ready), so that they
+// do not compete with starting it.
 // The install never touches these two entries and activation deletes only
 // other versions' caches, so the two cannot undo each other. (A page of an
 // old version still loading while a new one activates may re-create its old
@@ -37,7 +40,8 @@ async function openCache() {
 // resolves with null once the file is in the cache, or with why it is not.
 async function load(path, what, storage) {
   const url = new URL(path, ROOT).href;
-  // High priority: ahead of the page's other scripts on the few connections.
+  // The same URL, mode and integrity as the page's preload hint, so this takes
+  // that response, already on its way, rather than downloading it again.
   const response = await fetch(url, { integrity: CACHE?.integrity[path] ?? '', priority: 'high' }).catch((err) => {
     throw new Error(`the ${what} could not be loaded (${why(err)})`);
   });
@@ -55,10 +59,14 @@ async function load(path, what, storage) {
   return { bytes: await response.arrayBuffer(), stored };
 }
 
+// Released by storeOffline(): until then nothing is stored.
+let release;
+const storing = new Promise((resolve) => { release = resolve; });
+
 // A classifier worker and, as soon as they are loaded, its files.
 function create() {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'cxr-classifier' });
-  const storage = openCache();
+  const storage = storing.then(openCache);
   const files = Promise.all([load(WASM, 'classifier module', storage), load(MODEL, 'model file', storage)]);
   files.then(([wasm, model]) => {
     performance.mark('cxr-files');
@@ -92,10 +100,16 @@ try {
   // see above
 }
 
-// Why offline use is not available, or null once it is: the service worker is
-// active and the first worker's files are stored.
-export const offline = Promise.all([registerServiceWorker(), early?.stored ?? 'the classifier could not start'])
-  .then(([sw, files]) => sw ?? files);
+// Registers the service worker and stores the first worker's files; resolves
+// with why offline use is not available, or null once it is (the service
+// worker is active and the files are stored). Once is enough: later calls
+// get the same answer.
+const firstStored = early?.stored ?? Promise.resolve('the classifier could not start');
+const offline = storing.then(() => Promise.all([registerServiceWorker(), firstStored])).then(([sw, files]) => sw ?? files);
+export function storeOffline() {
+  release();
+  return offline;
+}
 
 // The early worker once, then a fresh one (with freshly loaded files, from the
 // cache) for each restart.

@@ -4,8 +4,8 @@
 //
 // Convolutions: 1x1 stride-1 unpadded ungrouped ones are a GEMM straight on the
 // input; depthwise (multiplier 1) ones a direct kernel vectorised over
-// channels; 3x3 stride-1 ungrouped ones Winograd F(2x2, 3x3) (nn/winograd.h:
-// 16 GEMMs on transformed tiles, 2.25x fewer multiplies); everything else
+// channels; 3x3 stride-1 ungrouped ones Winograd F(4x4, 3x3) (nn/winograd.h:
+// 36 GEMMs on transformed tiles, 4x fewer multiplies); everything else
 // (any kernel, stride, padding, groups) an indirect GEMM per group, reading
 // each output pixel's taps in place through offsets computed at prepare (no
 // im2col copy). Dense is a one-row GEMM over the same packed layout.
@@ -42,26 +42,29 @@ size_t round_up(size_t x, size_t multiple) { return (x + multiple - 1) / multipl
 struct PackedGemm {
   std::vector<float> weights, bias;
   size_t group_weights = 0, group_bias = 0;  // floats per group
-  size_t depth = 0, panel_width = 0;
+  size_t depth = 0, cols = 0, panel_width = 0;
 
   // Zeroed room for it all.
-  void resize(size_t groups, size_t depth_, size_t cols, size_t panel_width_) {
-    depth = depth_, panel_width = panel_width_;
+  void resize(size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
+    depth = depth_, cols = cols_, panel_width = panel_width_;
     group_bias = round_up(cols, panel_width);
     group_weights = group_bias * depth;
     weights.assign(groups * group_weights, 0.0f);
     bias.assign(groups * group_bias, 0.0f);
   }
 
-  // B[k][n] of group g.
+  // B[k][n] of group g; a last panel of at most half the width is packed
+  // half as wide (portable_kernels.h, GemmArgs).
   float& at(size_t g, size_t n, size_t k) {
-    return weights[g * group_weights + n / panel_width * panel_width * depth + k * panel_width + n % panel_width];
+    const size_t first = n / panel_width * panel_width;
+    const size_t width = cols - first <= panel_width / 2 ? panel_width / 2 : panel_width;
+    return weights[g * group_weights + first * depth + k * width + (n - first)];
   }
 
   // From weights stored row per output ([groups * cols][depth]: conv OHWI and
   // dense [units][in] both are).
-  void pack(const float* w, const float* b, size_t groups, size_t depth_, size_t cols, size_t panel_width_) {
-    resize(groups, depth_, cols, panel_width_);
+  void pack(const float* w, const float* b, size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
+    resize(groups, depth_, cols_, panel_width_);
     for (size_t g = 0; g < groups; ++g)
       for (size_t n = 0; n < cols; ++n) {
         const size_t out = g * cols + n;
@@ -231,7 +234,7 @@ class PortableBackend final : public Backend {
     s->scratch_floats = s->tile_rows * per_tile;
   }
 
-  static size_t winograd_tiles(const Step& s) { return size_t(s.out.h + 1) / 2 * ((s.out.w + 1) / 2); }
+  static size_t winograd_tiles(const Step& s) { return winograd::tiles(s.out.h, s.out.w); }
 
   void run_step(const Step& s, float* arena) {
     const float* input = arena + s.input;

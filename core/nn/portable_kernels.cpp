@@ -2,8 +2,10 @@
 // is compiled once per target by foreach_target.h; everything between
 // HWY_BEFORE_NAMESPACE and HWY_AFTER_NAMESPACE exists once per target.
 #include "nn/portable_kernels.h"
+#include "nn/winograd.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 #undef HWY_TARGET_INCLUDE
@@ -38,35 +40,23 @@ HWY_INLINE void ForEachVector(size_t count, const Body& body) {
 
 // ---------------------------------------------------------------- GEMM
 
-// Writes the first `cols` floats of a 2-vector row; a partial row goes through
-// a stack buffer so nothing past `cols` is written.
-template <class D>
-HWY_INLINE void StoreRow(D d, hn::Vec<D> v0, hn::Vec<D> v1, size_t cols, float* HWY_RESTRICT c) {
-  const size_t n = hn::Lanes(d);
-  if (cols >= 2 * n) {
-    hn::StoreU(v0, d, c);
-    hn::StoreU(v1, d, c + n);
-    return;
-  }
-  HWY_ALIGN float row[2 * HWY_LANES(float)];
-  hn::Store(v0, d, row);
-  hn::Store(v1, d, row + n);
-  std::copy(row, row + cols, c);
-}
+// Rows per GEMM tile: as many as the target's vector registers hold with 2
+// B vectors and a broadcast (16 on AVX2, 32 on AVX-512; 4 elsewhere, V8's 15
+// for wasm included, so nothing spills).
+constexpr size_t kMaxTileRows = HWY_TARGET == HWY_AVX2 ? 6 : (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL) ? 8 : 4;
 
-// A kRows x (2 vectors) tile of C held in registers: 4 x 2 accumulators + 2 B
-// vectors + 1 broadcast fit every target's register file (V8's 15 for wasm
-// included, so nothing spills).
-template <size_t kRows>
+// A kRows x kVecs-vector tile of C held in registers (kRows up to
+// kMaxTileRows). kVecs is 2 for a full panel and 1 for a last panel of at
+// most one vector's columns (see GemmArgs), so 24 or 48 channels do not pay
+// for 32 or 64.
+template <size_t kRows, size_t kVecs>
 struct Tile {
-  hn::Vec<DF> acc[kRows][2];
+  hn::Vec<DF> acc[kRows][kVecs];
 
   HWY_INLINE explicit Tile(const float* HWY_RESTRICT bias) {
     const DF d;
-    for (size_t r = 0; r < kRows; ++r) {
-      acc[r][0] = hn::LoadU(d, bias);
-      acc[r][1] = hn::LoadU(d, bias + hn::Lanes(d));
-    }
+    for (size_t r = 0; r < kRows; ++r)
+      for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::LoadU(d, bias + v * hn::Lanes(d));
   }
 
   // Adds A rows a[r][0, depth) times the next `depth` rows of a B panel, and
@@ -74,53 +64,74 @@ struct Tile {
   HWY_INLINE const float* Accumulate(const float* const (&a)[kRows], const float* HWY_RESTRICT b, size_t depth) {
     const DF d;
     const size_t n = hn::Lanes(d);
-    for (size_t k = 0; k < depth; ++k, b += 2 * n) {
-      const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + n);
+    for (size_t k = 0; k < depth; ++k, b += kVecs * n) {
+      hn::Vec<DF> bv[kVecs];
+      for (size_t v = 0; v < kVecs; ++v) bv[v] = hn::LoadU(d, b + v * n);
       for (size_t r = 0; r < kRows; ++r) {
         const auto x = hn::Set(d, a[r][k]);
-        acc[r][0] = hn::MulAdd(x, b0, acc[r][0]);
-        acc[r][1] = hn::MulAdd(x, b1, acc[r][1]);
+        for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::MulAdd(x, bv[v], acc[r][v]);
       }
     }
     return b;
   }
 
+  // Writes the first `cols` columns of each row; a partial row goes through a
+  // stack buffer so nothing past `cols` is written.
   HWY_INLINE void Store(size_t cols, float* HWY_RESTRICT c, size_t c_stride, Clamp clamp) const {
     const DF d;
-    for (size_t r = 0; r < kRows; ++r)
-      StoreRow(d, ApplyClamp(d, acc[r][0], clamp), ApplyClamp(d, acc[r][1], clamp), cols, c + r * c_stride);
+    const size_t n = hn::Lanes(d);
+    for (size_t r = 0; r < kRows; ++r, c += c_stride) {
+      if (cols == kVecs * n) {
+        for (size_t v = 0; v < kVecs; ++v) hn::StoreU(ApplyClamp(d, acc[r][v], clamp), d, c + v * n);
+        continue;
+      }
+      HWY_ALIGN float row[kVecs * HWY_LANES(float)];
+      for (size_t v = 0; v < kVecs; ++v) hn::Store(ApplyClamp(d, acc[r][v], clamp), d, row + v * n);
+      std::copy(row, row + cols, c);
+    }
   }
 };
 
-// Runs tile(row, Tile<kRows>) over the rows in tiles of 4 and one remainder tile.
-template <class TileBody>
-HWY_INLINE void ForEachRowTile(size_t rows, const TileBody& tile) {
-  size_t row = 0;
-  for (; row + 4 <= rows; row += 4) tile(row, std::integral_constant<size_t, 4>());
-  switch (rows - row) {
-    case 3: return tile(row, std::integral_constant<size_t, 3>());
-    case 2: return tile(row, std::integral_constant<size_t, 2>());
-    case 1: return tile(row, std::integral_constant<size_t, 1>());
-    default: return;
+// tile(row, rows) for the last `left` (< kRows) rows, `rows` an integral_constant.
+template <size_t kRows, class TileBody>
+HWY_INLINE void RemainderRowTile(size_t row, size_t left, const TileBody& tile) {
+  if constexpr (kRows > 1) {
+    if (left == kRows - 1) return tile(row, std::integral_constant<size_t, kRows - 1>());
+    RemainderRowTile<kRows - 1>(row, left, tile);
   }
 }
 
-// Calls tile(b, col, cols) for each B panel: panel-outer, so one panel
-// (depth x 2 vectors) stays in cache while every row of A passes over it.
+// Runs tile(row, rows) over the rows in tiles of kMaxTileRows and one
+// remainder tile, `rows` an integral_constant.
+template <class TileBody>
+HWY_INLINE void ForEachRowTile(size_t rows, const TileBody& tile) {
+  size_t row = 0;
+  for (; row + kMaxTileRows <= rows; row += kMaxTileRows) tile(row, std::integral_constant<size_t, kMaxTileRows>());
+  RemainderRowTile<kMaxTileRows>(row, rows - row, tile);
+}
+
+// Calls panel(b, col, cols, vecs) for each B panel, `vecs` an
+// integral_constant (1 for a narrow last panel): panel-outer, so one panel
+// (depth x vecs vectors) stays in cache while every row of A passes over it.
 template <class PanelBody>
 HWY_INLINE void ForEachPanel(const GemmArgs& g, const PanelBody& panel) {
-  const size_t panel_width = 2 * hn::Lanes(DF());
-  for (size_t col = 0; col < g.cols; col += panel_width)
-    panel(g.packed_b + col * g.depth, col, std::min(panel_width, g.cols - col));
+  const size_t n = hn::Lanes(DF());
+  for (size_t col = 0; col < g.cols; col += 2 * n) {
+    const float* b = g.packed_b + col * g.depth;
+    if (g.cols - col <= n)
+      panel(b, col, g.cols - col, std::integral_constant<size_t, 1>());
+    else
+      panel(b, col, std::min(2 * n, g.cols - col), std::integral_constant<size_t, 2>());
+  }
 }
 
 void Gemm(const GemmArgs& g) {
-  ForEachPanel(g, [&](const float* b, size_t col, size_t cols) HWY_ATTR {
+  ForEachPanel(g, [&](const float* b, size_t col, size_t cols, auto vecs) HWY_ATTR {
     ForEachRowTile(g.rows, [&](size_t row, auto rows) HWY_ATTR {
       constexpr size_t kRows = decltype(rows)::value;
       const float* a[kRows];
       for (size_t r = 0; r < kRows; ++r) a[r] = g.a + (row + r) * g.a_stride;
-      Tile<kRows> tile(g.bias + col);
+      Tile<kRows, decltype(vecs)::value> tile(g.bias + col);
       tile.Accumulate(a, b, g.depth);
       tile.Store(cols, g.c + row * g.c_stride + col, g.c_stride, g.clamp);
     });
@@ -130,11 +141,11 @@ void Gemm(const GemmArgs& g) {
 // Per tap, the tile's rows point into the input (or at the zeros) and the
 // same accumulation runs over that tap's channels.
 void IndirectGemm(const GemmArgs& g, const IndirectA& ia) {
-  ForEachPanel(g, [&](const float* b, size_t col, size_t cols) HWY_ATTR {
+  ForEachPanel(g, [&](const float* b, size_t col, size_t cols, auto vecs) HWY_ATTR {
     ForEachRowTile(g.rows, [&](size_t row, auto rows) HWY_ATTR {
       constexpr size_t kRows = decltype(rows)::value;
       const uint32_t* offsets = ia.offsets + row * ia.taps;
-      Tile<kRows> tile(g.bias + col);
+      Tile<kRows, decltype(vecs)::value> tile(g.bias + col);
       const float* tap_b = b;
       for (size_t t = 0; t < ia.taps; ++t) {
         const float* a[kRows];
@@ -245,70 +256,93 @@ void AddClamped(size_t count, const float* a, const float* b, float* output, Cla
 
 // ------------------------------------------------------------ Winograd
 
-// See nn/winograd.h for B^T and A^T; vectorised over channels, one tile at a
-// time. Padded taps read WinogradArgs::zeros, so the channel loop has no
-// branches.
+// y = B^T x for one 6-vector (see nn/winograd.h), vectorised over channels.
+template <class V>
+HWY_INLINE void InputTransform6(const V (&x)[6], V (&y)[6]) {
+  const V x4_minus_x2 = hn::Sub(x[4], x[2]), x3_minus_x1 = hn::Sub(x[3], x[1]);
+  const V x3_plus_x4 = hn::Add(x[3], x[4]), x4_minus_x3 = hn::Sub(x[4], x[3]);
+  const V x1_plus_x2 = hn::Add(x[1], x[2]), x1_minus_x2 = hn::Sub(x[1], x[2]);
+  const V four = hn::Set(hn::DFromV<V>(), 4.0f), five = hn::Set(hn::DFromV<V>(), 5.0f);
+  const V two = hn::Set(hn::DFromV<V>(), 2.0f);
+  y[0] = hn::MulAdd(four, x[0], hn::NegMulAdd(five, x[2], x[4]));
+  y[1] = hn::NegMulAdd(four, x1_plus_x2, x3_plus_x4);
+  y[2] = hn::MulAdd(four, x1_minus_x2, x4_minus_x3);
+  y[3] = hn::MulAdd(two, x3_minus_x1, x4_minus_x2);
+  y[4] = hn::NegMulAdd(two, x3_minus_x1, x4_minus_x2);
+  y[5] = hn::MulAdd(four, x[1], hn::NegMulAdd(five, x[3], x[5]));
+}
+
+// y = A^T m for one 6-vector.
+template <class V>
+HWY_INLINE void OutputTransform6(const V (&m)[6], V (&y)[4]) {
+  const V sum12 = hn::Add(m[1], m[2]), diff12 = hn::Sub(m[1], m[2]);
+  const V sum34 = hn::Add(m[3], m[4]), diff34 = hn::Sub(m[3], m[4]);
+  const auto d = hn::DFromV<V>();
+  y[0] = hn::Add(hn::Add(m[0], sum12), sum34);
+  y[1] = hn::MulAdd(hn::Set(d, 2.0f), diff34, diff12);
+  y[2] = hn::MulAdd(hn::Set(d, 4.0f), sum34, sum12);
+  y[3] = hn::Add(hn::MulAdd(hn::Set(d, 8.0f), diff34, diff12), m[5]);
+}
+
+// V = B^T d B per tile, vectorised over channels, one tile at a time. Padded
+// taps read WinogradArgs::zeros, so the channel loop has no branches.
 void WinogradInput(const WinogradArgs& w, size_t first_tile, size_t tiles, float* v) {
-  const size_t tiles_w = (w.out_w + 1) / 2, position_stride = tiles * w.in_c;
+  constexpr size_t kTile = winograd::kTile, kPatch = winograd::kPatch;
+  const size_t tiles_w = (w.out_w + kTile - 1) / kTile, position_stride = tiles * w.in_c;
   for (size_t t = 0; t < tiles; ++t) {
-    const int64_t y0 = int64_t((first_tile + t) / tiles_w * 2) - w.pad_top;
-    const int64_t x0 = int64_t((first_tile + t) % tiles_w * 2) - w.pad_left;
-    const float* patch[16];
-    for (int64_t i = 0; i < 4; ++i)
-      for (int64_t j = 0; j < 4; ++j) {
-        const int64_t y = y0 + i, x = x0 + j;
+    const int64_t y0 = int64_t((first_tile + t) / tiles_w * kTile) - w.pad_top;
+    const int64_t x0 = int64_t((first_tile + t) % tiles_w * kTile) - w.pad_left;
+    const float* patch[kPatch * kPatch];
+    for (size_t i = 0; i < kPatch; ++i)
+      for (size_t j = 0; j < kPatch; ++j) {
+        const int64_t y = y0 + int64_t(i), x = x0 + int64_t(j);
         const bool inside = y >= 0 && y < w.in_h && x >= 0 && x < w.in_w;
-        patch[i * 4 + j] = inside ? w.input + (size_t(y) * w.in_w + size_t(x)) * w.in_c : w.zeros;
+        patch[i * kPatch + j] = inside ? w.input + (size_t(y) * w.in_w + size_t(x)) * w.in_c : w.zeros;
       }
     float* out = v + t * w.in_c;
     ForEachVector(w.in_c, [&](auto d, size_t c) HWY_ATTR {
-      hn::Vec<decltype(d)> r[16];  // d B, row by row
-      for (int i = 0; i < 4; ++i) {
-        const auto d0 = hn::LoadU(d, patch[i * 4] + c), d1 = hn::LoadU(d, patch[i * 4 + 1] + c);
-        const auto d2 = hn::LoadU(d, patch[i * 4 + 2] + c), d3 = hn::LoadU(d, patch[i * 4 + 3] + c);
-        r[i * 4] = hn::Sub(d0, d2);
-        r[i * 4 + 1] = hn::Add(d1, d2);
-        r[i * 4 + 2] = hn::Sub(d2, d1);
-        r[i * 4 + 3] = hn::Sub(d1, d3);
+      using V = hn::Vec<decltype(d)>;
+      V rows[kPatch][kPatch];  // d B, row by row: rows[i][j] = (B^T d_i)[j]
+      for (size_t i = 0; i < kPatch; ++i) {
+        V x[kPatch];
+        for (size_t j = 0; j < kPatch; ++j) x[j] = hn::LoadU(d, patch[i * kPatch + j] + c);
+        InputTransform6(x, rows[i]);
       }
-      for (int j = 0; j < 4; ++j) {  // B^T (d B), column by column
-        hn::StoreU(hn::Sub(r[j], r[8 + j]), d, out + j * position_stride + c);
-        hn::StoreU(hn::Add(r[4 + j], r[8 + j]), d, out + (4 + j) * position_stride + c);
-        hn::StoreU(hn::Sub(r[8 + j], r[4 + j]), d, out + (8 + j) * position_stride + c);
-        hn::StoreU(hn::Sub(r[4 + j], r[12 + j]), d, out + (12 + j) * position_stride + c);
+      for (size_t j = 0; j < kPatch; ++j) {  // B^T (d B), column by column
+        V x[kPatch], y[kPatch];
+        for (size_t i = 0; i < kPatch; ++i) x[i] = rows[i][j];
+        InputTransform6(x, y);
+        for (size_t i = 0; i < kPatch; ++i) hn::StoreU(y[i], d, out + (i * kPatch + j) * position_stride + c);
       }
     });
   }
 }
 
+// Y = A^T M A + bias, clamped; only outputs inside out_h x out_w are written.
 void WinogradOutput(const WinogradArgs& w, size_t first_tile, size_t tiles, const float* m, const float* bias,
                     Clamp clamp) {
-  const size_t tiles_w = (w.out_w + 1) / 2, position_stride = tiles * w.out_c;
+  constexpr size_t kTile = winograd::kTile, kPatch = winograd::kPatch;
+  const size_t tiles_w = (w.out_w + kTile - 1) / kTile, position_stride = tiles * w.out_c;
   for (size_t t = 0; t < tiles; ++t) {
-    const size_t oy = (first_tile + t) / tiles_w * 2, ox = (first_tile + t) % tiles_w * 2;
-    const bool second_row = oy + 1 < w.out_h, second_col = ox + 1 < w.out_w;  // odd sizes
-    float* y0 = w.output + (oy * w.out_w + ox) * w.out_c;
-    float* y1 = y0 + size_t(w.out_w) * w.out_c;
+    const size_t oy = (first_tile + t) / tiles_w * kTile, ox = (first_tile + t) % tiles_w * kTile;
+    const size_t rows_inside = std::min(kTile, w.out_h - oy), cols_inside = std::min(kTile, w.out_w - ox);
     const float* tile = m + t * w.out_c;
     ForEachVector(w.out_c, [&](auto d, size_t c) HWY_ATTR {
-      hn::Vec<decltype(d)> s[8];  // A^T M: 2 rows of 4
-      for (int j = 0; j < 4; ++j) {
-        const auto m0 = hn::LoadU(d, tile + j * position_stride + c);
-        const auto m1 = hn::LoadU(d, tile + (4 + j) * position_stride + c);
-        const auto m2 = hn::LoadU(d, tile + (8 + j) * position_stride + c);
-        const auto m3 = hn::LoadU(d, tile + (12 + j) * position_stride + c);
-        s[j] = hn::Add(hn::Add(m0, m1), m2);
-        s[4 + j] = hn::Sub(hn::Sub(m1, m2), m3);
+      using V = hn::Vec<decltype(d)>;
+      V columns[kPatch][kTile];  // A^T M, column by column: columns[j][r] = (A^T M)[r][j]
+      for (size_t j = 0; j < kPatch; ++j) {
+        V x[kPatch];
+        for (size_t i = 0; i < kPatch; ++i) x[i] = hn::LoadU(d, tile + (i * kPatch + j) * position_stride + c);
+        OutputTransform6(x, columns[j]);
       }
-      const auto b = hn::LoadU(d, bias + c);
-      const auto store = [&](const auto* row, float* y) HWY_ATTR {  // (A^T M) A
-        hn::StoreU(ApplyClamp(d, hn::Add(hn::Add(hn::Add(row[0], row[1]), row[2]), b), clamp), d, y + c);
-        if (second_col)
-          hn::StoreU(ApplyClamp(d, hn::Add(hn::Sub(hn::Sub(row[1], row[2]), row[3]), b), clamp), d,
-                     y + w.out_c + c);
-      };
-      store(s, y0);
-      if (second_row) store(s + 4, y1);
+      const V b = hn::LoadU(d, bias + c);
+      for (size_t r = 0; r < rows_inside; ++r) {  // (A^T M) A, row by row
+        V x[kPatch], y[kTile];
+        for (size_t j = 0; j < kPatch; ++j) x[j] = columns[j][r];
+        OutputTransform6(x, y);
+        float* out = w.output + ((oy + r) * w.out_w + ox) * w.out_c + c;
+        for (size_t k = 0; k < cols_inside; ++k) hn::StoreU(ApplyClamp(d, hn::Add(y[k], b), clamp), d, out + k * w.out_c);
+      }
     });
   }
 }
@@ -333,11 +367,40 @@ const Kernels* GetKernels() {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#if HWY_ARCH_X86
+#include <cpuid.h>
+#endif
+
 namespace cxr::portable {
 
 HWY_EXPORT(GetKernels);
 
-const Kernels& best_kernels() { return *HWY_DYNAMIC_DISPATCH(GetKernels)(); }
+#if HWY_ARCH_X86
+// AMD family 19h (Zen 3/4) runs 512-bit vectors as two 256-bit halves, so
+// AVX-512 computes no faster than AVX2 there while its 32-float GEMM panels
+// pad 24- and 48-channel layers more (measured on a Zen 4 EPYC: the shipped
+// model ~5% faster on AVX2). Zen 5 (1Ah) and Intel keep AVX-512.
+bool avx2_beats_avx3() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+  const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+  if (!amd || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  return ((eax >> 8) & 0xF) + ((eax >> 20) & 0xFF) == 0x19;
+}
+#endif
+
+const Kernels& best_kernels() {
+  static const Kernels* best = [] {
+    const Kernels* chosen = HWY_DYNAMIC_DISPATCH(GetKernels)();
+#if HWY_ARCH_X86 && (HWY_TARGETS & (HWY_TARGETS - 1)) != 0
+    if (std::strncmp(chosen->target, "AVX3", 4) == 0 && avx2_beats_avx3())
+      for (const Kernels* k : all_supported_kernels())
+        if (std::strcmp(k->target, "AVX2") == 0) return k;
+#endif
+    return chosen;
+  }();
+  return *best;
+}
 
 std::vector<const Kernels*> all_supported_kernels() {
 #if (HWY_TARGETS & (HWY_TARGETS - 1)) == 0

@@ -21,9 +21,12 @@ using Clamp = ActivationRange;
 
 // C = clamp(A * B + bias). A is rows x depth (row stride a_stride), B is
 // depth x cols packed in panels of `panel_width` columns (see
-// Kernels::panel_width): panel p holds, for every k, the floats
-// B[k][p*panel_width ...] contiguously, zero-padded past `cols`. Only the
-// first `cols` columns of each C row are written.
+// Kernels::panel_width): panel p starts at float p*panel_width*depth and
+// holds, for every k, the floats B[k][p*panel_width ...] contiguously,
+// zero-padded past `cols` — except a last panel of at most panel_width/2
+// columns, which is packed panel_width/2 wide (half the work for e.g. 24
+// columns in 16-wide panels). Only the first `cols` columns of each C row
+// are written.
 struct GemmArgs {
   size_t rows = 0, depth = 0, cols = 0;
   const float* a = nullptr;
@@ -55,10 +58,10 @@ struct WindowArgs {
   float* output = nullptr;
 };
 
-// The transforms of a Winograd F(2x2, 3x3) conv (nn/winograd.h) over NHWC
+// The transforms of a Winograd F(4x4, 3x3) conv (nn/winograd.h) over NHWC
 // (batch 1) data, stride 1. Output tiles are numbered row-major over
-// ceil(out_h/2) x ceil(out_w/2); a batch of `tiles` of them starting at
-// `first_tile` is transformed into / out of the 16 GEMM matrices, position p
+// ceil(out_h/4) x ceil(out_w/4); a batch of `tiles` of them starting at
+// `first_tile` is transformed into / out of the 36 GEMM matrices, position p
 // at [p][tile][channel] (row stride in_c for V, out_c for M).
 struct WinogradArgs {
   uint32_t in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0, pad_top = 0, pad_left = 0;
@@ -82,14 +85,15 @@ struct Kernels {
   void (*avg_pool)(const WindowArgs& args);
   void (*global_avg_pool)(size_t pixels, size_t channels, const float* input, float* output);
   void (*add)(size_t count, const float* a, const float* b, float* output, Clamp clamp);
-  // V = B^T d B for each tile's 4x4 input patch (zeros outside the input).
+  // V = B^T d B for each tile's 6x6 input patch (zeros outside the input).
   void (*winograd_input)(const WinogradArgs& args, size_t first_tile, size_t tiles, float* v);
   // Y = A^T M A + bias, clamped; writes only outputs inside out_h x out_w.
   void (*winograd_output)(const WinogradArgs& args, size_t first_tile, size_t tiles, const float* m,
                           const float* bias, Clamp clamp);
 };
 
-// The best target this CPU supports (in wasm: the one compiled, SIMD128).
+// The best target this CPU supports (in wasm: the one compiled, SIMD128):
+// Highway's choice, except AVX2 over AVX-512 on AMD Zen 3/4 (see the .cpp).
 const Kernels& best_kernels();
 
 // Every compiled target this CPU can run, best first; for tests that check

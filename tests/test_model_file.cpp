@@ -29,6 +29,18 @@ std::vector<uint8_t> with_metadata_edit(void (*edit)(json::Value&)) {
   return write_model(meta, layer_tensors(net.layers));
 }
 
+// Recomputes the CRC-32 trailer after an edit.
+std::vector<uint8_t> with_crc(std::vector<uint8_t> bytes) {
+  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
+  for (int k = 0; k < 4; ++k) bytes[bytes.size() - 4 + k] = uint8_t(crc >> (8 * k));
+  return bytes;
+}
+
+// The record fields (dtype, rank, dims...) right after a tensor's name.
+std::vector<uint8_t>::iterator after_name(std::vector<uint8_t>& bytes, const std::string& name) {
+  return std::search(bytes.begin(), bytes.end(), name.begin(), name.end()) + name.size();
+}
+
 Status create_status(const std::vector<uint8_t>& bytes) {
   cxr_error error;
   cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &error);
@@ -96,7 +108,7 @@ TEST(ModelFile, NamesTheProblem) {
   EXPECT_NE(message(pdf).find("not a cxr model"), std::string::npos);
 
   auto future = bytes;
-  future[4] = 2;
+  future[4] = 3;
   EXPECT_EQ(read_model(future.data(), future.size(), &model).code, cxr_status_unsupported_model_version);
   EXPECT_NE(message(future).find("update cxr"), std::string::npos);
   future[4] = 0;
@@ -218,7 +230,10 @@ TEST(ModelFile, HalfPrecisionWeightsLoadWidenedAndClassifyAlike) {
       else ASSERT_EQ(t->data[k], v);
     }
   }
-  EXPECT_EQ(f16.expanded.size(), widened);
+  EXPECT_GT(widened, 0u);
+  size_t decoded = 0;
+  for (const ModelTensor& t : f16.tensors) decoded += t.count;
+  EXPECT_EQ(f16.values.size(), decoded);
   // Same film, both files: the rounding moves the probabilities a little.
   const auto film = testing::chest_like_png(300, 280, 9);
   auto a = testing::make_classifier(full), b = testing::make_classifier(half);
@@ -237,13 +252,92 @@ TEST(ModelFile, HalfPrecisionWeightsLoadWidenedAndClassifyAlike) {
   auto other = half;
   Model m;
   const std::string name = tensors[0].name;
-  auto at = std::search(other.begin(), other.end(), name.begin(), name.end()) + name.size();
-  at[0] = 9;  // the dtype field follows the name
-  std::vector<uint8_t> body(other.begin(), other.end() - 4);
-  const uint32_t crc = crc32(body.data(), body.size());
-  for (int k = 0; k < 4; ++k) other[other.size() - 4 + k] = uint8_t(crc >> (8 * k));
+  after_name(other, name)[0] = 9;  // the dtype field follows the name
+  other = with_crc(other);
   EXPECT_NE(read_model(other.data(), other.size(), &m).message.find("type 9, which this version of cxr cannot read"),
             std::string::npos);
+}
+
+// Format version 2: exactly symmetric f32 matrices as upper triangles, every
+// tensor byte-planar; version 1 files (interleaved) still read, to the same values.
+TEST(ModelFile, Version2StoresSymmetricTrianglesAndPlanarBytesLosslessly) {
+  const auto net = make_reference_net("tiny", 5);
+  Model base;
+  const auto bytes = make_test_model_file(net);
+  ASSERT_TRUE(read_model(bytes.data(), bytes.size(), &base).ok());
+  std::vector<TensorRecord> tensors = layer_tensors(net.layers);
+  tensors[0].f16 = true;
+  const uint32_t n = 7;
+  TensorRecord sym{"stats.symmetric", {n, n}, std::vector<float>(n * n)}, square{"stats.square", {n, n}, {}};
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t j = 0; j <= i; ++j)
+      sym.values[i * n + j] = sym.values[j * n + i] = 1e5f / float(1 + i + j) - float(i);
+  square.values = sym.values;
+  square.values[1] = std::nextafter(square.values[1], 1e9f);  // one ulp off: not symmetric
+  TensorRecord sym16 = sym;
+  sym16.name = "stats.symmetric16", sym16.f16 = true;
+  sym16.values[2] = sym16.values[2 * n] = -204800.0f;  // beyond the half range: the scale brings it in
+  tensors.push_back(sym);
+  tensors.push_back(square);
+  tensors.push_back(sym16);
+  tensors.push_back({"probe", {3}, {1.0f, -2.0f, 0.5f}, true});  // halves 3C00 C000 3800
+
+  auto v2 = write_model(base.metadata, tensors);
+  std::vector<TensorRecord> without16 = tensors;  // version 1 has no scale: -204800 would become infinity
+  without16.erase(without16.begin() + ptrdiff_t(tensors.size()) - 2);
+  auto v1 = write_model(base.metadata, without16, 1);
+  EXPECT_EQ(v2[4], 2);
+  EXPECT_EQ(v1[4], 1);
+  EXPECT_EQ(after_name(v2, "stats.symmetric")[0], kModelDTypeF32Symmetric);
+  EXPECT_EQ(after_name(v2, "stats.square")[0], kModelDTypeF32);
+  EXPECT_EQ(after_name(v2, "stats.symmetric16")[0], kModelDTypeF16Symmetric);
+  EXPECT_EQ(after_name(v1, "stats.symmetric")[0], kModelDTypeF32);
+  const uint8_t planar[] = {0x00, 0x00, 0x00, 0x3C, 0xC0, 0x38}, interleaved[] = {0x00, 0x3C, 0x00, 0xC0, 0x00, 0x38};
+  EXPECT_NE(std::search(v2.begin(), v2.end(), std::begin(planar), std::end(planar)), v2.end());
+  EXPECT_NE(std::search(v1.begin(), v1.end(), std::begin(interleaved), std::end(interleaved)), v1.end());
+  for (const auto* file : {&v1, &v2}) {
+    Model m;
+    const Status s = read_model(file->data(), file->size(), &m);
+    ASSERT_TRUE(s.ok()) << s.message;
+    for (const TensorRecord& t : file == &v1 ? without16 : tensors) {
+      const ModelTensor* read = m.find_tensor(t.name);
+      ASSERT_NE(read, nullptr) << t.name;
+      EXPECT_EQ(read->dims, t.dims);
+      ASSERT_EQ(read->count, t.values.size());
+      for (size_t k = 0; k < read->count; ++k) {
+        const float want = t.f16 ? half_to_float(float_to_half(t.values[k])) : t.values[k];
+        if (t.name == "stats.symmetric16" && file == &v2)  // scaled by a power of two: the same 11 significant bits
+          ASSERT_NEAR(read->data[k], t.values[k], std::abs(t.values[k]) * std::ldexp(1.0, -11)) << k;
+        else
+          ASSERT_EQ(0, std::memcmp(&read->data[k], &want, 4)) << t.name << "[" << k << "]";
+      }
+    }
+  }
+  Model m;
+  ASSERT_TRUE(read_model(v2.data(), v2.size(), &m).ok());
+  const ModelTensor* sym16_read = m.find_tensor("stats.symmetric16");
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t j = 0; j < n; ++j) ASSERT_EQ(sym16_read->data[i * n + j], sym16_read->data[j * n + i]);
+  EXPECT_EQ(sym16_read->data[2], -204800.0f);  // / 2^3 = 25600, a half exactly
+  // The records' byte lengths (after dtype, rank, two dims and the offset): the triangles only.
+  auto stored_bytes = [](std::vector<uint8_t>& file, const std::string& name) {
+    return uint32_t(after_name(file, name)[24]) | uint32_t(after_name(file, name)[25]) << 8;
+  };
+  EXPECT_EQ(stored_bytes(v1, "stats.symmetric"), n * n * 4);
+  EXPECT_EQ(stored_bytes(v2, "stats.symmetric"), n * (n + 1) / 2 * 4);
+  EXPECT_EQ(stored_bytes(v2, "stats.symmetric16"), 4 + n * (n + 1) / 2 * 2);  // the scale, then the halves
+
+  auto old = v2;
+  old[4] = 1;  // a version 1 file cannot hold the new type
+  old = with_crc(old);
+  EXPECT_NE(read_model(old.data(), old.size(), &m).message.find("'stats.symmetric' has type 3, which a version 1 file"),
+            std::string::npos);
+  auto oblong = v2;
+  after_name(oblong, "stats.symmetric")[12] = n - 1;  // dims [7, 6]
+  oblong = with_crc(oblong);
+  EXPECT_NE(read_model(oblong.data(), oblong.size(), &m).message.find("symmetric matrix but is not square"),
+            std::string::npos);
+  for (size_t size = 0; size < v2.size(); size += 5) ASSERT_FALSE(read_model(v2.data(), size, &m).ok()) << size;
 }
 
 }  // namespace

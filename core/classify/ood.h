@@ -30,7 +30,7 @@ namespace cxr {
 struct OodLayer {
   size_t value = 0;    // plan value whose channel means are the features
   uint32_t channels = 0;
-  const float* class_means = nullptr;  // classes x channels, into Model::storage
+  const float* class_means = nullptr;  // classes x channels, into Model::values
   const float* precision = nullptr;    // channels x channels
 };
 

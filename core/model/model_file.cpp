@@ -1,5 +1,6 @@
 #include "model/model_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -269,14 +270,67 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
   return Ok();
 }
 
+// How a tensor's dtype stores it: bytes per element, whether only the upper
+// triangle of a square matrix is stored, and whether a scale precedes it.
+struct Encoding {
+  uint32_t element_bytes;
+  bool triangle, scaled;
+};
+Encoding encoding_of(uint32_t dtype) {
+  return {dtype == kModelDTypeF16 || dtype == kModelDTypeF16Symmetric ? 2u : 4u,
+          dtype == kModelDTypeF32Symmetric || dtype == kModelDTypeF16Symmetric, dtype == kModelDTypeF16Symmetric};
+}
+
+// Loops that run once per model load: in the browser their code is
+// downloaded by every visitor, so small beats fast (clang: no unrolling or
+// vectorising).
+#if defined(__clang__)
+#define CXR_SMALL_CODE __attribute__((noinline, minsize))
+#else
+#define CXR_SMALL_CODE __attribute__((noinline))
+#endif
+
+float bits_to_float(uint32_t bits, uint32_t element_bytes) {
+  if (element_bytes == 2) return half_to_float(uint16_t(bits));
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// `count` stored elements, little-endian, to floats times `scale`: each
+// element's bytes together (version 1) or byte-planar (version 2, see the header).
+CXR_SMALL_CODE void decode_elements(const uint8_t* p, uint32_t element_bytes, uint64_t count, bool planar, float scale,
+                                    float* out) {
+  const uint64_t element_step = planar ? 1 : element_bytes, byte_step = planar ? count : 1;
+  for (uint64_t k = 0; k < count; ++k) {
+    uint32_t bits = 0;
+    for (uint32_t b = 0; b < element_bytes; ++b) bits |= uint32_t(p[k * element_step + b * byte_step]) << (8 * b);
+    out[k] = scale * bits_to_float(bits, element_bytes);
+  }
+}
+
+// An n x n matrix whose first n(n+1)/2 floats hold its upper triangle, row by
+// row: each row moved to its place (last first, so nothing is overwritten
+// before it is moved), then mirrored.
+CXR_SMALL_CODE void expand_triangle(float* m, size_t n) {
+  for (size_t row = n; row-- > 0;) {
+    const size_t from = row * n - row * (row - 1) / 2;  // rows 0..row-1 hold n, n-1, ... values
+    for (size_t col = n; col-- > row;) m[row * n + col] = m[from + col - row];
+  }
+  for (size_t row = 0; row < n; ++row)
+    for (size_t col = row + 1; col < n; ++col) m[col * n + row] = m[row * n + col];
+}
+
 // Tensor data must lie after the whole table (whose end is known only once it
-// is read), in record order, before the trailer.
-Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
-  const uint8_t* base = reinterpret_cast<const uint8_t*>(model->storage.data());
-  uint64_t previous_end = 0;
-  std::vector<std::pair<size_t, uint64_t>> halves;  // (tensor index, byte offset) to widen below
-  size_t half_count = 0;
-  uint64_t first_offset = 0;
+// is read), in record order, before the trailer. Every tensor is decoded into
+// model->values, sized once so that the views stay put.
+Status parse_tensors(Reader& r, uint32_t version, uint32_t count, size_t data_end, Model* model) {
+  struct Placed {
+    Encoding encoding;
+    uint64_t offset, stored;  // stored: elements in the file
+  };
+  std::vector<Placed> placed;
+  uint64_t previous_end = 0, first_offset = 0, total = 0;
   for (uint32_t i = 0; i < count; ++i) {
     ModelTensor t;
     uint32_t name_len, dtype, rank;
@@ -284,8 +338,10 @@ Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
     if (!r.u32(&name_len) || name_len == 0 || name_len > kMaxNameBytes || !r.bytes(name_len, &t.name) ||
         !r.u32(&dtype) || !r.u32(&rank))
       return bad("tensor record " + std::to_string(i) + " is cut short or has a bad name");
-    if (dtype != kModelDTypeF32 && dtype != kModelDTypeF16)
+    if (dtype < kModelDTypeF32 || dtype > kModelDTypeF16Symmetric)
       return bad("tensor '" + t.name + "' has type " + std::to_string(dtype) + ", which this version of cxr cannot read");
+    if (dtype > kModelDTypeF16 && version < 2)
+      return bad("tensor '" + t.name + "' has type " + std::to_string(dtype) + ", which a version 1 file cannot hold");
     if (rank == 0 || rank > kMaxRank) return bad("tensor '" + t.name + "' has rank " + std::to_string(rank));
     uint64_t elements = 1;
     for (uint32_t d = 0; d < rank; ++d) {
@@ -295,39 +351,44 @@ Status parse_tensors(Reader& r, uint32_t count, size_t data_end, Model* model) {
       elements *= dim;
       if (elements > kMaxModelBytes) return bad("tensor '" + t.name + "' is too large");
     }
+    const Encoding e = encoding_of(dtype);
+    if (e.triangle && (rank != 2 || t.dims[0] != t.dims[1]))
+      return bad("tensor '" + t.name + "' is stored as a symmetric matrix but is not square");
+    const uint64_t stored = e.triangle ? uint64_t(t.dims[0]) * (t.dims[0] + 1) / 2 : elements;
     if (!r.u64(&offset) || !r.u64(&length)) return bad("tensor record '" + t.name + "' is cut short");
-    const uint64_t element_bytes = dtype == kModelDTypeF16 ? 2 : 4;
-    if (length != elements * element_bytes || offset % kDataAlign || offset < previous_end ||
+    if (length != (e.scaled ? 4 : 0) + stored * e.element_bytes || offset % kDataAlign || offset < previous_end ||
         offset > data_end || length > data_end - offset)
       return bad("tensor '" + t.name + "' lies outside the data area or has the wrong size");
     if (model->find_tensor(t.name)) return bad("tensor '" + t.name + "' appears twice");
     if (i == 0) first_offset = offset;
     previous_end = offset + length;
     t.count = size_t(elements);
-    t.f16 = dtype == kModelDTypeF16;
-    if (t.f16) {
-      halves.emplace_back(model->tensors.size(), offset);
-      half_count += t.count;
-    } else {
-      t.data = reinterpret_cast<const float*>(base + offset);
-      for (size_t k = 0; k < t.count; ++k)
-        if (!std::isfinite(t.data[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
-    }
+    t.f16 = e.element_bytes == 2;
+    total += elements;
+    placed.push_back({e, offset, stored});
     model->tensors.push_back(std::move(t));
   }
-  // f16 tensors widened into one buffer, sized once so the views stay put.
-  model->expanded.resize(half_count);
-  float* next = model->expanded.data();
-  for (const auto& [index, offset] : halves) {
-    ModelTensor& t = model->tensors[index];
-    for (size_t k = 0; k < t.count; ++k) {
-      next[k] = half_to_float(uint16_t(base[offset + 2 * k] | base[offset + 2 * k + 1] << 8));
-      if (!std::isfinite(next[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
+  if (!model->tensors.empty() && first_offset < r.pos) return bad("tensor data overlaps the tensor table");
+  if (total > kMaxModelBytes / sizeof(float)) return bad("the tensors are too large");
+  model->values.resize(size_t(total));
+  float* next = model->values.data();
+  for (size_t i = 0; i < placed.size(); ++i) {
+    ModelTensor& t = model->tensors[i];
+    const Placed& p = placed[i];
+    const uint8_t* bytes = r.data + p.offset;
+    float scale = 1;
+    if (p.encoding.scaled) {
+      decode_elements(bytes, 4, 1, false, 1, &scale);
+      if (!(scale > 0 && std::isfinite(scale))) return bad("tensor '" + t.name + "' has a bad scale");
+      bytes += 4;
     }
+    decode_elements(bytes, p.encoding.element_bytes, p.stored, version >= 2, scale, next);
+    if (p.encoding.triangle) expand_triangle(next, t.dims[0]);
+    for (size_t k = 0; k < t.count; ++k)
+      if (!std::isfinite(next[k])) return bad("tensor '" + t.name + "' holds NaN or infinity");
     t.data = next;
     next += t.count;
   }
-  if (!model->tensors.empty() && first_offset < r.pos) return bad("tensor data overlaps the tensor table");
   return Ok();
 }
 
@@ -347,9 +408,10 @@ Status read_model(const uint8_t* data, size_t size, Model* model) {
   Reader r{data, size, 4};
   uint32_t version, meta_len, tensor_count;
   r.u32(&version);
-  if (version != kModelFormatVersion)
+  if (version < kOldestModelFormatVersion || version > kModelFormatVersion)
     return Fail(cxr_status_unsupported_model_version,
-                "model file format version %u, but this cxr reads version %u; %s", version, kModelFormatVersion,
+                "model file format version %u, but this cxr reads versions %u to %u; %s", version,
+                kOldestModelFormatVersion, kModelFormatVersion,
                 version > kModelFormatVersion ? "update cxr to use this model"
                                               : "re-export the model with the current trainer");
   uint32_t stored_crc = 0;
@@ -364,10 +426,7 @@ Status read_model(const uint8_t* data, size_t size, Model* model) {
   if (!r.bytes(meta_len, &meta_text)) return bad("metadata runs past the end of the file");
 
   model->checksum = actual_crc;
-  model->storage.resize((size + 3) / 4);
-  std::memcpy(model->storage.data(), data, size);
-  const size_t data_end = size - kTrailerBytes;
-  CXR_TRY(parse_tensors(r, tensor_count, data_end, model));
+  CXR_TRY(parse_tensors(r, version, tensor_count, size - kTrailerBytes, model));
 
   CXR_TRY(json::parse(meta_text, &model->metadata));
   if (!model->metadata.is_object()) return bad("metadata is not a JSON object");
@@ -388,11 +447,85 @@ Status read_model(const uint8_t* data, size_t size, Model* model) {
   return Ok();
 }
 
-std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors) {
+namespace {
+
+// Exactly symmetric (bit for bit) and square: stored as its upper triangle.
+bool is_symmetric(const TensorRecord& t) {
+  if (t.dims.size() != 2 || t.dims[0] != t.dims[1] || t.dims[0] < 2) return false;
+  const size_t n = t.dims[0];
+  for (size_t row = 0; row < n; ++row)
+    for (size_t col = row + 1; col < n; ++col)
+      if (std::memcmp(&t.values[row * n + col], &t.values[col * n + row], 4) != 0) return false;
+  return true;
+}
+
+// A tensor as the file stores it: dtype, stored element count, the scale (f16 matrices).
+struct Encoded {
+  uint32_t dtype;
+  Encoding encoding;
+  size_t stored;
+  float scale = 1;
+};
+
+Encoded encode(const TensorRecord& t, uint32_t version) {
+  const bool triangle = version >= 2 && is_symmetric(t);
+  Encoded e;
+  e.dtype = triangle ? (t.f16 ? kModelDTypeF16Symmetric : kModelDTypeF32Symmetric)
+                     : (t.f16 ? kModelDTypeF16 : kModelDTypeF32);
+  e.encoding = encoding_of(e.dtype);
+  e.stored = triangle ? size_t(t.dims[0]) * (t.dims[0] + 1) / 2 : t.values.size();
+  if (e.encoding.scaled) {  // a power of two that brings the largest entry to [2^14, 2^15]: exact to apply
+    float largest = 0;
+    for (float v : t.values) largest = std::max(largest, std::fabs(v));
+    int exponent = 0;
+    std::frexp(largest, &exponent);
+    e.scale = largest > 0 ? std::ldexp(1.0f, exponent - 15) : 1.0f;
+  }
+  return e;
+}
+
+// The tensor's data as stored: the scale, then the elements (the upper
+// triangle of a symmetric matrix) as f32 bits or halves, byte-planar in
+// version 2. Written straight into `out`: no copy of a large tensor.
+void append_data(const TensorRecord& t, const Encoded& e, bool planar, std::vector<uint8_t>& out) {
+  if (e.encoding.scaled) {
+    uint32_t scale;
+    std::memcpy(&scale, &e.scale, 4);
+    put_u32(out, scale);
+  }
+  auto bits = [&](float f) {
+    uint32_t b;
+    f /= e.scale;
+    std::memcpy(&b, &f, 4);
+    return t.f16 ? uint32_t(float_to_half(f)) : b;
+  };
+  auto each = [&](auto&& emit) {  // the stored elements in file order
+    if (!e.encoding.triangle) {
+      for (float f : t.values) emit(bits(f));
+      return;
+    }
+    const size_t n = t.dims[0];
+    for (size_t row = 0; row < n; ++row)
+      for (size_t col = row; col < n; ++col) emit(bits(t.values[row * n + col]));
+  };
+  const uint32_t element_bytes = e.encoding.element_bytes;
+  if (planar) {
+    for (uint32_t b = 0; b < element_bytes; ++b) each([&](uint32_t v) { out.push_back(uint8_t(v >> (8 * b))); });
+  } else {
+    each([&](uint32_t v) {
+      for (uint32_t b = 0; b < element_bytes; ++b) out.push_back(uint8_t(v >> (8 * b)));
+    });
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors,
+                                 uint32_t version) {
   const std::string meta = json::serialize(metadata);
   std::vector<uint8_t> out(4);
   std::memcpy(out.data(), "CXRM", 4);
-  put_u32(out, kModelFormatVersion);
+  put_u32(out, version);
   put_u32(out, uint32_t(meta.size()));
   put_u32(out, uint32_t(tensors.size()));
   out.insert(out.end(), meta.begin(), meta.end());
@@ -400,30 +533,24 @@ std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<
   for (const TensorRecord& t : tensors) table_bytes += 4 + t.name.size() + 8 + 4 * t.dims.size() + 16;
   size_t offset = (out.size() + table_bytes + kDataAlign - 1) / kDataAlign * kDataAlign;
   std::vector<size_t> offsets;
+  std::vector<Encoded> encoded;
   for (const TensorRecord& t : tensors) {
+    encoded.push_back(encode(t, version));
+    const Encoded& e = encoded.back();
     put_u32(out, uint32_t(t.name.size()));
     out.insert(out.end(), t.name.begin(), t.name.end());
-    put_u32(out, t.f16 ? kModelDTypeF16 : kModelDTypeF32);
+    put_u32(out, e.dtype);
     put_u32(out, uint32_t(t.dims.size()));
     for (uint32_t d : t.dims) put_u32(out, d);
     put_u64(out, offset);
-    const size_t bytes = t.values.size() * (t.f16 ? 2 : 4);
+    const size_t bytes = (e.encoding.scaled ? 4 : 0) + e.stored * e.encoding.element_bytes;
     put_u64(out, bytes);
     offsets.push_back(offset);
     offset = (offset + bytes + kDataAlign - 1) / kDataAlign * kDataAlign;
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
     out.resize(offsets[i], 0);
-    for (float f : tensors[i].values) {
-      if (tensors[i].f16) {
-        const uint16_t half = float_to_half(f);
-        out.push_back(uint8_t(half)), out.push_back(uint8_t(half >> 8));
-        continue;
-      }
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      put_u32(out, bits);
-    }
+    append_data(tensors[i], encoded[i], version >= 2, out);
   }
   put_u32(out, crc32(out.data(), out.size()));
   return out;

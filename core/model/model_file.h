@@ -2,16 +2,26 @@
 //
 //   offset  size  field
 //   0       4     magic "CXRM"
-//   4       4     u32 format version (kModelFormatVersion)
+//   4       4     u32 format version (kModelFormatVersion; this core also reads
+//                 kOldestModelFormatVersion and up)
 //   8       4     u32 metadata length M
 //   12      4     u32 tensor count T
 //   16      M     metadata: UTF-8 JSON object (schema in docs of ModelInfo below)
-//   ..            T tensor records: u32 name length, name, u32 dtype (1 = f32,
-//                 2 = f16: IEEE half, expanded to f32 at load),
-//                 u32 rank (1..4), u32 dims[rank], u64 offset, u64 byte length
+//   ..            T tensor records: u32 name length, name, u32 dtype, u32 rank
+//                 (1..4), u32 dims[rank], u64 offset, u64 byte length
 //   ..            tensor data, each at its offset (a multiple of 64), in record
 //                 order, not overlapping, before the trailer
 //   size-4  4     u32 CRC-32 (IEEE) of every byte before it
+//
+// dtype: 1 = f32; 2 = f16 (IEEE half, widened to f32 at load); version 2 adds
+// symmetric matrices, dims [n, n], of which only the upper triangle is stored,
+// row by row (n(n+1)/2 values), mirrored at load: 3 = f32; 4 = f16 times a
+// scale: an f32 (a power of two, so that the largest entry fits the half
+// range) precedes the halves.
+// Stored elements: version 1 writes each element's bytes together; version 2
+// stores a tensor byte-planar: the first byte of every element, then the
+// second, ... (lossless; the planes of f16 weights and of f32 statistics
+// gzip far better than interleaved bytes, which is what a server sends).
 //
 // Metadata keys read by the core: name, version, input {height,width,channels},
 // preprocess {width,height,channels,resize,equalize,normalize,mean,std},
@@ -31,9 +41,12 @@
 
 namespace cxr {
 
-constexpr uint32_t kModelFormatVersion = 1;
+constexpr uint32_t kModelFormatVersion = 2;
+constexpr uint32_t kOldestModelFormatVersion = 1;
 constexpr uint32_t kModelDTypeF32 = 1;
 constexpr uint32_t kModelDTypeF16 = 2;
+constexpr uint32_t kModelDTypeF32Symmetric = 3;
+constexpr uint32_t kModelDTypeF16Symmetric = 4;
 constexpr size_t kMaxModelBytes = size_t(512) << 20;
 
 struct ModelInfo {
@@ -53,16 +66,15 @@ struct ModelInfo {
 struct ModelTensor {
   std::string name;
   std::vector<uint32_t> dims;
-  const float* data = nullptr;  // into Model::storage (or Model::expanded when f16)
+  const float* data = nullptr;  // into Model::values
   size_t count = 0;
-  bool f16 = false;  // stored as half floats in the file
+  bool f16 = false;  // stored as half floats in the file (dtype 2 or 4)
 };
 
 // A parsed, validated model. Views (tensors, layer weights) point into
-// `storage`: move it, never copy it.
+// `values`: move it, never copy it.
 struct Model {
-  std::vector<float> storage;   // the file's bytes, float-aligned
-  std::vector<float> expanded;  // f16 tensors, widened to f32
+  std::vector<float> values;  // every tensor, decoded to f32, in record order
   std::string metadata_json;
   json::Value metadata;
   ModelInfo info;
@@ -79,23 +91,27 @@ struct Model {
 };
 
 // Validates everything (sizes, offsets, shapes, checksum, metadata) and
-// refuses with a reason: cxr_status_unsupported_model_version for another
-// format version, cxr_status_invalid_model otherwise.
+// refuses with a reason: cxr_status_unsupported_model_version for a format
+// version outside kOldestModelFormatVersion..kModelFormatVersion,
+// cxr_status_invalid_model otherwise.
 Status read_model(const uint8_t* data, size_t size, Model* model);
 
 struct TensorRecord {
   std::string name;
   std::vector<uint32_t> dims;
   std::vector<float> values;
-  bool f16 = false;  // store as IEEE half (values rounded to nearest even)
+  bool f16 = false;  // store as IEEE half (values rounded to nearest even; a symmetric matrix scaled first)
 };
 
 // IEEE 754 binary16 conversions (round to nearest even; overflow to infinity).
 uint16_t float_to_half(float value);
 float half_to_float(uint16_t bits);
 
-// Serialises a model file. `metadata` must be a JSON object.
-std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors);
+// Serialises a model file. `metadata` must be a JSON object. A square matrix
+// that is exactly symmetric is stored as its upper triangle (version 2).
+// `version` 1 writes the older layout (for tests of the reader).
+std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<TensorRecord>& tensors,
+                                 uint32_t version = kModelFormatVersion);
 
 // Metadata pieces for writers (trainer, tests).
 json::Value layers_to_json(const std::vector<LayerDesc>& layers);

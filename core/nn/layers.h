@@ -1,5 +1,5 @@
 // The network as the model file describes it: a list of layers over NHWC
-// tensors with batch 1. Weights are views into the model's storage.
+// tensors with batch 1. Weights are views into the model's decoded values.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -3,7 +3,8 @@
 // Each input is read twice: as given, and with its CRC-32 trailer rewritten to
 // match, so that mutations get past the checksum into the parsing behind it.
 // Seeds: cxr_fuzz_seeds (the "tiny" random-weight model, plain and with an
-// OOD gate and half-float weights).
+// OOD gate: half-float weights, f32 and scaled-f16 symmetric triangles, format
+// versions 1 and 2).
 #include <cstddef>
 #include <cstdint>
 #include <vector>

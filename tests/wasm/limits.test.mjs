@@ -100,7 +100,7 @@ test('hostile model files are refused with their reason and bounded wasm memory'
   const cases = [
     ['truncated to half', good.slice(0, good.length >> 1), /checksum mismatch/],
     ['truncated inside the header', good.slice(0, 10), /too short/],
-    ['format version 2', patched(4, 2), /format version 2, but this cxr reads version 1; update cxr/],
+    ['format version 3', patched(4, 3), /format version 3, but this cxr reads versions 1 to 2; update cxr/],
     ['metadata length 4 GB', patched(8, 0xfffffff0), /metadata runs past the end/],
     ['tensor count 2^32-1', patched(12, 0xffffffff), /too many tensors/],
   ];

@@ -188,6 +188,67 @@ Value calibration(const std::vector<double>& scores, const std::vector<int>& lab
 
 }  // namespace
 
+Value decimate_curve(const Value& points, double operating_threshold, size_t max_points) {
+  const std::vector<Value>& p = points.array;
+  const size_t n = p.size();
+  if (n <= 2) return points;
+  auto x = [&](size_t i) { return p[i].array[0].number; };
+  auto y = [&](size_t i) { return p[i].array[1].number; };
+  // Kept whatever happens: the ends and the operating point (the lowest
+  // threshold still at or above the operating one).
+  std::vector<size_t> forced = {0};
+  size_t operating = n;
+  for (size_t i = 0; i < n; ++i)
+    if (p[i].array.size() > 2 && p[i].array[2].number >= operating_threshold) operating = i;
+  if (operating > 0 && operating < n - 1) forced.push_back(operating);
+  forced.push_back(n - 1);
+  // Ramer-Douglas-Peucker between the forced points, recording at which
+  // tolerance each point would be dropped: a point's distance from the chord
+  // that split on it, capped by its parents' (the kept sets are nested).
+  // Points on their chord (collinear runs) get 0 and are always dropped.
+  std::vector<double> keep_above(n, 0);
+  std::vector<size_t> discovered(n, n);
+  size_t order = 0;
+  struct Segment {
+    size_t a, b;
+    double cap;
+  };
+  std::vector<Segment> stack;
+  for (size_t k = 0; k + 1 < forced.size(); ++k) stack.push_back({forced[k], forced[k + 1], INFINITY});
+  while (!stack.empty()) {
+    const Segment s = stack.back();
+    stack.pop_back();
+    const double dx = x(s.b) - x(s.a), dy = y(s.b) - y(s.a), length = std::hypot(dx, dy);
+    double farthest = 0;
+    size_t split = s.a;
+    for (size_t i = s.a + 1; i < s.b; ++i) {
+      const double d = length > 0 ? std::fabs(dx * (y(i) - y(s.a)) - dy * (x(i) - x(s.a))) / length
+                                  : std::hypot(x(i) - x(s.a), y(i) - y(s.a));
+      if (d > farthest) farthest = d, split = i;
+    }
+    if (farthest <= 0) continue;
+    keep_above[split] = std::min(farthest, s.cap);
+    discovered[split] = order++;
+    stack.push_back({s.a, split, keep_above[split]});
+    stack.push_back({split, s.b, keep_above[split]});
+  }
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < n; ++i)
+    if (keep_above[i] > 0) candidates.push_back(i);
+  std::sort(candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
+    return keep_above[a] != keep_above[b] ? keep_above[a] > keep_above[b] : discovered[a] < discovered[b];
+  });
+  const size_t room = max_points > forced.size() ? max_points - forced.size() : 0;
+  if (candidates.size() > room) candidates.resize(room);
+  std::vector<bool> keep(n, false);
+  for (size_t i : forced) keep[i] = true;
+  for (size_t i : candidates) keep[i] = true;
+  Value out = Value::make_array();
+  for (size_t i = 0; i < n; ++i)
+    if (keep[i]) out.push(p[i]);
+  return out;
+}
+
 Value evaluation_report(const std::vector<double>& scores, const std::vector<int>& labels,
                         const std::vector<int>& argmax, const std::vector<std::string>& subtypes,
                         double threshold, size_t resamples, uint64_t seed) {
@@ -236,8 +297,8 @@ Value evaluation_report(const std::vector<double>& scores, const std::vector<int
   }
   report.set("sensitivity_by_subtype", std::move(subtype));
   report.set("calibration", calibration(scores, labels, 10));
-  report.set("roc", curve_points(scores, labels, true));
-  report.set("pr", curve_points(scores, labels, false));
+  report.set("roc", decimate_curve(curve_points(scores, labels, true), threshold, kCurvePoints));
+  report.set("pr", decimate_curve(curve_points(scores, labels, false), threshold, kCurvePoints));
   return report;
 }
 

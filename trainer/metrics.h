@@ -41,9 +41,18 @@ double sigmoid(double x);
 // Wilson score 95% interval of a proportion successes / n.
 json::Value proportion_with_ci(size_t successes, size_t n);
 
+// A ROC or PR curve ([x, y, threshold] points, thresholds falling) cut to at
+// most `max_points` for drawing: points on a straight run between their
+// neighbours go first (the drawn line is unchanged), then, if still too many,
+// those nearest the line through the rest (Ramer-Douglas-Peucker). The first
+// and last points and the operating point (the lowest threshold at or above
+// `operating_threshold`) always stay; kept points are copied unchanged.
+constexpr size_t kCurvePoints = 100;
+json::Value decimate_curve(const json::Value& points, double operating_threshold, size_t max_points);
+
 // The evaluation report for one split: point estimates with bootstrap 95%
 // percentile intervals (seeded), confusion matrices at argmax and at the
-// threshold, ROC and PR points, calibration bins and ECE, per-subtype
+// threshold, ROC and PR points (decimate_curve), calibration bins and ECE, per-subtype
 // sensitivity. `subtypes` holds "normal"/"bacteria"/"virus" per sample.
 json::Value evaluation_report(const std::vector<double>& scores, const std::vector<int>& labels,
                               const std::vector<int>& argmax, const std::vector<std::string>& subtypes,

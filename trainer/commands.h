@@ -12,6 +12,7 @@ int run_report(const Options& options, const std::string& command_line);  // rep
 int run_ood_bench(const Options& options, const std::string& command_line);  // ood_bench.cpp (core only)
 int run_convert(const Options& options, const std::string& command_line);    // convert.cpp (core only)
 int run_gate(const Options& options, const std::string& command_line);       // gate.cpp (core only)
+int run_repack(const Options& options, const std::string& command_line);     // repack.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 
 }  // namespace cxr::train

@@ -36,11 +36,17 @@ const char kUsage[] =
     "  cxr-train convert --model FILE --out FILE [--weights f16] [--data DIR]\n"
     "                                   store the weights as half floats (half the download), compare with the\n"
     "                                   original on validation through the core, refit the OOD gate\n"
+    "  cxr-train repack [--model FILE] [--out FILE (the same file)] [--ood-precision f32|f16 [--data DIR]]\n"
+    "                                   re-write a model in the current file format (smaller download) with its\n"
+    "                                   stored ROC/PR curves cut to 100 points each; every tensor value unchanged;\n"
+    "                                   f16: the OOD precision matrices as scaled halves, written only if no\n"
+    "                                   validation film's probability or OOD verdict changes\n"
     "  cxr-train ood-bench [--model FILE] [--data DIR] [--split test] [--per-set N (100)] [--seed N]\n"
-    "                    [--out FILE.json] [--write-into-model] [--check]\n"
+    "                    [--out FILE.json] [--write-into-model] [--check] [--reference FILE]\n"
     "                                   the gate on real X-rays vs generated out-of-distribution inputs (noise,\n"
     "                                   photos, documents, rotated/cropped/inverted/tiny X-rays); --check: exit 1\n"
-    "                                   unless >= 95% of OOD are rejected and >= 98% of X-rays pass\n"
+    "                                   unless >= 95% of OOD are rejected and >= 98% of X-rays pass; --reference:\n"
+    "                                   every input through another model file too (verdicts must not differ)\n"
     "  cxr-train baseline --kind svm|cnn [--data DIR] [--out FILE]\n"
     "                                   the origin study's models, trained on train/, reported on test/ like ours:\n"
     "                                   svm: RBF SVM on 50x50 gray pixels (libsvm, C 1, gamma scale);\n"
@@ -76,6 +82,7 @@ int main(int argc, char** argv) {
   if (command == "ood-bench") return cxr::train::run_ood_bench(options, command_line);
   if (command == "convert") return cxr::train::run_convert(options, command_line);
   if (command == "gate") return cxr::train::run_gate(options, command_line);
+  if (command == "repack") return cxr::train::run_repack(options, command_line);
   if (command == "report") return cxr::train::run_report(options, command_line);
   if (command == "baseline") {
     const std::string kind = options.get("kind", "");

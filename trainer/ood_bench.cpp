@@ -5,6 +5,7 @@
 // with Wilson 95% intervals, and the AUROC of the gate's score. The gate was
 // fitted and thresholded on train/validation only; nothing here tunes it.
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "decode/image.h"
@@ -35,6 +36,23 @@ bool load_gray(const std::string& path, GrayImage* out, std::string* error) {
 // The gate as one number, for AUROC: an image-check failure outranks any distance.
 double gate_score(const Scored& s) { return s.image_check_failed ? 1e30 : s.feature_score; }
 
+// --reference FILE: every input scored by a second model file too, to show
+// that a re-stored model (cxr-train repack) gives the same verdicts.
+struct Reference {
+  ClassifierPtr classifier;
+  size_t inputs = 0, verdicts_changed = 0, probabilities_changed = 0;
+  double max_score_change = 0;
+  void add(const Scored& s, const Scored& r) {
+    ++inputs;
+    verdicts_changed += r.ok != s.ok || r.flagged != s.flagged;
+    probabilities_changed += r.probability != s.probability;
+    if (r.ok && s.ok) max_score_change = std::max(max_score_change, std::fabs(r.feature_score - s.feature_score));
+  }
+  void compare(const Scored& s, const std::vector<uint8_t>& bytes) {
+    if (classifier) add(s, score_bytes(classifier.get(), bytes));
+  }
+};
+
 }  // namespace
 
 int run_ood_bench(const Options& options, const std::string& command_line) {
@@ -60,6 +78,14 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   std::iota(all.begin(), all.end(), 0);
   std::vector<Scored> xrays;
   if (!score_samples(classifier.get(), samples, all, "ood-bench: " + split_name + " X-rays", &xrays)) return 2;
+  Reference reference;
+  if (options.get("reference", "") != "") {
+    reference.classifier = load_classifier(options.get("reference", ""), &error);
+    if (!reference.classifier) return logf("error: %s", error.c_str()), 2;
+    std::vector<Scored> again;
+    if (!score_samples(reference.classifier.get(), samples, all, "ood-bench: the reference model", &again)) return 2;
+    for (size_t i = 0; i < xrays.size(); ++i) reference.add(xrays[i], again[i]);
+  }
   std::vector<double> scores;  // gate scores, in-distribution first
   std::vector<int> is_ood;
   size_t passed = 0;
@@ -79,7 +105,9 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
       GrayImage film;
       if (set.derived_from_xrays && !load_gray(samples[rng() % samples.size()].path, &film, &error))
         return logf("error: %s", error.c_str()), 2;
-      const Scored s = score_bytes(classifier.get(), make_ood_example(set.name, film, rng));
+      const std::vector<uint8_t> input = make_ood_example(set.name, film, rng);
+      const Scored s = score_bytes(classifier.get(), input);
+      reference.compare(s, input);
       refused += !s.ok;  // the core refusing to read it is a rejection too
       rejected += !s.ok || s.flagged;
       by_image_checks += s.ok && s.image_check_failed;
@@ -115,7 +143,20 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   logf("%s X-rays passing: %.2f%% (%zu/%zu); generated OOD rejected: %.2f%% (%zu/%zu); AUROC %.4f", split_name.c_str(),
        100.0 * double(passed) / double(samples.size()), passed, samples.size(),
        100.0 * double(ood_rejected) / double(ood_total), ood_rejected, ood_total, auc(scores, is_ood));
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  Value out = report;
+  if (reference.classifier) {
+    Value r = Value::make_object();
+    r.set("model", Value::of(options.get("reference", "")));
+    r.set("inputs", Value::of(double(reference.inputs)));
+    r.set("verdicts_changed", Value::of(double(reference.verdicts_changed)));
+    r.set("probabilities_changed", Value::of(double(reference.probabilities_changed)));
+    r.set("max_score_change", Value::of(reference.max_score_change));
+    out.set("reference", std::move(r));
+    logf("against %s: %zu inputs, verdicts changed %zu, probabilities changed %zu, largest gate-score change %.3g",
+         options.get("reference", "").c_str(), reference.inputs, reference.verdicts_changed,
+         reference.probabilities_changed, reference.max_score_change);
+  }
+  if (!write_file(out_path, json::serialize(out) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
   logf("wrote %s", out_path.c_str());
 
   if (options.flag("write-into-model")) {
@@ -129,8 +170,11 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   }
   // The bar: >= 95% of generated OOD rejected, >= 98% of X-rays passing.
   if (options.flag("check")) {
-    const bool ok = double(ood_rejected) >= 0.95 * double(ood_total) && double(passed) >= 0.98 * double(samples.size());
-    logf(ok ? "check passed" : "CHECK FAILED: need >= 95%% of OOD rejected and >= 98%% of X-rays passing");
+    const bool ok = double(ood_rejected) >= 0.95 * double(ood_total) &&
+                    double(passed) >= 0.98 * double(samples.size()) && reference.verdicts_changed == 0;
+    logf(ok ? "check passed"
+            : "CHECK FAILED: need >= 95%% of OOD rejected, >= 98%% of X-rays passing (and, with --reference, the same "
+              "verdicts)");
     return ok ? 0 : 1;
   }
   return 0;

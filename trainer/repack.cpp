@@ -1,0 +1,175 @@
+// cxr-train repack: re-write a model file in the current format version
+// (byte-planar tensors, symmetric matrices as their upper triangle: a smaller
+// download, core/model/model_file.h) with the ROC and PR curves stored in its
+// metrics cut to what a chart needs (decimate_curve). By default nothing the
+// core computes with changes: the written file is read back and every tensor
+// must hold the same values, bit for bit, as the original's.
+// --ood-precision f16 also stores the OOD gate's precision matrices as scaled
+// half floats (a quarter of their f32 size, relative error <= 2^-11). The
+// gate's threshold is then set again by its own rule (the pass quantile of the
+// validation films' scores, now computed with the rounded matrices), and the
+// file is written only if every validation film gets the same probability and
+// the same OOD verdict from both files.
+#include <cmath>
+#include <cstring>
+
+#include "trainer/commands.h"
+#include "trainer/gate.h"
+#include "trainer/metrics.h"
+
+namespace cxr::train {
+namespace {
+
+using json::Value;
+
+// Decimates metrics.<split>.roc/.pr in place; returns points before and after.
+std::pair<size_t, size_t> decimate_stored_curves(Value* metadata) {
+  size_t before = 0, after = 0;
+  Value* metrics = metadata->find("metrics");
+  if (!metrics || !metrics->is_object()) return {0, 0};
+  for (auto& [split, report] : metrics->object) {
+    const Value* threshold = report.find("threshold");
+    for (const char* key : {"roc", "pr"}) {
+      Value* curve = report.find(key);
+      if (!curve || !curve->is_array() || !threshold || !threshold->is_number()) continue;
+      before += curve->array.size();
+      *curve = decimate_curve(*curve, threshold->number, kCurvePoints);
+      after += curve->array.size();
+    }
+  }
+  return {before, after};
+}
+
+bool is_ood_precision(const std::string& name) {
+  return name.rfind("ood.", 0) == 0 && name.size() > 10 && name.compare(name.size() - 10, 10, ".precision") == 0;
+}
+
+// Same tensor names, shapes and values (bit for bit), in order; those that
+// `rounded` names only within half-float rounding.
+bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::string&), std::string* why) {
+  if (a.tensors.size() != b.tensors.size()) return *why = "the tensor count differs", false;
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    const ModelTensor &x = a.tensors[i], &y = b.tensors[i];
+    bool same = x.name == y.name && x.dims == y.dims && x.count == y.count;
+    if (same && rounded && rounded(x.name)) {
+      for (size_t k = 0; k < x.count; ++k)
+        same &= std::fabs(x.data[k] - y.data[k]) <= std::ldexp(std::fabs(x.data[k]), -11);
+    } else {
+      same = same && x.f16 == y.f16 && std::memcmp(x.data, y.data, x.count * sizeof(float)) == 0;
+    }
+    if (!same) return *why = "tensor '" + x.name + "' differs", false;
+  }
+  return true;
+}
+
+// The validation films (the model's provenance) through the core with a model file's bytes.
+struct Validation {
+  std::vector<Sample> samples;
+  Split split;
+  bool score(const std::vector<uint8_t>& model, const std::string& label, std::vector<Scored>* out) const {
+    cxr_error cerr;
+    const ClassifierPtr c(cxr_classifier_create(model.data(), model.size(), cxr_backend_portable, &cerr));
+    if (!c) return logf("error: %s", cerr.message), false;
+    return score_samples(c.get(), samples, split.validation, "repack: validation, " + label, out);
+  }
+};
+
+// Rounds the OOD precision matrices to f16, sets the gate's threshold again
+// by its rule and checks every validation film's probability and verdict
+// against the original file. Adds what it saw to `note`.
+bool round_ood_precision(const Model& original, const std::vector<uint8_t>& original_bytes, const std::string& data,
+                         std::vector<TensorRecord>* tensors, Value* metadata, Value* note) {
+  Value* ood = metadata->find("ood");
+  const Value* q = ood ? ood->find("pass_quantile") : nullptr;
+  if (!ood || !ood->find("threshold") || !q || !q->is_number())
+    return logf("error: the model has no fitted OOD gate (threshold, pass_quantile) to round"), false;
+  Validation v;
+  std::string error;
+  if (!provenance_split(original.metadata, data, &v.samples, &v.split, &error))
+    return logf("error: %s", error.c_str()), false;
+  for (TensorRecord& t : *tensors) t.f16 |= is_ood_precision(t.name);
+  std::vector<Scored> before, rounded, after;
+  if (!v.score(original_bytes, "original", &before) || !v.score(write_model(*metadata, *tensors), "rounded", &rounded))
+    return false;
+  std::vector<double> scores;
+  for (const Scored& s : rounded) scores.push_back(s.feature_score);
+  const double old_threshold = ood->find("threshold")->number, threshold = quantile(scores, q->number);
+  ood->set("threshold", Value::of(threshold));
+  if (!v.score(write_model(*metadata, *tensors), "repacked", &after)) return false;
+  size_t changed = 0, probability_changed = 0;
+  double score_change = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    changed += before[i].flagged != after[i].flagged;
+    probability_changed += before[i].probability != after[i].probability;
+    score_change = std::max(score_change, std::fabs(before[i].feature_score - after[i].feature_score));
+  }
+  logf("OOD precision matrices to f16: threshold %.9g -> %.9g (the %g quantile again); validation (%zu films): OOD "
+       "verdicts changed %zu, probabilities changed %zu; largest gate-score change %.3g",
+       old_threshold, threshold, q->number, before.size(), changed, probability_changed, score_change);
+  note->set("ood_threshold_before", Value::of(old_threshold));
+  note->set("validation_images", Value::of(double(before.size())));
+  note->set("validation_ood_verdicts_changed", Value::of(double(changed)));
+  note->set("validation_probabilities_changed", Value::of(double(probability_changed)));
+  note->set("validation_max_ood_score_change", Value::of(score_change));
+  return changed == 0 && probability_changed == 0;
+}
+
+}  // namespace
+
+int run_repack(const Options& options, const std::string& command_line) {
+  const std::string in_path = options.get("model", "models/pneumonia.cxrm");
+  const std::string out_path = options.get("out", in_path);
+  const std::string ood_precision = options.get("ood-precision", "f32");
+  if (ood_precision != "f32" && ood_precision != "f16")
+    return logf("error: --ood-precision is f32 (exact, the default) or f16"), 2;
+  const bool half_precision = ood_precision == "f16";
+  log_to_file(options.get("log", out_path + ".repack.log"));
+  logf("cxr-train repack  %s", command_line.c_str());
+
+  std::string error;
+  std::vector<uint8_t> bytes;
+  if (!read_file(in_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+  Model original;
+  Status status = read_model(bytes.data(), bytes.size(), &original);
+  if (!status.ok()) return logf("error: %s: %s", in_path.c_str(), status.message.c_str()), 2;
+  uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 4, 4);
+
+  Value metadata = original.metadata;
+  const auto [before, after] = decimate_stored_curves(&metadata);
+  Value note = Value::make_object();
+  note.set("format_version", Value::of(double(kModelFormatVersion)));
+  note.set("from_crc32", Value::of(original.checksum));
+  note.set("curve_points", Value::of(double(kCurvePoints)));
+  note.set("ood_precision", Value::of(ood_precision));
+  note.set("command_line", Value::of(command_line));
+  std::vector<TensorRecord> tensors;
+  for (const ModelTensor& t : original.tensors)
+    tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
+  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+  if (half_precision && !round_ood_precision(original, bytes, data, &tensors, &metadata, &note))
+    return logf("error: the f16 OOD statistics would change what the model says; nothing written"), 1;
+  if (!metadata.find("storage")) metadata.set("storage", Value::make_object());
+  metadata.find("storage")->set("repacked", std::move(note));
+
+  const std::vector<uint8_t> repacked = write_model(metadata, tensors);
+  Model check;
+  status = read_model(repacked.data(), repacked.size(), &check);
+  if (!status.ok()) return logf("error: the repacked file does not read back: %s", status.message.c_str()), 1;
+  if (!same_tensors(original, check, half_precision ? is_ood_precision : nullptr, &error))
+    return logf("error: repacked file: %s", error.c_str()), 1;
+  if (json::serialize(check.metadata) != json::serialize(metadata))
+    return logf("error: the metadata did not round-trip"), 1;
+  if (!write_file(out_path, std::string(repacked.begin(), repacked.end()), &error))
+    return logf("error: %s", error.c_str()), 2;
+  logf("format version %u -> %u; curve points %zu -> %zu; metadata %zu -> %zu bytes; file %zu -> %zu bytes; %s; "
+       "CRC-32 %08x -> %08x; wrote %s",
+       version, kModelFormatVersion, before, after, original.metadata_json.size(), check.metadata_json.size(),
+       bytes.size(), repacked.size(),
+       half_precision ? "every tensor value identical but the OOD precision matrices (f16)"
+                      : "every tensor value identical",
+       original.checksum, check.checksum, out_path.c_str());
+  return 0;
+}
+
+}  // namespace cxr::train

@@ -110,7 +110,7 @@ async function main() {
     const p = join(out, page);
     const html = await readFile(p, 'utf8');
     if (!html.includes('__CSP__')) throw new Error(`${page} has no CSP placeholder`);
-    await writeFile(p, await fillIntegrity(out, html.replace('__CSP__', CSP_META)));
+    await writeFile(p, html.replace('__CSP__', CSP_META));
   }
 
   // Every file but the service worker itself, with its hash. The service
@@ -158,16 +158,6 @@ async function entry(dir, url) {
   const bytes = await readFile(join(dir, url));
   const digest = createHash('sha256').update(bytes).digest();
   return { url, sha256: digest.toString('hex'), integrity: `sha256-${digest.toString('base64')}`, bytes: bytes.length };
-}
-
-// __INTEGRITY:path__ -> that built file's SRI hash (the page's preload hints
-// must carry the same integrity as the fetch that consumes them).
-async function fillIntegrity(dir, html) {
-  let out = html;
-  for (const [placeholder, url] of html.matchAll(/__INTEGRITY:([^"_]+)__/g)) {
-    out = out.replace(placeholder, (await entry(dir, url)).integrity);
-  }
-  return out;
 }
 
 // Replaces each placeholder, which must be there exactly once.

@@ -24,7 +24,7 @@ function halfToFloat(h) {
 export const readCxrmMetadata = (bytes) => header(bytes).metadata;
 
 // dtype: 1 f32, 2 f16, 3 f32 upper triangle, 4 f16 upper triangle after an f32
-// scale. Version 2 stores the elements byte-planar (all first bytes, then all second...).
+// scale. Version 2 stores the elements byte-planar, most significant bytes first.
 function readTensor(u8, view, version, dtype, dims, offset) {
   const half = dtype === 2 || dtype === 4, triangle = dtype >= 3, size = half ? 2 : 4;
   const scale = dtype === 4 ? view.getFloat32(offset, true) : 1;
@@ -32,7 +32,8 @@ function readTensor(u8, view, version, dtype, dims, offset) {
   const n = dims[0], stored = triangle ? n * (n + 1) / 2 : dims.reduce((a, b) => a * b, 1);
   const word = new DataView(new ArrayBuffer(4));
   const value = (k) => {
-    for (let b = 0; b < size; b++) word.setUint8(b, u8[start + (version === 2 ? b * stored + k : k * size + b)]);
+    for (let b = 0; b < size; b++)
+      word.setUint8(b, u8[start + (version === 2 ? (size - 1 - b) * stored + k : k * size + b)]);
     return scale * (half ? halfToFloat(word.getUint16(0, true)) : word.getFloat32(0, true));
   };
   if (!triangle) return Float32Array.from({ length: stored }, (_, k) => value(k));

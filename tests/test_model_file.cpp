@@ -292,7 +292,7 @@ TEST(ModelFile, Version2StoresSymmetricTrianglesAndPlanarBytesLosslessly) {
   EXPECT_EQ(after_name(v2, "stats.square")[0], kModelDTypeF32);
   EXPECT_EQ(after_name(v2, "stats.symmetric16")[0], kModelDTypeF16Symmetric);
   EXPECT_EQ(after_name(v1, "stats.symmetric")[0], kModelDTypeF32);
-  const uint8_t planar[] = {0x00, 0x00, 0x00, 0x3C, 0xC0, 0x38}, interleaved[] = {0x00, 0x3C, 0x00, 0xC0, 0x00, 0x38};
+  const uint8_t planar[] = {0x3C, 0xC0, 0x38, 0x00, 0x00, 0x00}, interleaved[] = {0x00, 0x3C, 0x00, 0xC0, 0x00, 0x38};
   EXPECT_NE(std::search(v2.begin(), v2.end(), std::begin(planar), std::end(planar)), v2.end());
   EXPECT_NE(std::search(v1.begin(), v1.end(), std::begin(interleaved), std::end(interleaved)), v1.end());
   for (const auto* file : {&v1, &v2}) {

@@ -298,13 +298,15 @@ float bits_to_float(uint32_t bits, uint32_t element_bytes) {
 }
 
 // `count` stored elements, little-endian, to floats times `scale`: each
-// element's bytes together (version 1) or byte-planar (version 2, see the header).
+// element's bytes together, little-endian (version 1), or byte-planar, the most
+// significant plane first (version 2, see the header).
 CXR_SMALL_CODE void decode_elements(const uint8_t* p, uint32_t element_bytes, uint64_t count, bool planar, float scale,
                                     float* out) {
   const uint64_t element_step = planar ? 1 : element_bytes, byte_step = planar ? count : 1;
   for (uint64_t k = 0; k < count; ++k) {
     uint32_t bits = 0;
-    for (uint32_t b = 0; b < element_bytes; ++b) bits |= uint32_t(p[k * element_step + b * byte_step]) << (8 * b);
+    for (uint32_t b = 0; b < element_bytes; ++b)  // b: the byte's significance; planes start with the highest
+      bits |= uint32_t(p[k * element_step + (planar ? element_bytes - 1 - b : b) * byte_step]) << (8 * b);
     out[k] = scale * bits_to_float(bits, element_bytes);
   }
 }
@@ -509,8 +511,8 @@ void append_data(const TensorRecord& t, const Encoded& e, bool planar, std::vect
       for (size_t col = row; col < n; ++col) emit(bits(t.values[row * n + col]));
   };
   const uint32_t element_bytes = e.encoding.element_bytes;
-  if (planar) {
-    for (uint32_t b = 0; b < element_bytes; ++b) each([&](uint32_t v) { out.push_back(uint8_t(v >> (8 * b))); });
+  if (planar) {  // the most significant bytes first
+    for (uint32_t b = element_bytes; b-- > 0;) each([&](uint32_t v) { out.push_back(uint8_t(v >> (8 * b))); });
   } else {
     each([&](uint32_t v) {
       for (uint32_t b = 0; b < element_bytes; ++b) out.push_back(uint8_t(v >> (8 * b)));

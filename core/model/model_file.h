@@ -18,10 +18,11 @@
 // row by row (n(n+1)/2 values), mirrored at load: 3 = f32; 4 = f16 times a
 // scale: an f32 (a power of two, so that the largest entry fits the half
 // range) precedes the halves.
-// Stored elements: version 1 writes each element's bytes together; version 2
-// stores a tensor byte-planar: the first byte of every element, then the
-// second, ... (lossless; the planes of f16 weights and of f32 statistics
-// gzip far better than interleaved bytes, which is what a server sends).
+// Stored elements: version 1 writes each element's bytes together (little-
+// endian); version 2 stores a tensor byte-planar: the most significant byte
+// of every element, then the next, ..., the least significant last (lossless;
+// the planes of f16 weights gzip far better than interleaved bytes, and gzip
+// is what a server sends).
 //
 // Metadata keys read by the core: name, version, input {height,width,channels},
 // preprocess {width,height,channels,resize,equalize,normalize,mean,std},

@@ -44,6 +44,13 @@ bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inv
   return true;
 }
 
+// The smallest value with at least `q` of `values` at or below it.
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const size_t rank = size_t(std::ceil(q * double(values.size())));
+  return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
+}
+
 std::string format_number(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", v);
@@ -53,12 +60,6 @@ std::string format_number(double v) {
 double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
 
 }  // namespace
-
-double quantile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  const size_t rank = size_t(std::ceil(q * double(values.size())));
-  return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
-}
 
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out) {

@@ -30,10 +30,6 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out);
 
-// The smallest value with at least `q` of `values` at or below it: the gate's
-// threshold is this quantile (--pass-quantile) of the validation films' scores.
-double quantile(std::vector<double> values, double q);
-
 // Fits the gate (on split.train) and its threshold and the band (on
 // split.validation) for the model at `model_path` and rewrites the file.
 // Options: --uncertain-low/--uncertain-high (0.2/0.8), --pass-quantile (0.99),

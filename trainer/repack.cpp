@@ -5,11 +5,10 @@
 // core computes with changes: the written file is read back and every tensor
 // must hold the same values, bit for bit, as the original's.
 // --ood-precision f16 also stores the OOD gate's precision matrices as scaled
-// half floats (a quarter of their f32 size, relative error <= 2^-11). The
-// gate's threshold is then set again by its own rule (the pass quantile of the
-// validation films' scores, now computed with the rounded matrices), and the
-// file is written only if every validation film gets the same probability and
-// the same OOD verdict from both files.
+// half floats (a quarter of their f32 size, relative error <= 2^-11); the
+// gate's threshold is kept, and the file is written only if every validation
+// film gets the same probability and the same OOD verdict from both files
+// (ood-bench --reference checks the test split and the generated inputs).
 #include <cmath>
 #include <cstring>
 
@@ -62,51 +61,40 @@ bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::str
   return true;
 }
 
-// The validation films (the model's provenance) through the core with a model file's bytes.
-struct Validation {
+// Rounds the OOD precision matrices to f16 and checks every validation
+// film's probability and verdict against the original file, both through the
+// core. Adds what it saw to `note`.
+bool round_ood_precision(const Model& original, const std::vector<uint8_t>& original_bytes, const std::string& data,
+                         std::vector<TensorRecord>* tensors, const Value& metadata, Value* note) {
   std::vector<Sample> samples;
   Split split;
-  bool score(const std::vector<uint8_t>& model, const std::string& label, std::vector<Scored>* out) const {
-    cxr_error cerr;
-    const ClassifierPtr c(cxr_classifier_create(model.data(), model.size(), cxr_backend_portable, &cerr));
-    if (!c) return logf("error: %s", cerr.message), false;
-    return score_samples(c.get(), samples, split.validation, "repack: validation, " + label, out);
-  }
-};
-
-// Rounds the OOD precision matrices to f16, sets the gate's threshold again
-// by its rule and checks every validation film's probability and verdict
-// against the original file. Adds what it saw to `note`.
-bool round_ood_precision(const Model& original, const std::vector<uint8_t>& original_bytes, const std::string& data,
-                         std::vector<TensorRecord>* tensors, Value* metadata, Value* note) {
-  Value* ood = metadata->find("ood");
-  const Value* q = ood ? ood->find("pass_quantile") : nullptr;
-  if (!ood || !ood->find("threshold") || !q || !q->is_number())
-    return logf("error: the model has no fitted OOD gate (threshold, pass_quantile) to round"), false;
-  Validation v;
   std::string error;
-  if (!provenance_split(original.metadata, data, &v.samples, &v.split, &error))
+  if (!provenance_split(original.metadata, data, &samples, &split, &error))
     return logf("error: %s", error.c_str()), false;
   for (TensorRecord& t : *tensors) t.f16 |= is_ood_precision(t.name);
-  std::vector<Scored> before, rounded, after;
-  if (!v.score(original_bytes, "original", &before) || !v.score(write_model(*metadata, *tensors), "rounded", &rounded))
-    return false;
-  std::vector<double> scores;
-  for (const Scored& s : rounded) scores.push_back(s.feature_score);
-  const double old_threshold = ood->find("threshold")->number, threshold = quantile(scores, q->number);
-  ood->set("threshold", Value::of(threshold));
-  if (!v.score(write_model(*metadata, *tensors), "repacked", &after)) return false;
+  const std::vector<uint8_t> rounded = write_model(metadata, *tensors);
+  std::vector<Scored> before, after;
+  for (const auto* bytes : {&original_bytes, &rounded}) {
+    cxr_error cerr;
+    const ClassifierPtr c(cxr_classifier_create(bytes->data(), bytes->size(), cxr_backend_portable, &cerr));
+    if (!c) return logf("error: %s", cerr.message), false;
+    const bool first = bytes == &original_bytes;
+    const std::string label = first ? "repack: validation, original" : "repack: validation, f16";
+    if (!score_samples(c.get(), samples, split.validation, label, first ? &before : &after)) return false;
+  }
+  const json::Value* ood = metadata.find("ood");
+  const double threshold = ood && ood->find("threshold") ? ood->find("threshold")->number : 0;
   size_t changed = 0, probability_changed = 0;
-  double score_change = 0;
+  double score_change = 0, margin = INFINITY;
   for (size_t i = 0; i < before.size(); ++i) {
     changed += before[i].flagged != after[i].flagged;
     probability_changed += before[i].probability != after[i].probability;
     score_change = std::max(score_change, std::fabs(before[i].feature_score - after[i].feature_score));
+    margin = std::min(margin, std::fabs(after[i].feature_score - threshold));
   }
-  logf("OOD precision matrices to f16: threshold %.9g -> %.9g (the %g quantile again); validation (%zu films): OOD "
-       "verdicts changed %zu, probabilities changed %zu; largest gate-score change %.3g",
-       old_threshold, threshold, q->number, before.size(), changed, probability_changed, score_change);
-  note->set("ood_threshold_before", Value::of(old_threshold));
+  logf("OOD precision matrices to f16; validation (%zu films): OOD verdicts changed %zu, probabilities changed %zu; "
+       "largest gate-score change %.3g; the closest score is %.3g from the threshold %.9g",
+       before.size(), changed, probability_changed, score_change, margin, threshold);
   note->set("validation_images", Value::of(double(before.size())));
   note->set("validation_ood_verdicts_changed", Value::of(double(changed)));
   note->set("validation_probabilities_changed", Value::of(double(probability_changed)));
@@ -147,7 +135,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   for (const ModelTensor& t : original.tensors)
     tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
-  if (half_precision && !round_ood_precision(original, bytes, data, &tensors, &metadata, &note))
+  if (half_precision && !round_ood_precision(original, bytes, data, &tensors, metadata, &note))
     return logf("error: the f16 OOD statistics would change what the model says; nothing written"), 1;
   if (!metadata.find("storage")) metadata.set("storage", Value::make_object());
   metadata.find("storage")->set("repacked", std::move(note));

@@ -261,11 +261,10 @@ TEST(ModelFile, HalfPrecisionWeightsLoadWidenedAndClassifyAlike) {
 // Format version 2: exactly symmetric f32 matrices as upper triangles, every
 // tensor byte-planar; version 1 files (interleaved) still read, to the same values.
 TEST(ModelFile, Version2StoresSymmetricTrianglesAndPlanarBytesLosslessly) {
-  const auto net = make_reference_net("tiny", 5);
-  Model base;
-  const auto bytes = make_test_model_file(net);
+  const auto bytes = make_test_model_file("tiny", 5);
+  Model base;  // its metadata and tensors, stored again with two matrices and a probe
   ASSERT_TRUE(read_model(bytes.data(), bytes.size(), &base).ok());
-  std::vector<TensorRecord> tensors = layer_tensors(net.layers);
+  std::vector<TensorRecord> tensors = layer_tensors(base.layers);
   tensors[0].f16 = true;
   const uint32_t n = 7;
   TensorRecord sym{"stats.symmetric", {n, n}, std::vector<float>(n * n)}, square{"stats.square", {n, n}, {}};

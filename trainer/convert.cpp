@@ -22,10 +22,8 @@ int run_convert(const Options& options, const std::string& command_line) {
 
   std::string error;
   std::vector<uint8_t> bytes;
-  if (!read_file(in_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
   Model model;
-  const Status status = read_model(bytes.data(), bytes.size(), &model);
-  if (!status.ok()) return logf("error: %s: %s", in_path.c_str(), status.message.c_str()), 2;
+  if (!read_model_file(in_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
   std::vector<TensorRecord> tensors;
   size_t halved = 0;
   for (const ModelTensor& t : model.tensors) {

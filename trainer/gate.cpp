@@ -164,10 +164,8 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   const double shrinkage = options.number("shrinkage", 0.01);
   std::string error;
   std::vector<uint8_t> bytes;
-  if (!read_file(model_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
   Model model;
-  Status status = read_model(bytes.data(), bytes.size(), &model);
-  if (!status.ok()) return logf("error: %s: %s", model_path.c_str(), status.message.c_str()), 2;
+  if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
   const ModelInfo& info = model.info;
   if (!(low < info.threshold && info.threshold < high) || low < 0 || high > 1)
     return logf("error: the uncertainty band [%g, %g] must contain the threshold %g", low, high, info.threshold), 2;
@@ -198,7 +196,7 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   Plan plan;
   std::vector<std::string> names;
   for (const LayerFit& f : fits) names.push_back(f.name);
-  status = build_plan(model.layers, info.input, &plan, names);
+  const Status status = build_plan(model.layers, info.input, &plan, names);
   if (!status.ok()) return logf("error: %s", status.message.c_str()), 2;
   std::vector<int> labels;
   for (size_t i : split.train) labels.push_back(samples[i].label);
@@ -287,10 +285,8 @@ int run_gate(const Options& options, const std::string& command_line) {
   // Only the metadata is needed here (add_gate reads the file itself).
   std::string error;
   std::vector<uint8_t> bytes;
-  if (!read_file(model_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
   Model model;
-  const Status status = read_model(bytes.data(), bytes.size(), &model);
-  if (!status.ok()) return logf("error: %s: %s", model_path.c_str(), status.message.c_str()), 2;
+  if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
   std::vector<Sample> samples;
   Split split;
   if (!provenance_split(model.metadata, data, &samples, &split, &error)) return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;

@@ -116,10 +116,8 @@ int run_repack(const Options& options, const std::string& command_line) {
 
   std::string error;
   std::vector<uint8_t> bytes;
-  if (!read_file(in_path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
   Model original;
-  Status status = read_model(bytes.data(), bytes.size(), &original);
-  if (!status.ok()) return logf("error: %s: %s", in_path.c_str(), status.message.c_str()), 2;
+  if (!read_model_file(in_path, &bytes, &original, &error)) return logf("error: %s", error.c_str()), 2;
   uint32_t version = 0;
   std::memcpy(&version, bytes.data() + 4, 4);
 
@@ -142,7 +140,7 @@ int run_repack(const Options& options, const std::string& command_line) {
 
   const std::vector<uint8_t> repacked = write_model(metadata, tensors);
   Model check;
-  status = read_model(repacked.data(), repacked.size(), &check);
+  const Status status = read_model(repacked.data(), repacked.size(), &check);
   if (!status.ok()) return logf("error: the repacked file does not read back: %s", status.message.c_str()), 1;
   if (!same_tensors(original, check, half_precision ? is_ood_precision : nullptr, &error))
     return logf("error: repacked file: %s", error.c_str()), 1;

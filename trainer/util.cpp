@@ -124,6 +124,13 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
   return true;
 }
 
+bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error) {
+  if (!read_file(path, bytes, error)) return false;
+  const Status s = read_model(bytes->data(), bytes->size(), model);
+  if (!s.ok()) return *error = path + ": " + s.message, false;
+  return true;
+}
+
 void ClassifierDeleter::operator()(cxr_classifier* c) const { cxr_classifier_destroy(c); }
 
 ClassifierPtr load_classifier(const std::string& model_path, std::string* error) {
@@ -168,10 +175,8 @@ std::string source_commit() {
 bool rewrite_model(const std::string& path, const json::Value& metadata, const std::vector<TensorRecord>& replace,
                    std::string* error) {
   std::vector<uint8_t> bytes;
-  if (!read_file(path, &bytes, error)) return false;
   Model model;
-  const Status s = read_model(bytes.data(), bytes.size(), &model);
-  if (!s.ok()) return *error = path + ": " + s.message, false;
+  if (!read_model_file(path, &bytes, &model, error)) return false;
   std::vector<TensorRecord> tensors;
   for (const ModelTensor& t : model.tensors) {
     bool replaced = false;

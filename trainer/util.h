@@ -47,6 +47,8 @@ uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 146959810393466560
 std::string hex64(uint64_t value);
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error);
+// read_file + read_model; *error says which file and why when it fails.
+bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error);
 
 // A model file loaded through the core's public API (portable backend), as the
 // CLI and the browser load it; null with *error set when it cannot be.

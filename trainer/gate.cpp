@@ -44,11 +44,15 @@ bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inv
   return true;
 }
 
-// The smallest value with at least `q` of `values` at or below it.
-double quantile(std::vector<double> values, double q) {
+// A threshold with at least `q` of `values` at or below it: midway between
+// the q quantile and the next larger value. On the quantile itself, that
+// film's verdict would hang on the last bits of the arithmetic (another
+// backend or SIMD target, stored precision) instead of on the rule.
+double threshold_at_quantile(std::vector<double> values, double q) {
   std::sort(values.begin(), values.end());
   const size_t rank = size_t(std::ceil(q * double(values.size())));
-  return values[std::min(values.size() - 1, rank ? rank - 1 : 0)];
+  const size_t at = std::min(values.size() - 1, rank ? rank - 1 : 0);
+  return at + 1 < values.size() ? 0.5 * (values[at] + values[at + 1]) : values[at];
 }
 
 std::string format_number(double v) {
@@ -219,7 +223,7 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   // Step 3: the threshold and the band on validation.
   std::vector<double> validation_scores;
   for (const Scored& s : validation) validation_scores.push_back(mahalanobis_score(stats, s.features.data()));
-  const double threshold = quantile(validation_scores, pass_quantile);
+  const double threshold = threshold_at_quantile(validation_scores, pass_quantile);
   size_t feature_pass = 0, image_fail = 0, pass = 0, uncertain = 0;
   for (size_t i = 0; i < validation.size(); ++i) {
     const bool feature_ok = validation_scores[i] <= float(threshold);
@@ -231,8 +235,8 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   ood.set("threshold", Value::of(threshold));
   ood.set("description", Value::of("image checks (colour, size, shape, blank/saturated) and the Mahalanobis distance "
                                    "of the channel means of the listed layers to the nearest class mean (class-shared "
-                                   "covariance per layer, fitted on the training part of train/); threshold: the " +
-                                   format_number(pass_quantile) + " quantile of validation distances"));
+                                   "covariance per layer, fitted on the training part of train/); threshold: midway between the " +
+                                   format_number(pass_quantile) + " quantile of validation distances and the next one"));
   ood.set("features", Value::of(double(offset)));
   ood.set("fit_images", Value::of(double(train.size())));
   ood.set("shrinkage", Value::of(shrinkage));

@@ -1,7 +1,8 @@
 // The first visit, each in a fresh browser profile: the classifier starts
 // without waiting for the service worker, yet the wasm module and the model
-// cross the network once and are kept for offline use (the classifier worker
-// stores the responses it loaded in the service worker's cache); with no room
+// cross the network once and are kept for offline use (once the classifier
+// is ready, the page stores the responses it loaded, from the HTML's preload
+// hints, in the service worker's cache); with no room
 // to store them, the app still works online and says offline use is not
 // available.
 import { test, before, after } from 'node:test';

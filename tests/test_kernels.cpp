@@ -206,14 +206,14 @@ bool xnnpack_refuses(const Net& net) {
   return false;
 }
 
-// The portable backend runs 3x3 stride-1 ungrouped convolutions as Winograd
-// F(4x4, 3x3) (portable_backend.cpp). Their rounding error scales with the
+// The portable backend runs 3x3 stride-1 ungrouped convolutions on maps of at
+// least winograd::kMinTiles tiles as Winograd F(4x4, 3x3). Their rounding error scales with the
 // values inside the transforms, not with direct convolution's terms: the
 // pipeline run on absolute values, |A^T| (sum over channels of |G| |g| |G^T| .
 // |B^T| |d| |B|) |A| + |bias|, is that scale for each output.
-bool runs_as_winograd(const LayerDesc& l) {
+bool runs_as_winograd(const LayerDesc& l, Shape out) {
   return l.type == LayerType::conv2d && l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 &&
-         l.stride_w == 1 && l.groups == 1;
+         l.stride_w == 1 && l.groups == 1 && winograd::tiles(out.h, out.w) >= winograd::kMinTiles;
 }
 
 std::vector<double> winograd_magnitudes(const LayerDesc& l, Shape in, const float* input, Shape out) {
@@ -259,7 +259,7 @@ std::vector<double> winograd_magnitudes(const LayerDesc& l, Shape in, const floa
 // Runs `net` on `backend`, recomputes its last layer with the reference from
 // the backend's own inputs, and checks every output. A backend that must
 // refuse the network has to say so with backend_unavailable at prepare.
-void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool winograd, std::mt19937& rng,
+void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool portable, std::mt19937& rng,
                       float input_scale) {
   Plan plan;
   const Status planned = build_plan(net.layers, net.input, &plan);
@@ -283,6 +283,7 @@ void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool w
   reference::run_layer(plan, last, expected.data(), magnitude.data());
   size_t terms = reference::reduction_size(plan, last);
   std::vector<double> winograd_magnitude;
+  const bool winograd = portable && runs_as_winograd(plan.layers[last].desc, plan.shapes[out]);
   if (winograd) {
     const LayerDesc& l = plan.layers[last].desc;
     const size_t in = plan.layers[last].inputs[0];
@@ -315,8 +316,7 @@ void check_random_cases(const char* op, int cases, const std::function<Net(std::
                    "): " + net.label);
       const bool must_refuse = b.name == "xnnpack" && xnnpack_refuses(net);
       refused += must_refuse;
-      const bool winograd = b.name.rfind("portable/", 0) == 0 && runs_as_winograd(net.layers.back());
-      check_last_layer(net, *backend, must_refuse, winograd, rng, input_scale);
+      check_last_layer(net, *backend, must_refuse, b.name.rfind("portable/", 0) == 0, rng, input_scale);
     }
     if (refused)
       std::printf("  %s refused %d of %d %s cases (1x1 windows)\n", b.name.c_str(), refused, cases, op);
@@ -391,7 +391,7 @@ TEST(Kernels, WinogradConvolutions) {
 TEST(Kernels, ToleranceCatchesAWrongWeight) {
   std::mt19937 rng(testing::test_seed());
   Net net;
-  net.input = Shape{8, 8, 8};
+  net.input = Shape{16, 16, 8};  // 16 tiles: the portable backend takes Winograd
   LayerDesc l;
   l.type = LayerType::conv2d;
   l.name = "conv";
@@ -422,7 +422,7 @@ TEST(Kernels, ToleranceCatchesAWrongWeight) {
   }
   // Channel 0 of every pixel changes by 0.2 * input; all but the rare tiny
   // inputs must be caught.
-  EXPECT_GT(caught, 8u * 8u * 9 / 10);
+  EXPECT_GT(caught, 16u * 16u * 9 / 10);
 }
 
 TEST(Kernels, PortableTargets) {

@@ -4,8 +4,9 @@
 //
 // Convolutions: 1x1 stride-1 unpadded ungrouped ones are a GEMM straight on the
 // input; depthwise (multiplier 1) ones a direct kernel vectorised over
-// channels; 3x3 stride-1 ungrouped ones Winograd F(4x4, 3x3) (nn/winograd.h:
-// 36 GEMMs on transformed tiles, 4x fewer multiplies); everything else
+// channels; 3x3 stride-1 ungrouped ones on maps of at least 8 tiles Winograd
+// F(4x4, 3x3) (nn/winograd.h: 36 GEMMs on transformed tiles, 4x fewer
+// multiplies); everything else
 // (any kernel, stride, padding, groups) an indirect GEMM per group, reading
 // each output pixel's taps in place through offsets computed at prepare (no
 // im2col copy). Dense is a one-row GEMM over the same packed layout.
@@ -193,7 +194,8 @@ class PortableBackend final : public Backend {
       s->bias.assign(l.bias.data, l.bias.data + s->in.c);
       return;
     }
-    if (l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 && l.stride_w == 1 && l.groups == 1)
+    if (l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 && l.stride_w == 1 && l.groups == 1 &&
+        winograd::tiles(s->out.h, s->out.w) >= winograd::kMinTiles)
       return plan_winograd(l, s);
     const size_t group_in = s->in.c / l.groups, group_out = s->out.c / l.groups;
     s->depth = taps * group_in;

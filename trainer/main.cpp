@@ -63,10 +63,12 @@ const char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-    fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
+  if (argc < 2) return fputs(kUsage, stderr), 2;
+  // Anywhere on the line: `cxr-train repack --help` must print this, not
+  // rewrite the model with the defaults.
+  for (int i = 1; i < argc; ++i)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || (i == 1 && !strcmp(argv[i], "help")))
+      return fputs(kUsage, stdout), 0;
   std::string command_line = "cxr-train";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   cxr::train::Options options;

@@ -62,7 +62,33 @@ std::string subtype_of(const std::string& file, int label) {
   return "unknown";
 }
 
-Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint64_t seed) {
+bool parse_split_order(const std::string& name, SplitOrder* order) {
+  for (SplitOrder o : {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids})
+    if (name == split_order_name(o)) return *order = o, true;
+  return false;
+}
+
+const char* split_order_name(SplitOrder order) {
+  switch (order) {
+    case SplitOrder::lowest_ids: return "lowest-ids";
+    case SplitOrder::highest_ids: return "highest-ids";
+    default: return "shuffle";
+  }
+}
+
+namespace {
+
+// The number in a patient id ("person123" -> 123, "NORMAL2-IM-0115" -> 115).
+long id_number(const std::string& patient) {
+  const size_t end = patient.find_last_of("0123456789");
+  if (end == std::string::npos) return -1;
+  const size_t begin = patient.find_last_not_of("0123456789", end);
+  return std::stol(patient.substr(begin == std::string::npos ? 0 : begin + 1, end - begin));
+}
+
+}  // namespace
+
+Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint64_t seed, SplitOrder order) {
   std::map<std::string, int> patient_label;
   for (const Sample& s : samples) patient_label.emplace(s.patient, s.label);
   std::set<std::string> chosen;
@@ -71,7 +97,14 @@ Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint
     std::vector<std::string> patients;  // sorted (map order): the shuffle alone decides
     for (const auto& [patient, l] : patient_label)
       if (l == label) patients.push_back(patient);
-    std::shuffle(patients.begin(), patients.end(), rng);
+    if (order == SplitOrder::shuffle) {
+      std::shuffle(patients.begin(), patients.end(), rng);
+    } else {
+      std::stable_sort(patients.begin(), patients.end(), [](const std::string& a, const std::string& b) {
+        return id_number(a) < id_number(b);
+      });
+      if (order == SplitOrder::highest_ids) std::reverse(patients.begin(), patients.end());
+    }
     const size_t take = size_t(std::lround(fraction * double(patients.size())));
     chosen.insert(patients.begin(), patients.begin() + std::min(take, patients.size()));
   }

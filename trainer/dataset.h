@@ -32,13 +32,20 @@ std::string subtype_of(const std::string& file_name, int label);
 
 // Patient-level, class-stratified split: `fraction` of each class's patients
 // (a patient's class is that of its first file) go to validation, chosen by a
-// seeded shuffle. No patient is on both sides.
+// seeded shuffle, or (to study shift along the ids, which the dataset hands
+// out in order) the patients with the lowest or highest numeric ids of their
+// class. No patient is on both sides.
+enum class SplitOrder { shuffle, lowest_ids, highest_ids };
+// "shuffle", "lowest-ids", "highest-ids"; false for anything else.
+bool parse_split_order(const std::string& name, SplitOrder* order);
+const char* split_order_name(SplitOrder order);
 struct Split {
   std::vector<size_t> train, validation;  // indices into the samples
   std::string validation_patients_hash;   // FNV-1a of the sorted validation patient ids
   size_t validation_patients = 0;
 };
-Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint64_t seed);
+Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint64_t seed,
+                       SplitOrder order = SplitOrder::shuffle);
 
 // Stage-1 planes (resampled + equalised, [0, 1]) quantised to u8:
 // round(v * 255), so a value is off by at most 1/510 once divided back.

@@ -22,7 +22,7 @@ namespace {
 using json::Value;
 
 struct FitConfig {
-  std::string data, out, cache_dir, log, arch, normalize;
+  std::string data, out, cache_dir, log, arch, normalize, val_split;
   int size, width, blocks, epochs, batch;
   double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs, mixup;
   uint64_t seed;
@@ -48,6 +48,7 @@ FitConfig read_config(const Options& o) {
   c.label_smoothing = o.number("label-smoothing", 0.05);
   c.dropout = o.number("dropout", 0.2);
   c.val_fraction = o.number("val-fraction", 0.15);
+  c.val_split = o.get("val-split", "shuffle");
   c.min_sensitivity = o.number("min-sensitivity", 0.95);
   c.warmup_epochs = o.number("warmup-epochs", 1);
   c.mixup = o.number("mixup", 0);
@@ -208,7 +209,10 @@ int run_fit(const Options& options, const std::string& command_line) {
     samples.resize(cfg.limit);
     std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
   }
-  const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed);
+  SplitOrder split_order;
+  if (!parse_split_order(cfg.val_split, &split_order))
+    return logf("error: --val-split must be shuffle, lowest-ids or highest-ids, not '%s'", cfg.val_split.c_str()), 2;
+  const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;
   std::string manifest_hash;
@@ -364,6 +368,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   provenance.set("validation_images", Value::of(double(split.validation.size())));
   provenance.set("split_seed", Value::of(double(cfg.seed)));
   provenance.set("validation_fraction_of_patients", Value::of(cfg.val_fraction));
+  provenance.set("validation_split", Value::of(split_order_name(split_order)));
   provenance.set("validation_patients", Value::of(double(split.validation_patients)));
   provenance.set("validation_patients_hash", Value::of("fnv1a64:" + split.validation_patients_hash));
   provenance.set("trainer_commit", Value::of(source_commit()));

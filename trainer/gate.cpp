@@ -271,8 +271,12 @@ bool provenance_split(const json::Value& metadata, const std::string& data, std:
   const Value* hash = p ? p->find("validation_patients_hash") : nullptr;
   if (!hash || !hash->is_string() || number("split_seed") < 0 || number("validation_fraction_of_patients") < 0)
     return *error = "the model does not record its validation split (provenance)", false;
+  const Value* order_name = p->find("validation_split");  // absent: models from before it existed
+  SplitOrder order = SplitOrder::shuffle;
+  if (order_name && (!order_name->is_string() || !parse_split_order(order_name->string, &order)))
+    return *error = "the model records a validation split this trainer does not know", false;
   if (!list_split(data, "train", samples, error)) return false;
-  *split = split_by_patient(*samples, number("validation_fraction_of_patients"), uint64_t(number("split_seed")));
+  *split = split_by_patient(*samples, number("validation_fraction_of_patients"), uint64_t(number("split_seed")), order);
   if ("fnv1a64:" + split->validation_patients_hash != hash->string ||
       double(samples->size()) != number("train_images") + number("validation_images"))
     return *error = data + "/train is not the data the model was trained on (validation split " +

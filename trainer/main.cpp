@@ -22,6 +22,8 @@ const char kUsage[] =
     "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
     "      --mixup ALPHA     blend pairs of films and labels, weight ~ Beta(ALPHA, ALPHA) (0: off)\n"
     "      --val-fraction X  of train patients (0.15)  --seed N (1)  --limit N images (smoke runs)\n"
+    "      --val-split shuffle|lowest-ids|highest-ids  which patients: a seeded shuffle (default), or those\n"
+    "                        with the lowest/highest ids of their class (ids run in the dataset's order)\n"
     "      --min-sensitivity X   threshold policy: highest threshold with validation sensitivity >= X (0.95)\n"
     "      --smoke-check     exit 1 unless the training loss falls by 2% and validation AUC > 0.5\n"
     "  cxr-train evaluate [options]     a model file on one split, through the core (the CLI/browser path)\n"

@@ -25,6 +25,7 @@ const char kUsage[] =
     "      --val-split shuffle|lowest-ids|highest-ids  which patients: a seeded shuffle (default), or those\n"
     "                        with the lowest/highest ids of their class (ids run in the dataset's order)\n"
     "      --min-sensitivity X   threshold policy: highest threshold with validation sensitivity >= X (0.95)\n"
+    "      --version V       the model's version string (1.0.0)\n"
     "      --smoke-check     exit 1 unless the training loss falls by 2% and validation AUC > 0.5\n"
     "  cxr-train evaluate [options]     a model file on one split, through the core (the CLI/browser path)\n"
     "      --model FILE (models/pneumonia.cxrm)  --data DIR  --split test|val|train (test)\n"
@@ -34,7 +35,8 @@ const char kUsage[] =
     "  cxr-train gate [--model FILE] [--data DIR]\n"
     "                                   add the out-of-distribution gate (feature statistics fitted on the model's\n"
     "                                   train part, threshold: --pass-quantile (0.99) of validation distances) and\n"
-    "                                   the uncertainty band (--uncertain-low 0.2 --uncertain-high 0.8); fit ends with it\n"
+    "                                   the uncertainty band (--uncertain-low 0.2 --uncertain-high 0.8), covariance\n"
+    "                                   shrinkage --shrinkage (0.01); fit ends with it\n"
     "  cxr-train convert --model FILE --out FILE [--weights f16] [--data DIR]\n"
     "                                   store the weights as half floats (half the download), compare with the\n"
     "                                   original on validation through the core, refit the OOD gate\n"
@@ -79,6 +81,15 @@ int main(int argc, char** argv) {
     fprintf(stderr, "cxr-train: %s\n\n%s", error.c_str(), kUsage);
     return 2;
   }
+  // Every option is one the usage above documents: a typo (--epoch 5) must
+  // not train for half an hour with the default instead.
+  const std::string usage = kUsage;
+  for (const auto& [key, value] : options.values)
+    if (usage.find("--" + key + " ") == std::string::npos && usage.find("--" + key + ")") == std::string::npos &&
+        usage.find("--" + key + "\n") == std::string::npos && usage.find("--" + key + "]") == std::string::npos) {
+      fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str());
+      return 2;
+    }
   const std::string command = argv[1];
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);

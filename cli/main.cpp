@@ -172,10 +172,10 @@ int info_command(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
+  if (argc < 2) return std::fputs(kUsage, stderr), 2;
+  for (int i = 1; i < argc; ++i)  // `cxr classify --help` too
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h") || (i == 1 && !std::strcmp(argv[i], "help")))
+      return std::fputs(kUsage, stdout), 0;
   if (!std::strcmp(argv[1], "classify")) return classify_command(argc - 2, argv + 2);
   if (!std::strcmp(argv[1], "info")) return info_command(argc - 2, argv + 2);
   return usage_error(("unknown command " + std::string(argv[1])).c_str());

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "trainer/image_write.h"
+#include "encode/image_write.h"
 
 namespace cxr::train {
 namespace {

@@ -15,7 +15,7 @@
 #include "model/json.h"
 #include "trainer/commands.h"
 #include "trainer/dataset.h"
-#include "trainer/image_write.h"
+#include "encode/image_write.h"
 
 namespace cxr::train {
 namespace {

@@ -7,10 +7,6 @@
 #include <fstream>
 #include <iterator>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STBI_WRITE_NO_STDIO
-#include "stb_image_write.h"
-
 namespace fs = std::filesystem;
 
 namespace cxr::testing {
@@ -35,24 +31,6 @@ std::vector<std::string> list_files(const std::string& dir, const std::string& s
       out.push_back(p);
   }
   std::sort(out.begin(), out.end());
-  return out;
-}
-
-static void append(void* context, void* data, int size) {
-  auto* out = static_cast<std::vector<uint8_t>*>(context);
-  out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-}
-
-std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, int height, int channels) {
-  std::vector<uint8_t> out;
-  stbi_write_png_to_func(append, &out, width, height, channels, pixels.data(), width * channels);
-  return out;
-}
-
-std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
-                                 int quality) {
-  std::vector<uint8_t> out;
-  stbi_write_jpg_to_func(append, &out, width, height, channels, pixels.data(), quality);
   return out;
 }
 

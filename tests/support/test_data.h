@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "encode/image_write.h"
+
 namespace cxr::testing {
 
 // ../shared/data beside the checkout (or $CXR_DATA_DIR), "" when absent.
@@ -20,10 +22,12 @@ std::vector<uint8_t> read_file(const std::string& path);
 // Sorted regular files under `dir` (recursive) whose name ends with `suffix`.
 std::vector<std::string> list_files(const std::string& dir, const std::string& suffix);
 
-// Encoders for fixtures (stb_image_write). `channels` 1..4, 8-bit samples.
-std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, int height, int channels);
-std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
-                                 int quality = 95);
+// Encoders for fixtures (encode/image_write.h); JPEG at quality 95 unless told.
+using ::cxr::encode_png;
+inline std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
+                                        int quality = 95) {
+  return ::cxr::encode_jpeg(pixels, width, height, channels, quality);
+}
 
 // A chest-like synthetic film as PNG: bright mediastinum, darker lungs, noise.
 std::vector<uint8_t> chest_like_png(int width, int height, uint32_t seed);

@@ -1,9 +1,10 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
+#define STBI_WRITE_NO_STDIO
+#include "stb_image_write.h"  // /usr/include/stb (in wasm, /usr/include itself is off the path)
 
-#include "trainer/image_write.h"
+#include "encode/image_write.h"
 
-namespace cxr::train {
+namespace cxr {
 namespace {
 void append(void* context, void* data, int size) {
   auto* out = static_cast<std::vector<uint8_t>*>(context);
@@ -24,4 +25,4 @@ std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, 
   return out;
 }
 
-}  // namespace cxr::train
+}  // namespace cxr

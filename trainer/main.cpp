@@ -1,4 +1,5 @@
 // cxr-train — the native trainer: fit, evaluate, parity self-test.
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -64,6 +65,16 @@ const char kUsage[] =
     "test/ is read only by evaluate. Long runs: nohup cxr-train fit ... > fit.out &\n"
     "(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295 is ~4x faster)\n";
 
+// Whether the usage names --key as a whole option (not as the start of a longer one).
+bool documented(const std::string& key) {
+  const std::string usage = kUsage, option = "--" + key;
+  for (size_t at = usage.find(option); at != std::string::npos; at = usage.find(option, at + 1)) {
+    const char next = usage[at + option.size()];
+    if (!std::isalnum(static_cast<unsigned char>(next)) && next != '-') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,13 +94,8 @@ int main(int argc, char** argv) {
   }
   // Every option is one the usage above documents: a typo (--epoch 5) must
   // not train for half an hour with the default instead.
-  const std::string usage = kUsage;
   for (const auto& [key, value] : options.values)
-    if (usage.find("--" + key + " ") == std::string::npos && usage.find("--" + key + ")") == std::string::npos &&
-        usage.find("--" + key + "\n") == std::string::npos && usage.find("--" + key + "]") == std::string::npos) {
-      fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str());
-      return 2;
-    }
+    if (!documented(key)) return fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str()), 2;
   const std::string command = argv[1];
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);

@@ -63,7 +63,7 @@ std::string subtype_of(const std::string& file, int label) {
 }
 
 bool parse_split_order(const std::string& name, SplitOrder* order) {
-  for (SplitOrder o : {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids})
+  for (SplitOrder o : {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids, SplitOrder::normal2_batch})
     if (name == split_order_name(o)) return *order = o, true;
   return false;
 }
@@ -72,6 +72,7 @@ const char* split_order_name(SplitOrder order) {
   switch (order) {
     case SplitOrder::lowest_ids: return "lowest-ids";
     case SplitOrder::highest_ids: return "highest-ids";
+    case SplitOrder::normal2_batch: return "normal2-batch";
     default: return "shuffle";
   }
 }
@@ -97,7 +98,12 @@ Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint
     std::vector<std::string> patients;  // sorted (map order): the shuffle alone decides
     for (const auto& [patient, l] : patient_label)
       if (l == label) patients.push_back(patient);
-    if (order == SplitOrder::shuffle) {
+    if (order == SplitOrder::normal2_batch && label == kNormal) {
+      for (const std::string& p : patients)
+        if (p.rfind("NORMAL2-", 0) == 0) chosen.insert(p);
+      continue;
+    }
+    if (order == SplitOrder::shuffle || order == SplitOrder::normal2_batch) {
       std::shuffle(patients.begin(), patients.end(), rng);
     } else {
       std::stable_sort(patients.begin(), patients.end(), [](const std::string& a, const std::string& b) {

@@ -34,8 +34,11 @@ std::string subtype_of(const std::string& file_name, int label);
 // (a patient's class is that of its first file) go to validation, chosen by a
 // seeded shuffle, or (to study shift along the ids, which the dataset hands
 // out in order) the patients with the lowest or highest numeric ids of their
-// class. No patient is on both sides.
-enum class SplitOrder { shuffle, lowest_ids, highest_ids };
+// class. `normal2_batch` holds out a whole acquisition batch instead: every
+// NORMAL2-* normal patient (the dataset's second batch of normal films) plus
+// a seeded `fraction` of the pneumonia patients, so the model is judged on
+// normal films from a batch it never saw. No patient is on both sides.
+enum class SplitOrder { shuffle, lowest_ids, highest_ids, normal2_batch };
 // "shuffle", "lowest-ids", "highest-ids"; false for anything else.
 bool parse_split_order(const std::string& name, SplitOrder* order);
 const char* split_order_name(SplitOrder order);

@@ -211,7 +211,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   SplitOrder split_order;
   if (!parse_split_order(cfg.val_split, &split_order))
-    return logf("error: --val-split must be shuffle, lowest-ids or highest-ids, not '%s'", cfg.val_split.c_str()), 2;
+    return logf("error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'", cfg.val_split.c_str()), 2;
   const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;

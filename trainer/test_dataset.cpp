@@ -65,8 +65,25 @@ TEST(Split, ShuffleIsSeededAndStratified) {
   EXPECT_EQ(a.validation_patients, 8u);
 }
 
+TEST(Split, Normal2BatchHoldsOutTheWholeBatch) {
+  const std::vector<Sample> s = samples();
+  const Split a = split_by_patient(s, 0.2, 3, SplitOrder::normal2_batch);
+  const std::set<std::string> held = validation_patients(s, a);
+  size_t normal2 = 0, pneumonia = 0;
+  for (const std::string& p : held) {
+    normal2 += p.rfind("NORMAL2-", 0) == 0;
+    pneumonia += p.rfind("person", 0) == 0;
+  }
+  EXPECT_EQ(normal2, 10u);   // all of them, whatever the fraction
+  EXPECT_EQ(pneumonia, 4u);  // 20% of 20
+  EXPECT_EQ(held.size(), 14u);
+  for (size_t i : a.train) EXPECT_EQ(s[i].patient.rfind("NORMAL2-", 0), std::string::npos);
+  EXPECT_EQ(split_by_patient(s, 0.2, 3, SplitOrder::normal2_batch).validation, a.validation);
+}
+
 TEST(Split, OrderNamesRoundTrip) {
-  for (SplitOrder o : {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids}) {
+  for (SplitOrder o :
+       {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids, SplitOrder::normal2_batch}) {
     SplitOrder parsed;
     ASSERT_TRUE(parse_split_order(split_order_name(o), &parsed));
     EXPECT_EQ(parsed, o);

@@ -161,9 +161,16 @@ std::vector<uint8_t> model_bytes(const Model& model, const Value& metadata, cons
 
 }  // namespace
 
+bool uncertainty_band(double low, double high, double threshold, UncertaintyBand* band) {
+  if (!(0 <= low && low < high && high <= 1)) return false;
+  band->low = std::min(low, threshold);
+  band->high = std::max(high, threshold);
+  return true;
+}
+
 int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
              const Options& options) {
-  const double low = options.number("uncertain-low", 0.2), high = options.number("uncertain-high", 0.8);
+  const double asked_low = options.number("uncertain-low", 0.2), asked_high = options.number("uncertain-high", 0.8);
   const double pass_quantile = options.number("pass-quantile", 0.99);
   const double shrinkage = options.number("shrinkage", 0.01);
   std::string error;
@@ -171,15 +178,21 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   Model model;
   if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
   const ModelInfo& info = model.info;
-  if (!(low < info.threshold && info.threshold < high) || low < 0 || high > 1)
-    return logf("error: the uncertainty band [%g, %g] must contain the threshold %g", low, high, info.threshold), 2;
+  UncertaintyBand band;
+  if (!uncertainty_band(asked_low, asked_high, info.threshold, &band))
+    return logf("error: the uncertainty band [%g, %g] must be an interval within [0, 1]", asked_low, asked_high), 2;
+  const double low = band.low, high = band.high;
+  if (low != asked_low || high != asked_high)
+    logf("uncertainty band [%g, %g] stretched to [%g, %g] to reach the threshold %g", asked_low, asked_high, low, high,
+         info.threshold);
 
   // Step 1: the model with its feature layers named but no statistics, so
   // the core computes the features; score the train and validation films.
   std::vector<LayerFit> fits;
   Value layer_names = Value::make_array();
   for (const std::string& name : default_feature_layers(model.layers)) {
-    fits.push_back(LayerFit{name});
+    fits.emplace_back();
+    fits.back().name = name;
     layer_names.push(Value::of(name));
   }
   Value metadata = model.metadata;

@@ -30,6 +30,17 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out);
 
+// The uncertainty band for an operating threshold: the probabilities whose
+// label the model itself expects to be wrong at least `low` (or 1 - `high`)
+// of the time. A threshold outside [low, high] stretches the band to it:
+// under a threshold of 0.86, a film at 0.83 is labelled NORMAL with, by the
+// model's own estimate, an 83% chance of being wrong. False unless
+// 0 <= low < high <= 1.
+struct UncertaintyBand {
+  double low = 0, high = 0;
+};
+bool uncertainty_band(double low, double high, double threshold, UncertaintyBand* band);
+
 // Fits the gate (on split.train) and its threshold and the band (on
 // split.validation) for the model at `model_path` and rewrites the file.
 // Options: --uncertain-low/--uncertain-high (0.2/0.8), --pass-quantile (0.99),

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "trainer/gate.h"
 #include "trainer/metrics.h"
 
 namespace cxr::train {
@@ -118,6 +119,22 @@ TEST(DecimateCurve, ShortCurvesAreKeptWhole) {
   }
   EXPECT_EQ(json::serialize(decimate_curve(two, 0.5, 100)), json::serialize(two));
   EXPECT_EQ(json::serialize(decimate_curve(Value::make_array(), 0.5, 100)), "[]");
+}
+
+TEST(UncertaintyBand, ReachesAThresholdOutsideIt) {
+  UncertaintyBand band;
+  ASSERT_TRUE(uncertainty_band(0.2, 0.8, 0.54, &band));  // inside: unchanged
+  EXPECT_EQ(band.low, 0.2);
+  EXPECT_EQ(band.high, 0.8);
+  ASSERT_TRUE(uncertainty_band(0.2, 0.8, 0.8566, &band));  // a film at 0.83 would be NORMAL, 83% wrong
+  EXPECT_EQ(band.low, 0.2);
+  EXPECT_EQ(band.high, 0.8566);
+  ASSERT_TRUE(uncertainty_band(0.2, 0.8, 0.1, &band));
+  EXPECT_EQ(band.low, 0.1);
+  EXPECT_EQ(band.high, 0.8);
+  EXPECT_FALSE(uncertainty_band(0.8, 0.2, 0.5, &band));
+  EXPECT_FALSE(uncertainty_band(-0.1, 0.8, 0.5, &band));
+  EXPECT_FALSE(uncertainty_band(0.2, 1.5, 0.5, &band));
 }
 
 }  // namespace

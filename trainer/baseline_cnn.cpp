@@ -24,6 +24,8 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
   const uint64_t seed = uint64_t(options.number("seed", 1));
   at::set_num_interop_threads(1);
   torch::set_num_threads(1);
+  std::string error;
+  if (!prepare_output(out, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out + ".log"));
   logf("cxr-train baseline  %s", command_line.c_str());
   torch::manual_seed(seed);
@@ -34,7 +36,7 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
   spec.channels = 3;
   std::vector<Sample> samples;
   PlaneSet planes;
-  std::string error, hash;
+  std::string hash;
   if (!list_split(data, "train", &samples, &error) ||
       !load_planes(samples, spec, options.get("cache", "build/cache"), &planes, &hash, &error))
     return logf("error: %s", error.c_str()), 2;

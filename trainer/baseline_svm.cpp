@@ -32,13 +32,15 @@ std::vector<svm_node> rows_of(const PlaneSet& planes) {
 int run_baseline_svm(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   const std::string out_path = options.get("out", "build/trainer/baseline_svm.test.json");
+  std::string error;
+  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train baseline  %s", command_line.c_str());
   PreprocessSpec spec;
   spec.width = spec.height = 50;
   std::vector<Sample> train, test;
   PlaneSet train_planes, test_planes;
-  std::string error, hash;
+  std::string hash;
   const std::string cache = options.get("cache", "build/cache");
   if (!list_split(data, "train", &train, &error) || !list_split(data, "test", &test, &error) ||
       !load_planes(train, spec, cache, &train_planes, &hash, &error) ||

@@ -17,10 +17,11 @@ int run_convert(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   if (out_path.empty() || options.get("weights", "f16") != "f16")
     return logf("error: convert needs --out FILE (and --weights f16, the one storage it knows)"), 2;
+  std::string error;
+  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train convert  %s", command_line.c_str());
 
-  std::string error;
   std::vector<uint8_t> bytes;
   Model model;
   if (!read_model_file(in_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;

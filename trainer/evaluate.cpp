@@ -59,10 +59,11 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   const std::string out_path = options.get("out", model_path + "." + split_name + ".json");
   const size_t resamples = size_t(options.number("bootstrap", 1000));
   const uint64_t seed = uint64_t(options.number("seed", 1));
+  std::string error;
+  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train evaluate  %s", command_line.c_str());
 
-  std::string error;
   const ClassifierPtr classifier = load_classifier(model_path, &error);
   if (!classifier) return logf("error: %s", error.c_str()), 2;
   cxr_model_info info;

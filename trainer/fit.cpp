@@ -195,6 +195,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   const auto started = std::chrono::steady_clock::now();
   const FitConfig cfg = read_config(options);
   set_single_thread();
+  std::string error;
+  if (!prepare_output(cfg.out, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(cfg.log);
   logf("cxr-train fit  %s", command_line.c_str());
   torch::manual_seed(cfg.seed);
@@ -202,7 +204,6 @@ int run_fit(const Options& options, const std::string& command_line) {
 
   // ---- data: train/ only; validation carved out of it by patient
   std::vector<Sample> samples;
-  std::string error;
   if (!list_split(cfg.data, "train", &samples, &error)) return logf("error: %s", error.c_str()), 2;
   if (cfg.limit && cfg.limit < samples.size()) {  // a seeded subset, for smoke runs
     std::shuffle(samples.begin(), samples.end(), rng);

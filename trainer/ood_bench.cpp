@@ -62,10 +62,11 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   const std::string out_path = options.get("out", model_path + ".ood-" + split_name + ".json");
   const size_t per_set = size_t(options.number("per-set", 100));
   const uint32_t seed = uint32_t(options.number("seed", 1));
+  std::string error;
+  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train ood-bench  %s", command_line.c_str());
 
-  std::string error;
   const ClassifierPtr classifier = load_classifier(model_path, &error);
   if (!classifier) return logf("error: %s", error.c_str()), 2;
   cxr_model_info info;

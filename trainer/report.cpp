@@ -118,6 +118,7 @@ int run_report(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   const std::string out_path = options.get("out", "build/trainer/report.html");
   std::string error;
+  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   const ClassifierPtr classifier = load_classifier(model_path, &error);
   if (!classifier) return logf("error: %s", error.c_str()), 2;
   Value meta;

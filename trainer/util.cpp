@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -140,6 +141,19 @@ ClassifierPtr load_classifier(const std::string& model_path, std::string* error)
   ClassifierPtr classifier(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e));
   if (!classifier) *error = model_path + ": " + e.message;
   return classifier;
+}
+
+bool prepare_output(const std::string& path, std::string* error) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec)
+    return *error = "cannot write " + path + ": cannot create " + parent.string() + ": " + ec.message(), false;
+  const std::string probe = path + ".partial";  // the file write_file creates
+  FILE* file = std::fopen(probe.c_str(), "wb");
+  if (!file) return *error = "cannot write " + path + ": " + strerror(errno), false;
+  std::fclose(file);
+  std::remove(probe.c_str());
+  return true;
 }
 
 bool write_file(const std::string& path, const std::string& bytes, std::string* error) {

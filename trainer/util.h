@@ -58,6 +58,10 @@ struct ClassifierDeleter {
 using ClassifierPtr = std::unique_ptr<cxr_classifier, ClassifierDeleter>;
 ClassifierPtr load_classifier(const std::string& model_path, std::string* error);
 bool write_file(const std::string& path, const std::string& bytes, std::string* error);
+// Creates the folders above `path` and checks that write_file(path) can
+// create its file there, so that a long run fails before it starts rather
+// than at its end. False with *error set when it cannot.
+bool prepare_output(const std::string& path, std::string* error);
 std::string utc_now_iso8601();
 // `git rev-parse HEAD` of the source tree (+ "-dirty" when core/ or trainer/
 // have uncommitted changes), or "unknown".

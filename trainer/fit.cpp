@@ -214,11 +214,6 @@ int run_fit(const Options& options, const std::string& command_line) {
   if (!parse_split_order(cfg.val_split, &split_order))
     return logf("error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'", cfg.val_split.c_str()), 2;
   const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
-  const PreprocessSpec spec = spec_of(cfg);
-  PlaneSet planes;
-  std::string manifest_hash;
-  if (!load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash, &error))
-    return logf("error: %s", error.c_str()), 2;
   std::vector<int> labels(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) labels[i] = samples[i].label;
   std::vector<int> val_labels;
@@ -226,13 +221,28 @@ int run_fit(const Options& options, const std::string& command_line) {
   size_t train_positives = 0;
   for (size_t i : split.train) train_positives += labels[i];
   const size_t train_negatives = split.train.size() - train_positives;
+  const size_t val_positives = size_t(std::count(val_labels.begin(), val_labels.end(), kPneumonia));
+  // AUC, temperature and threshold mean nothing without both classes on each side.
+  if (!train_positives || !train_negatives || !val_positives || val_positives == val_labels.size())
+    return logf("error: the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
+                "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
+                train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
+                cfg.val_split.c_str(),
+                split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : ""),
+           2;
+  const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
+  if (architecture.empty()) return logf("error: unknown --arch %s", cfg.arch.c_str()), 2;
+  const PreprocessSpec spec = spec_of(cfg);
+  PlaneSet planes;
+  std::string manifest_hash;
+  if (!load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash, &error))
+    return logf("error: %s", error.c_str()), 2;
   logf("train %zu images (%zu normal, %zu pneumonia); validation %zu images from %zu patients (hash %s)",
        split.train.size(), train_negatives, train_positives, split.validation.size(), split.validation_patients,
        split.validation_patients_hash.c_str());
 
   // ---- model and optimiser
-  Net net(make_architecture(cfg.arch, cfg.width, cfg.blocks), cfg.dropout);
-  if (net->ops().empty()) return logf("error: unknown --arch %s", cfg.arch.c_str()), 2;
+  Net net(architecture, cfg.dropout);
   logf("model %s width %d blocks %d: %zu parameters, input %dx%d", cfg.arch.c_str(), cfg.width, cfg.blocks,
        net->parameter_count(), cfg.size, cfg.size);
   std::vector<torch::Tensor> decay, no_decay;  // no weight decay on norms and biases

@@ -94,7 +94,8 @@ for (const room of ['none', 'the app shell']) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: quota });
     await page.goto(server.url);
-    await page.waitForSelector('body[data-state=ready]', { timeout: 90_000 });
+    // The offline copy is stored after ready, so its verdict comes later.
+    await page.waitForSelector('body[data-state=ready]:not([data-offline=pending])', { timeout: 90_000 });
     assert.equal(await page.getAttribute('body', 'data-offline'), 'unavailable');
     const line = await page.textContent('#offline-status');
     assert.match(line, room === 'none' ? /Offline use is not available here \(.+\); the app works while this server can be reached/

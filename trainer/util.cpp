@@ -26,6 +26,9 @@ std::string run_command(const std::string& command) {
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
+
+// write_file writes here first and renames, so a crash never leaves half a file.
+std::string partial_path(const std::string& path) { return path + ".partial"; }
 }  // namespace
 
 void log_to_file(const std::string& path) {
@@ -148,7 +151,7 @@ bool prepare_output(const std::string& path, std::string* error) {
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec)
     return *error = "cannot write " + path + ": cannot create " + parent.string() + ": " + ec.message(), false;
-  const std::string probe = path + ".partial";  // the file write_file creates
+  const std::string probe = partial_path(path);
   FILE* file = std::fopen(probe.c_str(), "wb");
   if (!file) return *error = "cannot write " + path + ": " + strerror(errno), false;
   std::fclose(file);
@@ -157,7 +160,7 @@ bool prepare_output(const std::string& path, std::string* error) {
 }
 
 bool write_file(const std::string& path, const std::string& bytes, std::string* error) {
-  const std::string temporary = path + ".partial";
+  const std::string temporary = partial_path(path);
   {
     std::ofstream out(temporary, std::ios::binary);
     if (!out) return *error = "cannot write " + path + ": " + strerror(errno), false;

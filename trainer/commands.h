@@ -14,5 +14,6 @@ int run_convert(const Options& options, const std::string& command_line);    // 
 int run_gate(const Options& options, const std::string& command_line);       // gate.cpp (core only)
 int run_repack(const Options& options, const std::string& command_line);     // repack.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
+int run_pretrained_model(const Options& options, const std::string& command_line);  // pretrained_model.cpp (core only)
 
 }  // namespace cxr::train

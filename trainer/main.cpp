@@ -18,7 +18,17 @@ const char kUsage[] =
     "      --out FILE        model file to write (build/trainer/model.cxrm); log: FILE.log (--log)\n"
     "      --cache DIR       preprocessed-plane cache (build/cache)\n"
     "      --size N          input side (192)        --normalize per_image|fixed|unit   --equalize 1|0\n"
-    "      --arch resnet     --width N (16)          --blocks N per stage (1)           --dropout P (0.2)\n"
+    "      --arch resnet|mobilenet_v2_035   --width N (16)   --blocks N per stage (1)   --dropout P (0.2)\n"
+    "      --pretrained DIR  start from ImageNet weights (mobilenet_v2_035: ../shared/pretrained/\n"
+    "                        mobilenet_v2_0.35_imagenet; sha256-checked before any image is read)\n"
+    "      --backbone-lr-scale X  learning rate of everything but the dense head, as a fraction of --lr (1)\n"
+    "      --aspect-x LO:HI  random horizontal scale of the film, log-uniform (1:1: off)\n"
+    "      --aspect-y LO:HI  random vertical scale, independent of the horizontal one (1:1: off)\n"
+    "      --border-erase P  per edge, with probability P, a band of up to 12% of the side is painted one\n"
+    "                        random gray (0: off): the film's edges must not carry the label\n"
+    "      --tune-halves CSV choose the checkpoint (best AUC), temperature and threshold on the test split's\n"
+    "                        `tune` half (test_halves.csv; its `report` half is never read); without it, on\n"
+    "                        validation\n"
     "      --epochs N (30)   --batch N (32)          --lr X (2e-3)   --weight-decay X (0.05)\n"
     "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
     "      --mixup ALPHA     blend pairs of films and labels, weight ~ Beta(ALPHA, ALPHA) (0: off)\n"
@@ -62,7 +72,12 @@ const char kUsage[] =
     "  cxr-train report [--model FILE] [--data DIR] [--out FILE.html] [--baseline-svm JSON] [--baseline-cnn JSON]\n"
     "                                   one self-contained offline HTML page: data, samples with CAM, curves,\n"
     "                                   confusion, ROC, reliability, comparison table\n"
-    "  cxr-train parity [--seed N]      self-test: exported file in the core == LibTorch forward\n"
+    "  cxr-train parity [--seed N] [--arch resnet|mobilenet_v2_035 [--pretrained DIR] [--size N (64)]]\n"
+    "                                   self-test: exported file in the core == LibTorch forward\n"
+    "  cxr-train pretrained-model --out FILE [--arch mobilenet_v2_035] [--pretrained DIR] [--size N (224)]\n"
+    "                    [--seed N]     the pretrained backbone with a random 2-class head, batch norm folded:\n"
+    "                                   the fixture of the kernel tests and benchmarks (named random-..., never\n"
+    "                                   a classifier)\n"
     "  cxr-train --help\n"
     "\n"
     "test/ is read only by evaluate. Long runs: nohup cxr-train fit ... > fit.out &\n"
@@ -108,6 +123,7 @@ int main(int argc, char** argv) {
   if (command == "gate") return cxr::train::run_gate(options, command_line);
   if (command == "repack") return cxr::train::run_repack(options, command_line);
   if (command == "report") return cxr::train::run_report(options, command_line);
+  if (command == "pretrained-model") return cxr::train::run_pretrained_model(options, command_line);
   if (command == "baseline") {
     const std::string kind = options.get("kind", "");
     if (kind == "svm") return cxr::train::run_baseline_svm(options, command_line);

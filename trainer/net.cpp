@@ -11,49 +11,28 @@
 
 namespace cxr::train {
 
-std::vector<Op> make_architecture(const std::string& name, int width, int blocks_per_stage) {
-  std::vector<Op> ops;
-  if (name != "resnet") return ops;
-  auto conv = [&](const std::string& n, std::string from, int in, int out, int k, int stride, bool relu) {
-    Op op;
-    op.kind = Op::conv;
-    op.name = n;
-    if (!from.empty()) op.inputs = {from};
-    op.in_channels = in, op.out_channels = out, op.kernel = k, op.stride = stride, op.relu = relu;
-    ops.push_back(op);
-    return n;
-  };
-  std::string last = conv("stem", "input", 1, width, 3, 2, true);
-  int channels = width;
-  const int stage_widths[] = {width * 3 / 2, width * 3, width * 6, width * 12};
-  for (int stage = 0; stage < 4; ++stage)
-    for (int block = 0; block < blocks_per_stage; ++block) {
-      const std::string b = "s" + std::to_string(stage + 1) + "b" + std::to_string(block + 1);
-      const int out = stage_widths[stage], stride = block == 0 ? 2 : 1;
-      const std::string shortcut = stride == 1 && channels == out ? last : conv(b + "_down", last, channels, out, 1, stride, false);
-      conv(b + "_a", last, channels, out, 3, stride, true);
-      const std::string branch = conv(b + "_b", "", out, out, 3, 1, false);
-      Op add;
-      add.kind = Op::add, add.name = b, add.inputs = {shortcut, branch}, add.relu = true;
-      ops.push_back(add);
-      last = b, channels = out;
-    }
-  Op gap;
-  gap.kind = Op::gap, gap.name = "gap";
-  ops.push_back(gap);
-  Op dense;
-  dense.kind = Op::dense, dense.name = "logits", dense.in_channels = channels, dense.out_channels = 2;
-  ops.push_back(dense);
-  return ops;
+namespace {
+
+torch::Tensor activate(const torch::Tensor& x, Activation activation) {
+  switch (activation) {
+    case Activation::none: return x;
+    case Activation::relu: return torch::relu(x);
+    case Activation::relu6: return torch::clamp(x, 0.0, 6.0);
+  }
+  return x;
 }
+
+}  // namespace
 
 NetImpl::NetImpl(std::vector<Op> ops, double dropout) : ops_(std::move(ops)) {
   for (const Op& op : ops_) {
     if (op.kind == Op::conv) {
       auto options = torch::nn::Conv2dOptions(op.in_channels, op.out_channels, op.kernel)
-                         .stride(op.stride).padding(op.kernel / 2).groups(op.groups).bias(false);
+                         .stride(op.stride).padding(op.pad_before == op.pad_after ? op.pad_before : 0)
+                         .groups(op.groups).bias(false);
       convs_.emplace(op.name, register_module(op.name, torch::nn::Conv2d(options)));
-      auto norm = register_module(op.name + "_bn", torch::nn::BatchNorm2d(op.out_channels));
+      auto norm = register_module(op.name + "_bn",
+                                  torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(op.out_channels).eps(op.batch_norm_eps)));
       // Zero-init the last norm of each residual branch: blocks start as identity.
       if (op.name.size() > 2 && op.name.compare(op.name.size() - 2, 2, "_b") == 0)
         torch::nn::init::zeros_(norm->weight);
@@ -71,13 +50,18 @@ torch::Tensor NetImpl::forward(const torch::Tensor& input) {
   for (const Op& op : ops_) {
     const torch::Tensor in = op.inputs.empty() ? x : values.at(op.inputs[0]);
     switch (op.kind) {
-      case Op::conv:
-        x = norms_.at(op.name)(convs_.at(op.name)(in));
-        if (op.relu) x = torch::relu(x);
+      case Op::conv: {
+        // Asymmetric padding (Keras' stride-2 layers) is padded here; symmetric
+        // padding is the conv's own.
+        const torch::Tensor padded =
+            op.pad_before == op.pad_after
+                ? in
+                : torch::constant_pad_nd(in, {op.pad_before, op.pad_after, op.pad_before, op.pad_after});
+        x = activate(norms_.at(op.name)(convs_.at(op.name)(padded)), op.activation);
         break;
+      }
       case Op::add:
-        x = values.at(op.inputs[0]) + values.at(op.inputs[1]);
-        if (op.relu) x = torch::relu(x);
+        x = activate(values.at(op.inputs[0]) + values.at(op.inputs[1]), op.activation);
         break;
       case Op::gap:
         x = in.mean({2, 3});
@@ -89,6 +73,32 @@ torch::Tensor NetImpl::forward(const torch::Tensor& input) {
     values[op.name] = x;
   }
   return x;
+}
+
+Status NetImpl::load_pretrained(const PretrainedWeights& weights) {
+  torch::NoGradGuard no_grad;
+  for (const Op& op : ops_) {
+    if (op.kind != Op::conv) continue;
+    PretrainedConv conv;
+    CXR_TRY(pretrained_conv(weights, op, &conv));
+    auto& weight = convs_.at(op.name)->weight;  // OIHW; `conv.weight` is OHWI
+    const auto vector = [](const std::vector<float>& v) { return torch::tensor(v); };
+    const torch::Tensor ohwi = vector(conv.weight).view({weight.size(0), weight.size(2), weight.size(3), weight.size(1)});
+    weight.copy_(ohwi.permute({0, 3, 1, 2}));
+    auto& norm = norms_.at(op.name);
+    norm->weight.copy_(vector(conv.gamma));
+    norm->bias.copy_(vector(conv.beta));
+    norm->running_mean.copy_(vector(conv.mean));
+    norm->running_var.copy_(vector(conv.variance));
+  }
+  return Ok();
+}
+
+std::vector<torch::Tensor> NetImpl::head_parameters() {
+  std::vector<torch::Tensor> head;
+  for (auto& [name, dense] : denses_)
+    for (const auto& p : dense->parameters()) head.push_back(p);
+  return head;
 }
 
 size_t NetImpl::parameter_count() {
@@ -114,31 +124,15 @@ void ExportedNet::build(NetImpl& net, ExportedNet* out) {
   torch::NoGradGuard no_grad;
   std::string previous = "input";
   for (const Op& op : net.ops_) {
-    LayerDesc l;
-    l.name = op.name;
-    l.inputs = op.inputs;
-    if (op.kind != Op::add && l.inputs.size() == 1 && l.inputs[0] == previous) l.inputs.clear();
-    l.activation = op.relu ? Activation::relu : Activation::none;
+    LayerDesc l = layer_of(op, previous);
     if (op.kind == Op::conv) {
       const auto& norm = net.norms_.at(op.name);
       const torch::Tensor scale = norm->weight / torch::sqrt(norm->running_var + norm->options.eps());
       const torch::Tensor weight = net.convs_.at(op.name)->weight * scale.view({-1, 1, 1, 1});
-      l.type = LayerType::conv2d;
-      l.kernel_h = l.kernel_w = uint32_t(op.kernel);
-      l.stride_h = l.stride_w = uint32_t(op.stride);
-      l.pad_top = l.pad_left = l.pad_bottom = l.pad_right = uint32_t(op.kernel / 2);
-      l.groups = uint32_t(op.groups);
-      l.out_channels = uint32_t(op.out_channels);
       l.weight = store(out, op.name + ".weight", weight.permute({0, 2, 3, 1}));  // OIHW -> OHWI
       l.bias = store(out, op.name + ".bias", norm->bias - norm->running_mean * scale);
-    } else if (op.kind == Op::add) {
-      l.type = LayerType::add;
-    } else if (op.kind == Op::gap) {
-      l.type = LayerType::global_avg_pool;
-    } else {
+    } else if (op.kind == Op::dense) {
       const auto& dense = net.denses_.at(op.name);
-      l.type = LayerType::dense;
-      l.out_channels = uint32_t(op.out_channels);
       l.weight = store(out, op.name + ".weight", dense->weight);  // [units][in]; GAP output is 1x1xC
       l.bias = store(out, op.name + ".bias", dense->bias);
     }

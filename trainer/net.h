@@ -1,6 +1,6 @@
-// The trained network as a small graph of ops that map one-to-one onto the
-// core's layers: conv (+ batch norm while training, folded at export), add,
-// global average pool, dense. LibTorch inside; NCHW with 1 input channel.
+// The trained network (trainer/architecture.h's ops) in LibTorch: NCHW with
+// 1 input channel, a batch norm after every conv while training (folded at
+// export).
 #pragma once
 #include <torch/torch.h>
 
@@ -11,21 +11,10 @@
 
 #include "model/model_file.h"
 #include "nn/layers.h"
+#include "trainer/architecture.h"
+#include "trainer/pretrained.h"
 
 namespace cxr::train {
-
-struct Op {
-  enum Kind { conv, add, gap, dense } kind = conv;
-  std::string name;
-  std::vector<std::string> inputs;  // op names or "input"; empty: the previous op
-  int in_channels = 0, out_channels = 0, kernel = 1, stride = 1, groups = 1;
-  bool relu = false;
-};
-
-// "resnet": a 3x3/stride-2 stem, then one ResNet basic block per stage
-// (stride 2, 1x1 projection shortcut) at widths w*{1.5,3,6,12}, GAP, dense.
-// `width` is the stem's channels.
-std::vector<Op> make_architecture(const std::string& name, int width, int blocks_per_stage);
 
 class NetImpl : public torch::nn::Module {
  public:
@@ -33,6 +22,11 @@ class NetImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input);  // [N,1,H,W] -> logits [N,2]
   const std::vector<Op>& ops() const { return ops_; }
   size_t parameter_count();
+  // Every conv and batch norm from pretrained weights (the dense head keeps
+  // its random initialisation); refuses a checkpoint that does not fit.
+  Status load_pretrained(const PretrainedWeights& weights);
+  // The parameters of the dense head (for a learning rate of its own).
+  std::vector<torch::Tensor> head_parameters();
 
  private:
   std::vector<Op> ops_;

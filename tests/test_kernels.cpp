@@ -302,16 +302,17 @@ void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool p
   }
 }
 
-// Runs `cases` random networks from `make` on every fast backend.
-void check_random_cases(const char* op, int cases, const std::function<Net(std::mt19937&)>& make,
-                        float input_scale = 1.0f) {
+// Runs networks 0..cases-1 from `make` (case index, and a generator seeded
+// per case for the weights and random shapes) on every fast backend.
+void check_cases(const char* op, int cases, const std::function<Net(std::mt19937&, int)>& make,
+                 float input_scale = 1.0f) {
   const uint32_t seed = testing::test_seed();
   for (const BackendUnderTest& b : fast_backends()) {
     std::unique_ptr<Backend> backend = b.make();
     int refused = 0;
     for (int i = 0; i < cases; ++i) {
       std::mt19937 rng(seed + uint32_t(i));
-      const Net net = make(rng);
+      const Net net = make(rng, i);
       SCOPED_TRACE(b.name + " case " + std::to_string(i) + " (CXR_TEST_SEED=" + std::to_string(seed) +
                    "): " + net.label);
       const bool must_refuse = b.name == "xnnpack" && xnnpack_refuses(net);
@@ -321,6 +322,12 @@ void check_random_cases(const char* op, int cases, const std::function<Net(std::
     if (refused)
       std::printf("  %s refused %d of %d %s cases (1x1 windows)\n", b.name.c_str(), refused, cases, op);
   }
+}
+
+// Runs `cases` random networks from `make` on every fast backend.
+void check_random_cases(const char* op, int cases, const std::function<Net(std::mt19937&)>& make,
+                        float input_scale = 1.0f) {
+  check_cases(op, cases, [&](std::mt19937& rng, int) { return make(rng); }, input_scale);
 }
 
 TEST(Kernels, Conv2d) { check_random_cases("conv2d", 60, random_conv); }
@@ -384,6 +391,68 @@ TEST(Kernels, WinogradConvolutions) {
     return net;
   });
 }
+
+// MobileNetV2's convolutions at exactly its geometries (a random case hits
+// them only by chance): odd maps, 1-pixel maps and channel counts off every
+// vector width. `in` x `channels` is the op's input.
+struct MobileNetCase {
+  Shape in;
+  uint32_t out_channels;
+};
+
+Net mobilenet_conv(std::mt19937& rng, Shape in, uint32_t out_channels, uint32_t kernel, uint32_t stride,
+                   uint32_t pad_before, uint32_t pad_after, bool depthwise, Activation activation) {
+  Net net;
+  net.input = in;
+  LayerDesc l;
+  l.type = LayerType::conv2d;
+  l.name = "conv";
+  l.kernel_h = l.kernel_w = kernel;
+  l.stride_h = l.stride_w = stride;
+  l.pad_top = l.pad_left = pad_before;
+  l.pad_bottom = l.pad_right = pad_after;
+  l.groups = depthwise ? in.c : 1;
+  l.out_channels = out_channels;
+  l.activation = activation;
+  net.set_weights(l, rng, {out_channels, kernel, kernel, depthwise ? 1 : in.c});
+  net.label = describe(l, net.input);
+  net.layers.push_back(l);
+  return net;
+}
+
+// Depthwise 3x3 with ReLU6 or linear, at stride 1 (pad 1 each side) and at
+// stride 2 as Keras pads it (0 before, 1 after: ZeroPadding2D then 'valid').
+TEST(Kernels, MobileNetDepthwise) {
+  // A stride-2 input of 2x2 gives a 1-pixel output; 1x1 only at stride 1.
+  const MobileNetCase shapes[] = {{{7, 9, 13}, 13},  {{7, 9, 57}, 57},     {{9, 7, 24}, 24}, {{2, 2, 24}, 24},
+                                  {{1, 1, 57}, 57},  {{14, 14, 144}, 144}, {{15, 11, 84}, 84}};
+  constexpr int kShapes = sizeof shapes / sizeof shapes[0];
+  check_cases("depthwise 3x3", kShapes * 4, [&](std::mt19937& rng, int i) {
+    const MobileNetCase& c = shapes[i / 4];
+    const bool stride2 = i % 2 == 1 && c.in.h > 1;
+    const Activation activation = (i / 2) % 2 ? Activation::relu6 : Activation::none;
+    return stride2 ? mobilenet_conv(rng, c.in, c.out_channels, 3, 2, 0, 1, true, activation)
+                   : mobilenet_conv(rng, c.in, c.out_channels, 3, 1, 1, 1, true, activation);
+  });
+}
+
+// 1x1 pointwise: expansions (x6, ReLU6) and linear projections back down,
+// and the first and last convolutions (3x3 stride-2 Keras-padded from one
+// gray channel; 1x1 to 1280 with ReLU6).
+TEST(Kernels, MobileNetPointwise) {
+  const MobileNetCase expand[] = {{{7, 9, 13}, 78}, {{1, 1, 24}, 144}, {{7, 9, 57}, 342}, {{14, 14, 16}, 96}};
+  const MobileNetCase project[] = {{{7, 9, 78}, 13}, {{1, 1, 144}, 24}, {{7, 9, 342}, 57}, {{14, 14, 96}, 24}};
+  check_cases("pointwise", 4 * 2 + 2, [&](std::mt19937& rng, int i) {
+    if (i < 4) return mobilenet_conv(rng, expand[i].in, expand[i].out_channels, 1, 1, 0, 0, false, Activation::relu6);
+    if (i < 8) return mobilenet_conv(rng, project[i - 4].in, project[i - 4].out_channels, 1, 1, 0, 0, false, Activation::none);
+    if (i == 8) return mobilenet_conv(rng, {15, 13, 1}, 16, 3, 2, 0, 1, false, Activation::relu6);
+    return mobilenet_conv(rng, {3, 5, 112}, 1280, 1, 1, 0, 0, false, Activation::relu6);
+  });
+}
+
+// The residual add of MobileNetV2 (linear) is Kernels.Add's random_add with
+// activation none; its shapes there (1-12 pixels a side, 1-40 channels) cover
+// odd maps, 1-pixel maps and counts off the vector width.
 
 // The tolerance must still catch a small real error: one weight off by 10% of
 // its range (5% was caught too with direct convolution's bound; Winograd

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
 import { CSP, CSP_META } from '../../web/security.mjs';
 import { parseCsv, RESULT_COLUMNS, AUDIT_COLUMNS } from '../../web/app/js/lib/csv.js';
+import { MAX_WORKERS } from '../../web/app/js/lib/worker-pool.js';
 import { rgbPng } from '../support/fixtures.mjs';
 import { WEB_DIR, DATA_DIR, FIXTURES, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason, grayPng } from './helpers.mjs';
 
@@ -416,8 +417,15 @@ test('every request, start to finish: same-origin GETs of the app\'s own files, 
     const updateCheck = (path) => path === '/sw.js';
     assert.deepEqual(serverLog.slice(marks.quietServer, marks.endQuietServer).filter((r) => !updateCheck(r.url)), [],
       'no request reached the server while classifying');
-    const quiet = browserLog.slice(marks.quietBrowser, marks.endQuietBrowser)
-      .filter((r) => !r.url.startsWith('blob:') && !updateCheck(new URL(r.url).pathname));
+    // The first batch that has files waiting starts the pool's further
+    // workers (worker-pool.js): each loads the worker script, the wasm module
+    // and the model from the offline copy (none of that reached the server:
+    // checked just above), once.
+    const window = browserLog.slice(marks.quietBrowser, marks.endQuietBrowser).filter((r) => !r.url.startsWith('blob:'));
+    const workerFile = (path) => ['/js/worker.js', '/wasm/cxr.wasm', '/model.cxrm'].includes(path);
+    const started = window.filter((r) => new URL(r.url).pathname === '/js/worker.js').length;
+    assert.ok(started <= MAX_WORKERS - 1, `${started} further workers started while classifying`);
+    const quiet = window.filter((r) => !updateCheck(new URL(r.url).pathname) && !workerFile(new URL(r.url).pathname));
     assert.deepEqual(quiet, [], 'the browser made no request while classifying');
   }
   assert.deepEqual(afterReady.filter((r) => r.url !== '/sw.js'), [], 'nothing but update checks after ready');

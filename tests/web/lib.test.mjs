@@ -179,6 +179,20 @@ test('formatting: percent, durations, ETA, batch line, hex', () => {
   eta.add(100);
   eta.add(300);
   assert.equal(eta.remainingMs(4), 800);
+  // Laps: the time between files finishing. One worker: each gap is a file.
+  const one = new EtaEstimator(0.5);
+  for (const t of [0, 100, 400]) one.lap(t);
+  assert.equal(one.remainingMs(4), 800);
+  one.reset();
+  one.lap(1000);
+  assert.equal(one.remainingMs(2), null, 'the first lap only starts the clock');
+  // Two workers finishing in pairs (2 files per 100 ms): 50 ms a file, steadily.
+  const two = new EtaEstimator(0.5, 2);
+  two.lap(0);
+  for (let k = 1; k <= 8; k++) [100 * k, 100 * k + 1].forEach((t) => two.lap(t));
+  assert.ok(Math.abs(two.remainingMs(10) - 500) <= 10, String(two.remainingMs(10)));
+  two.lap(900);
+  assert.ok(Math.abs(two.remainingMs(10) - 500) <= 10, String(two.remainingMs(10)));
   assert.equal(batchSummary({ total: 10, done: 4, errors: 1, etaMs: 6000 }), '4 of 10 done · 1 could not be read · about 6 s left');
   assert.equal(batchSummary({ total: 2, done: 2, errors: 0, etaMs: null }), '2 of 2 done');
   assert.equal(hex(new Uint8Array([0, 15, 255]).buffer), '000fff');

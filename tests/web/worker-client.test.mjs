@@ -4,38 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkerClient } from '../../web/app/js/lib/worker-client.js';
-
-// A fake Worker: `behave(msg, worker)` decides what it answers.
-class FakeWorker {
-  constructor(behave, log) {
-    this.behave = behave;
-    this.log = log;
-    this.listeners = { message: [], error: [], messageerror: [] };
-    this.terminated = false;
-    log.spawned++;
-  }
-  addEventListener(type, fn) { this.listeners[type].push(fn); }
-  emit(type, data) { if (!this.terminated) for (const fn of this.listeners[type]) fn(type === 'message' ? { data } : data); }
-  postMessage(msg, transfer) {
-    if (transfer?.length) assert.ok(transfer[0] instanceof ArrayBuffer);
-    this.log.sent.push(msg.type);
-    setTimeout(() => this.behave(msg, this), 1);
-  }
-  terminate() { this.terminated = true; this.log.terminated++; }
-}
-
-function ok(msg, w) {
-  if (msg.type === 'init') w.emit('message', { type: 'ready', info: { name: 'm' }, loadMs: 1 });
-  else w.emit('message', { type: 'result', id: msg.id, sha256: `h${new Uint8Array(msg.bytes)[0]}`, result: { ok: true, n: new Uint8Array(msg.bytes)[0] } });
-}
+import { FakeWorker, ok, bytes, filmNumber, newLog } from './fake-worker.mjs';
 
 function client(behave, opts = {}) {
-  const log = { spawned: 0, terminated: 0, sent: [], events: [] };
+  const log = newLog();
   const c = new WorkerClient({ createWorker: () => new FakeWorker(behave, log), onEvent: (e) => log.events.push(e.type), ...opts });
   return { c, log };
 }
-
-const bytes = (n) => new Uint8Array([n]).buffer;
 
 test('classifies queued files one at a time, in order', async () => {
   const { c, log } = client(ok);
@@ -51,7 +26,7 @@ test('classifies queued files one at a time, in order', async () => {
 test('a worker that dies mid-file is replaced and the file is retried', async () => {
   let crashes = 1;
   const { c, log } = client((msg, w) => {
-    if (msg.type === 'classify' && new Uint8Array(msg.bytes)[0] === 2 && crashes-- > 0) return w.emit('error', { message: 'boom', preventDefault() {} });
+    if (msg.type === 'classify' && filmNumber(msg) === 2 && crashes-- > 0) return w.emit('error', { message: 'boom', preventDefault() {} });
     ok(msg, w);
   });
   await c.start();
@@ -64,7 +39,7 @@ test('a worker that dies mid-file is replaced and the file is retried', async ()
 
 test('a file that kills the worker twice fails alone; the rest go on', async () => {
   const { c } = client((msg, w) => {
-    if (msg.type === 'classify' && new Uint8Array(msg.bytes)[0] === 2) return w.emit('message', { type: 'fatal', error: 'abort' });
+    if (msg.type === 'classify' && filmNumber(msg) === 2) return w.emit('message', { type: 'fatal', error: 'abort' });
     ok(msg, w);
   });
   await c.start();

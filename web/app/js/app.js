@@ -1,13 +1,15 @@
 // The page: intake (drop, pick, paste), the queue through the classifier
-// worker, the results table and viewer, CSV/print/audit, offline set-up.
+// workers (lib/batch.js), the results table and viewer, CSV/print/audit,
+// offline set-up.
 // The DOM is built with textContent only: file names are untrusted input.
 import { classifierWorker, storeOffline } from './boot.js';
-import { WorkerClient } from './lib/worker-client.js';
+import { WorkerPool, workerCount } from './lib/worker-pool.js';
+import { classifyInOrder, readBytes } from './lib/batch.js';
 import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
 import { sortItems, nextSort } from './lib/sort.js';
 import { resultsCsv, auditCsv } from './lib/csv.js';
-import { percent, duration, EtaEstimator, batchSummary, hex } from './lib/format.js';
+import { percent, duration, EtaEstimator, batchSummary } from './lib/format.js';
 import {
   thresholdMeaning, resultSentence, isTestModel, barLabel, positiveName, verdict, checksSentence, uncertainSentence,
   calibrationSentence, OOD_POLICIES,
@@ -16,7 +18,9 @@ import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
 import { AuditLog, auditEntry, modelId, NAMES_OPT_IN_KEY } from './lib/audit.js';
 import { parseMetadata } from './lib/metrics.js';
 
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
+// One classifier worker per core, or ?workers=N (to measure the pool
+// against one worker).
+const WORKERS = workerCount({ cores: navigator.hardwareConcurrency, forced: new URLSearchParams(location.search).get('workers') });
 const OOD_POLICY_KEY = 'cxr.oodPolicy';
 const $ = (id) => document.getElementById(id);
 
@@ -30,7 +34,7 @@ const state = {
   pending: [],
   pumping: false,
   batch: { total: 0, done: 0, errors: 0 },
-  eta: new EtaEstimator(),
+  eta: new EtaEstimator(0.3, WORKERS),
   lastAnnounce: 0,
   // What to do with films the OOD gate flags (wording.js OOD_POLICIES).
   oodPolicy: OOD_POLICIES.includes(localStorage.getItem(OOD_POLICY_KEY)) ? localStorage.getItem(OOD_POLICY_KEY) : 'withhold',
@@ -68,9 +72,12 @@ function announce(text) {
 
 // ---------------------------------------------------------------- classifier
 
-const client = new WorkerClient({
+const pool = new WorkerPool({
+  size: WORKERS,
   createWorker: classifierWorker,
   onEvent: (e) => {
+    // How many workers have loaded the model (the bench reports it).
+    if (e.type === 'added' || (e.type === 'ready' && !document.body.dataset.workers)) setState('workers', String(e.workers ?? 1));
     if (e.type === 'crash') {
       setState('restarts', String(e.restarts));
       announce(`The classifier stopped (${e.why}); restarting it and going on with the batch.`);
@@ -140,15 +147,6 @@ async function sniffItem(item) {
   updateRow(item);
 }
 
-// The whole file, read once (a prefetch while the previous file is being
-// classified, or the first file of a batch); null for a file too large to read.
-function readBytes(item) {
-  if (item.size > MAX_FILE_BYTES) return null;
-  item.reading ??= item.file.arrayBuffer();
-  item.reading.catch(() => {});
-  return item.reading;
-}
-
 // After the frame that paints what has just changed (the decision), so that
 // the slower, secondary work (film and thumbnail decoding, heat map) does
 // not delay it.
@@ -162,50 +160,24 @@ async function pump() {
   setState('busy', 'true');
   $('clear').disabled = true;
   try {
-    await client.start();
+    await pool.start();
+    state.eta.lap(performance.now());
+    // Files added meanwhile join the batch; a last one added just as it ends
+    // starts the next round here.
     while (state.pending.length) {
-      const item = state.pending.shift();
-      item.status = 'working';
-      updateRow(item);
-      const t0 = performance.now();
-      let bytes = null;
-      if (item.size > MAX_FILE_BYTES) item.error = `This file is ${Math.round(item.size / 1048576)} MB; files over ${MAX_FILE_BYTES / 1048576} MB are not read.`;
-      else {
-        try {
-          bytes = await readBytes(item);
-          performance.mark('cxr-read');
-          // The file's SHA-256 (for the CSV and the audit log), computed off
-          // the main thread while the worker classifies: digest() copies the
-          // bytes now, before they are transferred to the worker.
-          item.hashing = crypto.subtle.digest('SHA-256', bytes).then((h) => { item.sha256 = hex(h); }, (err) => {
-            console.warn('SHA-256:', err);
-          });
-        } catch (err) {
-          item.error = `This file could not be read from disk (${err?.message ?? err}).`;
-        }
-        item.reading = null;
-      }
-      if (bytes) {
-        try {
-          const file = item.file;
-          const answer = client.classify(bytes, { reread: () => file.arrayBuffer() });
-          // Read the next file while this one is classified.
-          if (state.pending[0]?.file) readBytes(state.pending[0]);
-          const { result, heapBytes } = await answer;
-          performance.mark('cxr-answer');
-          setState('wasmHeap', String(heapBytes));
-          if (result.ok) {
-            item.heat = result.heatmap ?? null;
-            delete result.heatmap;
-            item.result = result;
-          } else item.error = result.error;
-        } catch (err) {
-          item.error = err?.message ?? String(err);
-        }
-      }
-      state.eta.add(performance.now() - t0);
-      finish(item, item.result);
-      performance.mark('cxr-decision-dom');
+      await classifyInOrder({
+        pool, pending: state.pending,
+        started: (item) => {
+          item.status = 'working';
+          updateRow(item);
+        },
+        finished: (item, heapBytes) => {
+          if (heapBytes !== undefined) setState('wasmHeap', String(heapBytes));
+          state.eta.lap(performance.now());
+          finish(item, item.result);
+          performance.mark('cxr-decision-dom');
+        },
+      });
     }
   } catch (err) {
     // The classifier could not start at all: every waiting file says so.
@@ -691,7 +663,7 @@ async function main() {
   watchForUpdates();
   try {
     // The classifier worker was started by boot.js, before this script ran.
-    await client.start();
+    await pool.start();
     performance.mark('cxr-classifier');
     performance.mark('cxr-ready');
     setState('state', 'ready');
@@ -710,12 +682,12 @@ async function main() {
   performance.mark('cxr-offline');
 }
 
-client.onEvent = ((inner) => (e) => {
+pool.onEvent = ((inner) => (e) => {
   if (e.type === 'ready') {
     showModel(e.info, e.loadMs);
     setState('wasmHeap', String(e.heapBytes ?? ''));
   }
   inner(e);
-})(client.onEvent);
+})(pool.onEvent);
 
 main();

@@ -33,13 +33,23 @@ export function hex(buffer) {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-// Batch ETA: mean time of the files done so far (recent ones weigh more, so a
+// Batch ETA: mean time per file done so far (recent ones weigh more, so a
 // slow first file — the model warming up — does not dominate) times the files
-// left. Null until there is something to go on.
+// left. Null until there is something to go on. lap() takes that time per
+// file from when files finish, not from each file's own time: with `span`
+// workers side by side, files finish `span` times as often as each one
+// takes, often in bunches, so each lap is the mean of the last `span` gaps.
 export class EtaEstimator {
-  constructor(alpha = 0.3) { this.alpha = alpha; this.mean = null; }
-  reset() { this.mean = null; }
+  constructor(alpha = 0.3, span = 1) { Object.assign(this, { alpha, span }); this.reset(); }
+  reset() { this.mean = null; this.finishes = []; }
   add(ms) { this.mean = this.mean === null ? ms : this.alpha * ms + (1 - this.alpha) * this.mean; }
+  // now: when the work starts, then each time a file finishes.
+  lap(now) {
+    const f = this.finishes;
+    f.push(now);
+    if (f.length > this.span + 1) f.shift();
+    if (f.length > 1) this.add((now - f[0]) / (f.length - 1));
+  }
   remainingMs(left) { return this.mean === null || left <= 0 ? null : this.mean * left; }
 }
 

@@ -52,6 +52,15 @@ export class WorkerClient {
     clearTimeout(this.timer);
   }
 
+  // Stops the worker now: the file it is reading and every queued one are
+  // rejected with `reason`. start() begins afresh.
+  cancel(reason) {
+    this.terminate();
+    this.info = null;
+    this.ready = null;
+    this.#rejectAll(reason);
+  }
+
   #spawn() {
     const gen = ++this.generation;
     return new Promise((resolve, reject) => {

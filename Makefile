@@ -14,6 +14,7 @@ WEB := $(BUILD)/web
 # app with a random-weight fixture instead (the page then says TEST MODEL).
 MODEL ?= models/pneumonia.cxrm
 DATA ?= $(abspath ../shared/data)
+PRETRAINED ?= $(abspath ../shared/pretrained/mobilenet_v2_0.35_imagenet)
 export NODE_PATH := /usr/share/nodejs
 
 # Debian 12 packages: toolchains and the libraries the core builds on.
@@ -51,7 +52,10 @@ asan: deps
 	cmake --build $(ASAN) -j $(JOBS) --target cxr_tests cxr
 
 # Random-weight models and the native CLI's answers on real films: the wasm
-# tests must agree with them.
+# tests must agree with them. With cxr-train (LibTorch) and the pretrained
+# folder, also MobileNetV2-0.35 with the shared ImageNet weights and a random
+# head (issue 13), answered with --ood warn (probabilities even for a film the
+# gate would withhold).
 fixtures: native
 	@mkdir -p $(FIXTURES)
 	$(NATIVE)/tests/cxr_make_test_model resnet18 11 $(FIXTURES)/resnet18.cxrm
@@ -62,6 +66,18 @@ fixtures: native
 	    $(DATA)/chest_xray_fullres_samples $(DATA)/chest_xray_224/val > $(FIXTURES)/golden-resnet18.jsonl; \
 	  rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	else echo "$(DATA) not found: the wasm golden comparison will be skipped"; rm -f $(FIXTURES)/golden-resnet18.jsonl; fi
+	@rm -f $(FIXTURES)/mobilenet_v2_035.cxrm $(FIXTURES)/golden-mobilenet_v2_035.jsonl; \
+	if [ ! -x $(NATIVE)/trainer/cxr-train ] || [ ! -d $(PRETRAINED) ]; then \
+	  echo "MobileNetV2 fixture skipped: it needs $(NATIVE)/trainer/cxr-train (built where LibTorch is) and $(PRETRAINED)"; \
+	else \
+	  $(NATIVE)/trainer/cxr-train pretrained-model --pretrained $(PRETRAINED) --size 224 --seed 1 \
+	    --out $(FIXTURES)/mobilenet_v2_035.cxrm || exit 1; \
+	  if [ -d $(DATA)/chest_xray_224 ]; then \
+	    $(NATIVE)/cli/cxr classify --json --ood warn --model $(FIXTURES)/mobilenet_v2_035.cxrm \
+	      $(DATA)/chest_xray_fullres_samples $(DATA)/chest_xray_224/val > $(FIXTURES)/golden-mobilenet_v2_035.jsonl; \
+	    rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
+	  fi; \
+	fi
 
 test-native: native
 	cd $(NATIVE) && ctest --output-on-failure -j $(JOBS)

@@ -15,5 +15,6 @@ int run_gate(const Options& options, const std::string& command_line);       // 
 int run_repack(const Options& options, const std::string& command_line);     // repack.cpp (core only)
 int run_baseline_svm(const Options& options, const std::string& command_line);  // baseline_svm.cpp (libsvm)
 int run_pretrained_model(const Options& options, const std::string& command_line);  // pretrained_model.cpp (core only)
+int run_shortcuts(const Options& options, const std::string& command_line);  // shortcuts.cpp (core only)
 
 }  // namespace cxr::train

@@ -44,6 +44,47 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
   return true;
 }
 
+bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
+                    std::vector<Sample>* out, std::string* error) {
+  out->clear();
+  std::vector<uint8_t> bytes;
+  if (!read_file(halves_csv, &bytes, error)) return false;
+  const std::string text(bytes.begin(), bytes.end());
+  size_t line_start = 0, line_number = 0;
+  while (line_start < text.size()) {
+    size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = text.size();
+    std::string line = text.substr(line_start, line_end - line_start);
+    line_start = line_end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line_number++ == 0) continue;  // header: file,class,subtype,patient,part
+    std::vector<std::string> cells;
+    for (size_t at = 0;;) {
+      const size_t comma = line.find(',', at);
+      cells.push_back(line.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    if (cells.size() != 5)
+      return *error = halves_csv + " line " + std::to_string(line_number) + ": expected file,class,subtype,patient,part", false;
+    if (cells[4] != part) continue;
+    Sample s;
+    s.name = cells[0];
+    s.path = (fs::path(root) / cells[0]).string();
+    if (cells[1] == kClassNames[kNormal]) s.label = kNormal;
+    else if (cells[1] == kClassNames[kPneumonia]) s.label = kPneumonia;
+    else return *error = halves_csv + ": unknown class '" + cells[1] + "'", false;
+    s.subtype = cells[2];
+    s.patient = cells[3];
+    std::error_code ec;
+    if (!fs::is_regular_file(s.path, ec)) return *error = s.path + " is listed in " + halves_csv + " but missing", false;
+    out->push_back(std::move(s));
+  }
+  std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
+  if (out->empty()) return *error = "no '" + part + "' films in " + halves_csv, false;
+  return true;
+}
+
 std::string patient_id(const std::string& file) {
   if (file.rfind("person", 0) == 0) return file.substr(0, file.find('_'));
   // IM-0115-0001.jpeg -> IM-0115; NORMAL2-IM-0115-0001.jpeg -> NORMAL2-IM-0115

@@ -25,6 +25,14 @@ struct Sample {
 // Sorted by name. Fails when the folder lacks the layout.
 bool list_split(const std::string& root, const std::string& split, std::vector<Sample>* out, std::string* error);
 
+// One half of the test split as test_halves.csv assigns it (columns file,
+// class, subtype, patient, part; file relative to ROOT, e.g.
+// "test/NORMAL/IM-0001-0001.jpeg"): part "tune" (chosen on) or "report"
+// (reported once, never chosen on). Sorted by name. Fails on a malformed
+// CSV, an unknown class, or a listed file that is missing.
+bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
+                    std::vector<Sample>* out, std::string* error);
+
 // Patient id from a file name (see the data README): personNNN for pneumonia,
 // IM-NNNN / NORMAL2-IM-NNNN for normal; the file name itself when neither fits.
 std::string patient_id(const std::string& file_name);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "model/model_file.h"
+#include "trainer/augment.h"
 #include "trainer/commands.h"
 #include "trainer/dataset.h"
 #include "trainer/gate.h"
@@ -22,13 +23,26 @@ namespace {
 using json::Value;
 
 struct FitConfig {
-  std::string data, out, cache_dir, log, arch, normalize, val_split;
+  std::string data, out, cache_dir, log, arch, normalize, val_split, pretrained, tune_halves;
   int size, width, blocks, epochs, batch;
   double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs, mixup;
+  double backbone_lr_scale;
+  AugmentConfig augment;
   uint64_t seed;
   size_t limit;
   bool equalize, hflip, smoke_check;
 };
+
+// "LO:HI" (0 < LO <= HI) into *low, *high; false when malformed.
+bool parse_range(const std::string& text, double* low, double* high) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  char* end = nullptr;
+  *low = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + colon) return false;
+  *high = std::strtod(text.c_str() + colon + 1, &end);
+  return *end == '\0' && *low > 0 && *low <= *high;
+}
 
 FitConfig read_config(const Options& o) {
   FitConfig c;
@@ -56,6 +70,11 @@ FitConfig read_config(const Options& o) {
   c.limit = size_t(o.number("limit", 0));
   c.equalize = o.get("equalize", "1") != "0";
   c.hflip = o.flag("hflip");
+  c.pretrained = o.get("pretrained", "");
+  c.tune_halves = o.get("tune-halves", "");
+  c.backbone_lr_scale = o.number("backbone-lr-scale", 1);
+  c.augment.hflip = c.hflip;
+  c.augment.border_erase = o.number("border-erase", 0);
   c.smoke_check = o.flag("smoke-check");
   return c;
 }
@@ -68,7 +87,9 @@ PreprocessSpec spec_of(const FitConfig& c) {
   spec.equalize = c.equalize;
   spec.normalize = c.normalize == "unit" ? Normalization::unit
                    : c.normalize == "fixed" ? Normalization::fixed : Normalization::per_image;
-  spec.mean = 0.5f, spec.std = 0.25f;  // used by "fixed" only
+  // Used by "fixed" only: [0, 1] to [-2, 2], or for ImageNet-pretrained
+  // weights to the [-1, 1] they were trained on.
+  spec.mean = 0.5f, spec.std = c.pretrained.empty() ? 0.25f : 0.5f;
   return spec;
 }
 
@@ -95,54 +116,6 @@ torch::Tensor normalize_batch(const torch::Tensor& planes, const PlaneSet& set, 
     normalize_plane(in.data_ptr<float>() + n * plane, set.content[indices[begin + size_t(n)]], spec,
                     out.data_ptr<float>() + n * plane);
   return out;
-}
-
-// Augmentation in the spirit of the study (rotation, shear, zoom, shift) plus
-// the photometric changes that differ between the train and test films
-// (gamma, contrast, brightness, blur, noise). Per-sample parameters from `rng`.
-torch::Tensor augment(const torch::Tensor& planes, std::mt19937_64& rng, bool hflip) {
-  const int64_t n = planes.size(0);
-  std::uniform_real_distribution<double> u(-1.0, 1.0), unit(0.0, 1.0);
-  torch::Tensor theta = torch::empty({n, 2, 3});
-  torch::Tensor gamma = torch::empty({n, 1, 1, 1}), contrast = torch::empty({n, 1, 1, 1});
-  torch::Tensor brightness = torch::empty({n, 1, 1, 1}), noise = torch::empty({n, 1, 1, 1});
-  torch::Tensor blur = torch::zeros({n, 1, 5, 5});
-  for (int64_t i = 0; i < n; ++i) {
-    const double angle = 10.0 * M_PI / 180.0 * u(rng), shear = 0.1 * u(rng);
-    const double zoom = std::exp(0.12 * u(rng));                 // 0.89x .. 1.13x
-    const double tx = 0.08 * u(rng), ty = 0.08 * u(rng);           // of the half-width
-    const double flip = hflip && unit(rng) < 0.5 ? -1.0 : 1.0;
-    // Output -> input sampling coordinates: rotate, shear, then scale by 1/zoom.
-    const double c = std::cos(angle), s = std::sin(angle);
-    auto t = theta.accessor<float, 3>();
-    t[i][0][0] = float(flip * (c + shear * -s) / zoom), t[i][0][1] = float((-s + shear * c) / zoom), t[i][0][2] = float(tx);
-    t[i][1][0] = float(flip * s / zoom), t[i][1][1] = float(c / zoom), t[i][1][2] = float(ty);
-    gamma[i].fill_(std::exp(0.35 * u(rng)));
-    contrast[i].fill_(1.0 + 0.25 * u(rng));
-    brightness[i].fill_(0.08 * u(rng));
-    noise[i].fill_(0.02 * unit(rng));
-    // Gaussian blur with probability 0.3 (sigma 0.4..1.2 px), else identity.
-    const double sigma = unit(rng) < 0.3 ? 0.4 + 0.8 * unit(rng) : 0.0;
-    auto k = blur.accessor<float, 4>();
-    double total = 0;
-    for (int y = 0; y < 5; ++y)
-      for (int x = 0; x < 5; ++x) {
-        const double r2 = (x - 2) * (x - 2) + (y - 2) * (y - 2);
-        const double v = sigma > 0 ? std::exp(-r2 / (2 * sigma * sigma)) : (r2 == 0 ? 1.0 : 0.0);
-        k[i][0][y][x] = float(v), total += v;
-      }
-    blur[i] /= total;
-  }
-  namespace F = torch::nn::functional;
-  const torch::Tensor grid = F::affine_grid(theta, planes.sizes(), /*align_corners=*/false);
-  torch::Tensor x = F::grid_sample(planes, grid,
-                                   F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
-  x = x.clamp(0, 1).pow(gamma);
-  x = ((x - 0.5) * contrast + 0.5 + brightness);
-  const int64_t h = x.size(2), w = x.size(3);
-  x = F::conv2d(x.view({1, n, h, w}), blur, F::Conv2dFuncOptions().padding(2).groups(n)).view({n, 1, h, w});
-  x = x + torch::randn_like(x) * noise;
-  return x.clamp(0, 1);
 }
 
 // Eval-mode margins (logit[PNEUMONIA] - logit[NORMAL]) and mean NLL at T = 1.
@@ -202,6 +175,23 @@ int run_fit(const Options& options, const std::string& command_line) {
   torch::manual_seed(cfg.seed);
   std::mt19937_64 rng(cfg.seed);
 
+  // ---- everything that can be refused without reading an image
+  AugmentConfig augment_config = cfg.augment;
+  if (!parse_range(options.get("aspect-x", "1:1"), &augment_config.aspect_x_low, &augment_config.aspect_x_high) ||
+      !parse_range(options.get("aspect-y", "1:1"), &augment_config.aspect_y_low, &augment_config.aspect_y_high))
+    return logf("error: --aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35"), 2;
+  const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
+  if (architecture.empty()) return logf("error: unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str()), 2;
+  PretrainedWeights pretrained;
+  if (!cfg.pretrained.empty()) {
+    const Status read = read_pretrained(cfg.pretrained, &pretrained);
+    if (!read.ok()) return logf("error: %s", read.message.c_str()), 2;
+    logf("pretrained: %s", pretrained.source.c_str());
+  }
+  std::vector<Sample> tune_samples;
+  if (!cfg.tune_halves.empty() && !list_test_half(cfg.data, cfg.tune_halves, "tune", &tune_samples, &error))
+    return logf("error: %s", error.c_str()), 2;
+
   // ---- data: train/ only; validation carved out of it by patient
   std::vector<Sample> samples;
   if (!list_split(cfg.data, "train", &samples, &error)) return logf("error: %s", error.c_str()), 2;
@@ -230,28 +220,52 @@ int run_fit(const Options& options, const std::string& command_line) {
                 cfg.val_split.c_str(),
                 split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : ""),
            2;
-  const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
-  if (architecture.empty()) return logf("error: unknown --arch %s", cfg.arch.c_str()), 2;
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;
   std::string manifest_hash;
   if (!load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash, &error))
     return logf("error: %s", error.c_str()), 2;
+  PlaneSet tune_planes;
+  std::vector<size_t> tune_indices;
+  std::vector<int> tune_labels;
+  if (!tune_samples.empty()) {
+    if (!load_planes(tune_samples, spec, cfg.cache_dir, &tune_planes, nullptr, &error))
+      return logf("error: %s", error.c_str()), 2;
+    for (size_t i = 0; i < tune_samples.size(); ++i) tune_indices.push_back(i), tune_labels.push_back(tune_samples[i].label);
+    logf("tune: %zu films of the test split's tune half (%zu pneumonia); checkpoint, temperature and threshold "
+         "are chosen on them", tune_samples.size(), size_t(std::count(tune_labels.begin(), tune_labels.end(), kPneumonia)));
+  }
   logf("train %zu images (%zu normal, %zu pneumonia); validation %zu images from %zu patients (hash %s)",
        split.train.size(), train_negatives, train_positives, split.validation.size(), split.validation_patients,
        split.validation_patients_hash.c_str());
 
   // ---- model and optimiser
   Net net(architecture, cfg.dropout);
+  if (!cfg.pretrained.empty()) {
+    const Status loaded = net->load_pretrained(pretrained);
+    if (!loaded.ok()) return logf("error: %s", loaded.message.c_str()), 2;
+  }
   logf("model %s width %d blocks %d: %zu parameters, input %dx%d", cfg.arch.c_str(), cfg.width, cfg.blocks,
        net->parameter_count(), cfg.size, cfg.size);
-  std::vector<torch::Tensor> decay, no_decay;  // no weight decay on norms and biases
-  for (const auto& p : net->parameters()) (p.dim() > 1 ? decay : no_decay).push_back(p);
+  // Four groups: {backbone, head} x {weights (decayed), norms and biases (not
+  // decayed)}; the backbone learns at backbone_lr_scale of the head's rate
+  // (a pretrained backbone needs smaller steps than a fresh head).
+  std::vector<torch::Tensor> params[2][2];  // [head][decay]
+  const std::vector<torch::Tensor> head = net->head_parameters();
+  for (const auto& p : net->parameters()) {
+    const bool is_head = std::any_of(head.begin(), head.end(), [&](const torch::Tensor& h) { return h.is_same(p); });
+    params[is_head][p.dim() > 1].push_back(p);
+  }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay)));
-  groups.emplace_back(no_decay,
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(cfg.lr).weight_decay(0)));
+  std::vector<double> group_lr_scale;
+  for (int is_head : {0, 1})
+    for (int decayed : {0, 1}) {
+      if (params[is_head][decayed].empty()) continue;
+      groups.emplace_back(params[is_head][decayed],
+                          std::make_unique<torch::optim::AdamWOptions>(
+                              torch::optim::AdamWOptions(cfg.lr).weight_decay(decayed ? cfg.weight_decay : 0)));
+      group_lr_scale.push_back(is_head ? 1.0 : cfg.backbone_lr_scale);
+    }
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(cfg.lr));
   // Class-balanced loss: each class weighs as much as the other in total.
   const torch::Tensor class_weights = torch::tensor(
@@ -262,7 +276,8 @@ int run_fit(const Options& options, const std::string& command_line) {
 
   // ---- training loop
   std::vector<size_t> order = split.train;
-  std::vector<double> batch_losses, history_train_loss, history_train_acc, history_val_loss, history_val_auc;
+  std::vector<double> batch_losses, history_train_loss, history_train_acc, history_val_loss, history_val_auc,
+      history_tune_auc;
   std::vector<torch::Tensor> best_state;
   double best_auc = -1, best_loss = 1e30;
   int best_epoch = -1;
@@ -278,9 +293,10 @@ int run_fit(const Options& options, const std::string& command_line) {
       // Linear warm-up, then cosine decay to zero.
       const double lr = step < warmup_steps ? cfg.lr * (step + 1) / warmup_steps
                                             : cfg.lr * 0.5 * (1 + std::cos(M_PI * (step - warmup_steps) / std::max(1.0, total_steps - warmup_steps)));
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      for (size_t g = 0; g < optimizer.param_groups().size(); ++g)
+        static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options()).lr(lr * group_lr_scale[g]);
 
-      const torch::Tensor x = normalize_batch(augment(gather_planes(planes, order, begin, end), rng, cfg.hflip), planes,
+      const torch::Tensor x = normalize_batch(augment(gather_planes(planes, order, begin, end), rng, augment_config), planes,
                                               order, begin, spec);
       std::vector<int64_t> y_values;
       for (size_t i = begin; i < end; ++i) y_values.push_back(labels[order[i]]);
@@ -320,33 +336,60 @@ int run_fit(const Options& options, const std::string& command_line) {
     double val_loss = 0;
     predict(net, planes, split.validation, val_labels, spec, &margins, &val_loss);
     const double val_auc = auc(margins, val_labels);
+    double tune_auc = -1, tune_loss = 0;
+    if (!tune_indices.empty()) {
+      std::vector<double> tune_margins;
+      predict(net, tune_planes, tune_indices, tune_labels, spec, &tune_margins, &tune_loss);
+      tune_auc = auc(tune_margins, tune_labels);
+      history_tune_auc.push_back(tune_auc);
+    }
     history_train_loss.push_back(loss_sum / double(seen));
     history_train_acc.push_back(double(correct) / double(seen));
     history_val_loss.push_back(val_loss);
     history_val_auc.push_back(val_auc);
-    // Best by validation AUC; AUCs within 1e-4 (a saturated, noisy AUC) tie and
-    // the lower validation loss wins.
-    const bool better = val_auc > best_auc + 1e-4 || (std::fabs(val_auc - best_auc) <= 1e-4 && val_loss < best_loss);
-    if (better) best_auc = val_auc, best_loss = val_loss, best_epoch = epoch + 1, best_state = snapshot(net);
+    // Best by AUC on tune when given, else on validation; AUCs within 1e-4 (a
+    // saturated, noisy AUC) tie and the lower loss on the same films wins.
+    const double select_auc = tune_indices.empty() ? val_auc : tune_auc;
+    const double select_loss = tune_indices.empty() ? val_loss : tune_loss;
+    const bool better =
+        select_auc > best_auc + 1e-4 || (std::fabs(select_auc - best_auc) <= 1e-4 && select_loss < best_loss);
+    if (better) best_auc = select_auc, best_loss = select_loss, best_epoch = epoch + 1, best_state = snapshot(net);
     progress.finish("");
-    logf("epoch %d: train loss %.4f acc %.4f | validation loss %.4f AUC %.5f%s", epoch + 1, history_train_loss.back(),
-         history_train_acc.back(), val_loss, val_auc, better ? "  (best)" : "");
+    logf("epoch %d: train loss %.4f acc %.4f | validation loss %.4f AUC %.5f | tune AUC %.5f%s", epoch + 1,
+         history_train_loss.back(), history_train_acc.back(), val_loss, val_auc, tune_auc, better ? "  (best)" : "");
   }
   restore(net, best_state);
 
-  // ---- calibration and operating point, on validation only
-  std::vector<double> margins;
-  double val_loss = 0;
+  // ---- calibration and operating point: on tune when given (films graded
+  // like the test split), else on validation
+  std::vector<double> margins, tune_margins;
+  double val_loss = 0, tune_loss = 0;
   predict(net, planes, split.validation, val_labels, spec, &margins, &val_loss);
-  const double temperature = fit_temperature(margins, val_labels);
-  std::vector<double> probabilities;
-  std::vector<int> argmax;
-  for (double m : margins) probabilities.push_back(sigmoid(m / temperature)), argmax.push_back(m > 0);
-  const double threshold = threshold_for_sensitivity(probabilities, val_labels, cfg.min_sensitivity);
+  if (!tune_indices.empty()) predict(net, tune_planes, tune_indices, tune_labels, spec, &tune_margins, &tune_loss);
+  const bool on_tune = !tune_indices.empty();
+  const std::vector<double>& choose_margins = on_tune ? tune_margins : margins;
+  const std::vector<int>& choose_labels = on_tune ? tune_labels : val_labels;
+  const double temperature = fit_temperature(choose_margins, choose_labels);
+  auto calibrated = [&](const std::vector<double>& m, std::vector<double>* p, std::vector<int>* argmax) {
+    for (double v : m) p->push_back(sigmoid(v / temperature)), argmax->push_back(v > 0);
+  };
+  std::vector<double> probabilities, tune_probabilities;
+  std::vector<int> argmax, tune_argmax;
+  calibrated(margins, &probabilities, &argmax);
+  calibrated(tune_margins, &tune_probabilities, &tune_argmax);
+  const double threshold = threshold_for_sensitivity(on_tune ? tune_probabilities : probabilities, choose_labels,
+                                                     cfg.min_sensitivity);
   const Confusion at_threshold = confusion_at(probabilities, val_labels, threshold);
-  logf("best epoch %d: validation AUC %.5f, NLL %.4f -> %.4f at temperature %.3f; threshold %.4f: sensitivity %.4f specificity %.4f",
-       best_epoch, auc(margins, val_labels), val_loss, mean_nll(margins, val_labels, temperature), temperature, threshold,
-       at_threshold.sensitivity(), at_threshold.specificity());
+  logf("best epoch %d: validation AUC %.5f, NLL %.4f -> %.4f at temperature %.3f (fitted on %s); threshold %.4f "
+       "(chosen on %s): validation sensitivity %.4f specificity %.4f",
+       best_epoch, auc(margins, val_labels), val_loss, mean_nll(margins, val_labels, temperature), temperature,
+       on_tune ? "tune" : "validation", threshold, on_tune ? "tune" : "validation", at_threshold.sensitivity(),
+       at_threshold.specificity());
+  if (on_tune) {
+    const Confusion tune_at = confusion_at(tune_probabilities, tune_labels, threshold);
+    logf("tune: AUC %.5f, NLL %.4f -> %.4f; at the threshold sensitivity %.4f specificity %.4f", auc(tune_margins, tune_labels),
+         tune_loss, mean_nll(tune_margins, tune_labels, temperature), tune_at.sensitivity(), tune_at.specificity());
+  }
 
   // ---- export
   ExportedNet exported;
@@ -365,11 +408,22 @@ int run_fit(const Options& options, const std::string& command_line) {
   Value meta = make_metadata(info, exported.layers);
   Value arch = Value::make_object();
   arch.set("name", Value::of(cfg.arch));
-  arch.set("description", Value::of("ResNet-style: 3x3/2 stem, one basic block per stage at 4 stages (stride 2, "
-                                    "1x1 projection shortcuts), batch norm folded into the convolutions, "
-                                    "global average pooling, dense head (CAM-capable)"));
-  arch.set("stem_width", Value::of(cfg.width));
-  arch.set("blocks_per_stage", Value::of(cfg.blocks));
+  if (cfg.arch == "resnet") {
+    arch.set("description", Value::of("ResNet-style: 3x3/2 stem, one basic block per stage at 4 stages (stride 2, "
+                                      "1x1 projection shortcuts), batch norm folded into the convolutions, "
+                                      "global average pooling, dense head (CAM-capable)"));
+    arch.set("stem_width", Value::of(cfg.width));
+    arch.set("blocks_per_stage", Value::of(cfg.blocks));
+  } else {
+    arch.set("description", Value::of("MobileNetV2, width multiplier 0.35 (Sandler et al. 2018; Keras Applications "
+                                      "layout): inverted residual blocks (1x1 expand, 3x3 depthwise, linear 1x1 "
+                                      "projection), ReLU6, batch norm folded into the convolutions, global average "
+                                      "pooling, dense head (CAM-capable)"));
+  }
+  if (!cfg.pretrained.empty())
+    arch.set("pretrained", Value::of("ImageNet-1k MobileNetV2 0.35 (Keras Applications / TF-slim checkpoint, Apache "
+                                     "License 2.0), first conv summed over RGB for one gray channel; fine-tuned end "
+                                     "to end. Read from " + pretrained.source));
   arch.set("parameters", Value::of(double(net->parameter_count())));
   meta.set("architecture", std::move(arch));
   Value provenance = Value::make_object();
@@ -394,9 +448,19 @@ int run_fit(const Options& options, const std::string& command_line) {
   Value training = Value::make_object();
   training.set("epochs", Value::of(cfg.epochs));
   training.set("best_epoch", Value::of(best_epoch));
-  training.set("selection", Value::of("best validation AUC; AUCs within 1e-4 tie, lower validation loss wins"));
-  training.set("threshold_policy", Value::of("highest threshold with validation sensitivity >= " +
+  const std::string chosen_on = on_tune ? "tune" : "validation";
+  training.set("selection", Value::of("best " + chosen_on + " AUC; AUCs within 1e-4 tie, lower " + chosen_on + " loss wins"));
+  training.set("threshold_policy", Value::of("highest threshold with " + chosen_on + " sensitivity >= " +
                                              std::to_string(cfg.min_sensitivity).substr(0, 4)));
+  training.set("temperature_fitted_on", Value::of(chosen_on));
+  if (on_tune) training.set("tune_halves", Value::of(cfg.tune_halves));
+  Value augmentation = Value::make_object();
+  augmentation.set("aspect_x", Value::of(options.get("aspect-x", "1:1")));
+  augmentation.set("aspect_y", Value::of(options.get("aspect-y", "1:1")));
+  augmentation.set("border_erase", Value::of(cfg.augment.border_erase));
+  augmentation.set("hflip", Value::of_bool(cfg.hflip));
+  training.set("augmentation", std::move(augmentation));
+  training.set("backbone_lr_scale", Value::of(cfg.backbone_lr_scale));
   training.set("optimizer", Value::of("AdamW lr " + std::to_string(cfg.lr) + " weight decay " +
                                       std::to_string(cfg.weight_decay) + ", linear warm-up then cosine, batch " +
                                       std::to_string(cfg.batch)));
@@ -406,6 +470,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   training.set("history_train_accuracy", number_array(history_train_acc));
   training.set("history_validation_loss", number_array(history_val_loss));
   training.set("history_validation_auc", number_array(history_val_auc));
+  if (on_tune) training.set("history_tune_auc", number_array(history_tune_auc));
   meta.set("training", std::move(training));
   std::vector<std::string> subtypes;
   for (size_t i : split.validation) subtypes.push_back(samples[i].subtype);
@@ -414,6 +479,14 @@ int run_fit(const Options& options, const std::string& command_line) {
   validation.set("temperature", Value::of(temperature));
   validation.set("nll_calibrated", Value::of(mean_nll(margins, val_labels, temperature)));
   metrics.set("validation", std::move(validation));
+  if (on_tune) {
+    std::vector<std::string> tune_subtypes;
+    for (const Sample& t : tune_samples) tune_subtypes.push_back(t.subtype);
+    Value tune = evaluation_report(tune_probabilities, tune_labels, tune_argmax, tune_subtypes, threshold, 1000, cfg.seed);
+    tune.set("temperature", Value::of(temperature));
+    tune.set("nll_calibrated", Value::of(mean_nll(tune_margins, tune_labels, temperature)));
+    metrics.set("tune", std::move(tune));
+  }
   meta.set("metrics", std::move(metrics));
   const std::vector<uint8_t> bytes = write_model(meta, layer_tensors(exported.layers));
   if (!write_file(cfg.out, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
@@ -446,9 +519,17 @@ int run_fit(const Options& options, const std::string& command_line) {
 int run_parity(const Options& options) {
   set_single_thread();
   torch::manual_seed(uint64_t(options.number("seed", 7)));
-  const int size = 64;
-  Net net(make_architecture("resnet", 8, 1), 0.2);
-  {  // Non-trivial batch-norm statistics and affine terms, so folding is exercised.
+  const int size = int(options.number("size", 64));
+  const std::string arch = options.get("arch", "resnet");
+  Net net(make_architecture(arch, 8, 1), 0.2);
+  if (net->ops().empty()) return logf("error: unknown --arch %s", arch.c_str()), 2;
+  if (options.values.count("pretrained")) {
+    PretrainedWeights pretrained;
+    Status s = read_pretrained(options.get("pretrained", ""), &pretrained);
+    if (s.ok()) s = net->load_pretrained(pretrained);
+    if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
+  }
+  if (!options.values.count("pretrained")) {  // Non-trivial batch-norm statistics and affine terms, so folding is exercised.
     torch::NoGradGuard no_grad;
     for (auto& item : net->named_buffers())
       if (item.key().find("running_mean") != std::string::npos) item.value().uniform_(-0.3, 0.3);
@@ -475,10 +556,13 @@ int run_parity(const Options& options) {
   // Negative control: a model exported before one running mean changed must
   // no longer match, or the check could not fail.
   const std::vector<uint8_t> stale = export_bytes();
+  std::string last_conv;
+  for (const Op& op : net->ops())
+    if (op.kind == Op::conv) last_conv = op.name;
   {
     torch::NoGradGuard no_grad;
     for (auto& item : net->named_buffers())
-      if (item.key() == "s4b1_a_bn.running_mean") item.value().add_(1.0);
+      if (item.key() == last_conv + "_bn.running_mean") item.value().add_(1.0);
   }
   std::string stale_report;
   const bool stale_passes = check_parity(*net, stale, inputs, &stale_report);

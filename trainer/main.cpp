@@ -78,6 +78,16 @@ const char kUsage[] =
     "                    [--seed N]     the pretrained backbone with a random 2-class head, batch norm folded:\n"
     "                                   the fixture of the kernel tests and benchmarks (named random-..., never\n"
     "                                   a classifier)\n"
+    "  cxr-train shortcuts [--model FILE] [--data DIR] [--split test | --halves CSV [--part tune|report]]\n"
+    "                    [--limit N] [--out FILE.json] [--check-max-flips X] [--check-max-normal-shift X]\n"
+    "                    [--check-max-border-mass X] [--check-max-peak-in-frame X]\n"
+    "                                   does the model read the film's shape and edges? Each film classified as is\n"
+    "                                   and with its content scaled x0.8 (edge columns repeated) and x1.25 (centre\n"
+    "                                   crop) horizontally: decision flips, mean change of p per class; and the heat\n"
+    "                                   map's mass in the outer 10% frame and its peak there (--halves: one half of\n"
+    "                                   test/ from test_halves.csv, default part tune); --check-max-*: exit 1 when\n"
+    "                                   flips, |mean change| of normal films, border mass or peak-in-frame share of\n"
+    "                                   the films called positive exceed X (fractions, e.g. 0.05)\n"
     "  cxr-train --help\n"
     "\n"
     "test/ is read only by evaluate. Long runs: nohup cxr-train fit ... > fit.out &\n"
@@ -124,6 +134,7 @@ int main(int argc, char** argv) {
   if (command == "repack") return cxr::train::run_repack(options, command_line);
   if (command == "report") return cxr::train::run_report(options, command_line);
   if (command == "pretrained-model") return cxr::train::run_pretrained_model(options, command_line);
+  if (command == "shortcuts") return cxr::train::run_shortcuts(options, command_line);
   if (command == "baseline") {
     const std::string kind = options.get("kind", "");
     if (kind == "svm") return cxr::train::run_baseline_svm(options, command_line);

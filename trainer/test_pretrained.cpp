@@ -27,6 +27,7 @@
 #include "nn/backend.h"
 #include "nn/portable_backend.h"
 #include "nn/reference.h"
+#include "tests/support/fast_backends.h"
 #include "trainer/test_pretrained_net.h"
 
 namespace cxr::train {
@@ -77,18 +78,8 @@ std::vector<float> random_input(uint32_t size, uint32_t seed) {
   return input;
 }
 
-struct NamedBackend {
-  std::string name;
-  std::unique_ptr<Backend> backend;
-};
-
-std::vector<NamedBackend> fast_backends() {
-  std::vector<NamedBackend> backends;
-  for (const portable::Kernels* k : portable::all_supported_kernels())
-    backends.push_back({std::string("portable/") + k->target, make_portable_backend(*k)});
-  if (std::unique_ptr<Backend> x = make_xnnpack_backend()) backends.push_back({"xnnpack", std::move(x)});
-  return backends;
-}
+using testing::fast_backends;
+using testing::NamedBackend;
 
 class PretrainedMobileNet : public ::testing::TestWithParam<uint32_t> {};
 

@@ -112,6 +112,10 @@ test: test-native test-wasm test-asan test-web test-fuzz
 # The benchmarks: native backends and LibTorch, the wasm module in Node, the
 # app in Chromium, then the shipped model side by side with TF.js (wasm) and
 # ONNX Runtime Web (issue 6). The peers are npm devDependencies of bench/ only.
+# Then MobileNetV2-0.35 with the shared ImageNet weights (issue 13) at 224 px
+# and at the input size the shipped model will use, one RESULT_MOBILENET line each.
+MOBILENET_SHIPPED_SIZE ?= 192
+PRETRAINED ?= $(abspath ../shared/pretrained/mobilenet_v2_0.35_imagenet)
 bench: native wasm fixtures $(BUILD)/.bench-npm
 	cmake --build $(NATIVE) -j $(JOBS) --target cxr_bench
 	cmake --build $(WASM) -j $(JOBS) --target cxr_bench_wasm
@@ -121,6 +125,15 @@ bench: native wasm fixtures $(BUILD)/.bench-npm
 	CXR_WEB_DIR=$(BUILD)/web-bench CXR_DATA_DIR=$(DATA) node bench/web_bench.mjs
 	CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_BENCH_WASM=$(WASM)/bench/cxr_bench.mjs CXR_MODEL=$(MODEL) CXR_ONNX=$(BUILD)/bench/model.onnx \
 	  CXR_WEB_DIR=$(BUILD)/web-bench CXR_DATA_DIR=$(DATA) node bench/peers_bench.mjs 50
+	@if [ -x $(NATIVE)/trainer/cxr-train ] && [ -d $(PRETRAINED) ]; then \
+	  for size in 224 $(filter-out 224,$(MOBILENET_SHIPPED_SIZE)); do \
+	    $(NATIVE)/trainer/cxr-train pretrained-model --pretrained $(PRETRAINED) --size $$size \
+	      --out $(BUILD)/bench/mobilenet$$size.cxrm || exit 1; \
+	    CXR_WASM=$(WASM)/wasm/cxr.mjs CXR_BENCH_WASM=$(WASM)/bench/cxr_bench.mjs CXR_NATIVE_BENCH=$(NATIVE)/bench/cxr_bench \
+	      CXR_MODEL=$(BUILD)/bench/mobilenet$$size.cxrm CXR_ONNX=$(BUILD)/bench/mobilenet$$size.onnx CXR_DATA_DIR=$(DATA) \
+	      node bench/mobilenet_bench.mjs 50 || exit 1; \
+	  done; \
+	else echo "MobileNetV2 bench skipped: it needs $(NATIVE)/trainer/cxr-train (built where LibTorch is) and $(PRETRAINED)"; fi
 
 $(BUILD)/.bench-npm: bench/package-lock.json | deps
 	npm ci --prefix bench --no-audit --no-fund

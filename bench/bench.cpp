@@ -4,6 +4,8 @@
 // inference, total (median and p90). Numbers only, no assertions. Runs are
 // interleaved across backends so machine noise hits all alike.
 //   cxr_bench [RUNS] [MODEL]     (default 50 runs, $CXR_MODEL or models/pneumonia.cxrm)
+//   cxr_bench RUNS MODEL peers   only the side-by-side (bench/mobilenet_bench.mjs runs it)
+//   cxr_bench profile MODEL [RUNS]  the portable backend's time per layer (median of RUNS, 20)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "bench_net.h"
 #include "cxr/cxr.h"
+#include "nn/portable_backend.h"
 #include "native_peers.h"
 #include "stats.h"
 #include "support/test_data.h"
@@ -43,9 +47,20 @@ std::vector<uint8_t> bench_image(std::string* label) {
   return cxr::testing::encode_jpeg(px, w, h, 1, 90);
 }
 
+int profile(const std::string& model_path, int runs) {
+  const std::vector<uint8_t> bytes = cxr::testing::read_file(model_path);
+  cxr::bench::BenchNet net;
+  const cxr::Status s = net.load(bytes.data(), bytes.size(), cxr::make_portable_backend());
+  if (!s.ok()) return std::fprintf(stderr, "%s: %s\n", model_path.c_str(), s.message.c_str()), 1;
+  std::printf("portable backend (%s), per layer, 1 thread:\n%s", cxr::portable::best_kernels().target,
+              net.profile_table(runs).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "profile") return profile(argv[2], argc > 3 ? std::atoi(argv[3]) : 20);
   const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
   const char* env_model = std::getenv("CXR_MODEL");
   const std::string model = argc > 2 ? argv[2] : env_model ? env_model : CXR_SOURCE_DIR "/models/pneumonia.cxrm";
@@ -58,6 +73,7 @@ int main(int argc, char** argv) {
     std::printf("cxr native peers: %s on %zu full-resolution films\n", model.c_str(), films.size());
     if (int rc = cxr::bench::bench_native_peers(model, films, runs)) return rc;
   }
+  if (argc > 3 && std::string(argv[3]) == "peers") return 0;
   std::printf("\n");
 
   std::string label;

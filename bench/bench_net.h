@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -24,6 +25,10 @@ class BenchNet {
   const float* logits() const { return arena_ + plan_.offsets[plan_.logits_value()]; }
   size_t num_logits() const { return plan_.shapes[plan_.logits_value()].size(); }
   const Model& model() const { return model_; }
+  // Where the time goes, for the portable backend only: a table of every
+  // layer's median wall time over `runs` runs (after one warm-up) with its
+  // output shape, share of the total and multiply-adds per ns.
+  std::string profile_table(int runs);
 
  private:
   Model model_;

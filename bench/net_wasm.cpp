@@ -5,6 +5,7 @@
 //   net.error()                              // "" when loaded
 //   net.preprocess(imageBytes)               // Float32Array (HWC), as the app does it
 //   net.run(inputFloat32Array)               // Float32Array logits
+//   net.profile(runs)                        // per-layer time table (string)
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -43,6 +44,8 @@ class Net {
     return copy_out(net_.logits(), net_.num_logits());
   }
 
+  std::string profile(int runs) { return net_.profile_table(runs); }
+
  private:
   static val copy_out(const float* data, size_t n) {
     return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data));
@@ -58,5 +61,6 @@ EMSCRIPTEN_BINDINGS(cxr_bench) {
       .constructor<const std::string&>()
       .function("error", &Net::error)
       .function("preprocess", &Net::preprocess)
-      .function("run", &Net::run);
+      .function("run", &Net::run)
+      .function("profile", &Net::profile);
 }

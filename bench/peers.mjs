@@ -27,11 +27,16 @@ export const PEERS = {
     }
     const { metadata, layers, logits } = readCxrm(modelBytes);
     const { height, width, channels } = metadata.input;
-    // Weights in TF.js's layouts, once: conv OHWI -> HWIO, dense [units][in] -> [in][units].
+    // Depthwise: one group per channel, one filter per group (MobileNetV2's
+    // 3x3 layers); TF.js runs it as depthwiseConv2d.
+    const depthwise = (l) => l.type === 'conv2d' && (l.groups ?? 1) > 1 && l.groups === l.filters && l.weight.dims[3] === 1;
+    // Weights in TF.js's layouts, once: conv OHWI -> HWIO, depthwise [C][h][w][1]
+    // -> [h][w][C][1], dense [units][in] -> [in][units].
     const weights = new Map();
     for (const l of layers.filter((l) => l.weight)) {
       const w = tf.tensor(l.weight.data, l.weight.dims);
-      weights.set(l.name, { w: tf.transpose(w, l.type === 'conv2d' ? [1, 2, 3, 0] : [1, 0]), b: tf.tensor1d(l.bias.data) });
+      const perm = depthwise(l) ? [1, 2, 0, 3] : l.type === 'conv2d' ? [1, 2, 3, 0] : [1, 0];
+      weights.set(l.name, { w: tf.transpose(w, perm), b: tf.tensor1d(l.bias.data) });
       w.dispose();
     }
     const activation = (l) => l.activation ?? 'linear';
@@ -42,10 +47,12 @@ export const PEERS = {
         const p = weights.get(l.name);
         let y;
         if (l.type === 'conv2d') {
-          if ((l.groups ?? 1) !== 1) throw new Error(`tfjs peer: grouped conv ${l.name} not mapped`);
+          if ((l.groups ?? 1) !== 1 && !depthwise(l)) throw new Error(`tfjs peer: grouped conv ${l.name} not mapped`);
+          // Explicit (possibly asymmetric) padding goes to the fused op itself,
+          // which hands all four sides to XNNPACK: no separate pad copy.
           const [top, left, bottom, right] = l.padding;
-          y = tf.fused.conv2d({ x: a, filter: p.w, bias: p.b, strides: l.stride, activation: activation(l),
-            pad: [[0, 0], [top, bottom], [left, right], [0, 0]] });
+          y = (depthwise(l) ? tf.fused.depthwiseConv2d : tf.fused.conv2d)({ x: a, filter: p.w, bias: p.b, strides: l.stride,
+            activation: activation(l), pad: [[0, 0], [top, bottom], [left, right], [0, 0]] });
         } else if (l.type === 'add') {
           y = tf.add(a, b);
           if (l.activation === 'relu') y = tf.relu(y);

@@ -9,12 +9,12 @@
 // C = the app module's cold start there (fetch, compile, load model, first
 // film); B = every file of the built app, gzip. Numbers only, no pass/fail.
 //   node bench/peers_bench.mjs [RUNS]   (make bench sets the paths)
-import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { PEERS } from './peers.mjs';
-import { nodeLibs, MODEL, ONNX } from './node_libs.mjs';
-import { agreement, latency, table, pct } from './compare.mjs';
+import { MODEL, ONNX } from './node_libs.mjs';
+import { table, pct } from './compare.mjs';
+import { fullResolutionFilms, nodeSideBySide } from './node_side.mjs';
 import { readCxrmMetadata } from './cxrm.mjs';
 import { cxrmToOnnx } from './onnx.mjs';
 import { SHIPPED, bytes, appFiles } from './files.mjs';
@@ -25,11 +25,11 @@ const NAMES = ['cxr', 'tfjs', 'ort'];
 const DATA = process.env.CXR_DATA_DIR ?? '../shared/data';
 const WEB_DIR = process.env.CXR_WEB_DIR;
 const samples = join(DATA, 'chest_xray_fullres_samples');
-if (!existsSync(samples) || !existsSync(MODEL)) {
+const films = fullResolutionFilms(DATA);
+if (!films.length || !existsSync(MODEL)) {
   console.log(`peers bench: needs ${samples} and ${MODEL}; nothing to measure`);
   process.exit(0);
 }
-const films = readdirSync(samples, { recursive: true }).filter((f) => f.endsWith('.jpeg')).sort().map((f) => join(samples, f));
 const meta = readCxrmMetadata(readFileSync(MODEL));
 const inputSize = meta.input.height * meta.input.width * meta.input.channels;
 mkdirSync(dirname(ONNX), { recursive: true });
@@ -45,13 +45,9 @@ console.log(`cxr peers bench: ${meta.name} ${meta.version} (${meta.input.height}
 const colds = Object.fromEntries(NAMES.map((n) => [n, []]));
 for (let i = 0; i < 3; i++)
   for (const n of NAMES) colds[n].push(Number(execFileSync(process.execPath, ['bench/cold.mjs', n], { encoding: 'utf8' })));
-const nets = {};
-for (const n of NAMES) nets[n] = await PEERS[n](nodeLibs);
-const inputs = films.map((f) => nets.cxr.preprocess(new Uint8Array(readFileSync(f))));
 const node = {
   cold: Object.fromEntries(NAMES.map((n) => [n, pct(colds[n], 0.5)])),
-  agree: await agreement(nets, inputs, meta.temperature),
-  ms: await latency(nets, inputs[0], RUNS),
+  ...await nodeSideBySide(NAMES, films.map((f) => new Uint8Array(readFileSync(f))), RUNS, meta.temperature),
 };
 console.log(table(`\nNode ${process.version} (cold: fresh process, import + read model + compile + load + first logits; ms)`, node));
 
@@ -73,4 +69,3 @@ const ratio = (n) => (pct(web.ms.cxr, 0.5) / pct(web.ms[n], 0.5)).toFixed(2);
 const nodeRatio = (n) => (pct(node.ms.cxr, 0.5) / pct(node.ms[n], 0.5)).toFixed(2);
 console.log(`(Node: wasm_vs_tfjs=${nodeRatio('tfjs')} wasm_vs_ort=${nodeRatio('ort')})`);
 console.log(`RESULT wasm_vs_tfjs=${ratio('tfjs')} wasm_vs_ort=${ratio('ort')} e2e_ms=${e2e.toFixed(1)} cold_ms=${web.cold.app.toFixed(0)} bytes=${app.gzip}`);
-for (const net of Object.values(nets)) net.dispose();

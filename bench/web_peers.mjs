@@ -19,8 +19,10 @@ function stage(dir, films) {
 }
 
 // {cold: {peer: median ms}, coldApp, ms, agree, e2e: [ms]} for `names`
-// (the first is ours), `films` (paths of full-resolution JPEGs).
-export async function runInChromium({ names, films, runs, coldRepeats = 3, inputSize, temperature, log = console.log }) {
+// (the first is ours), `films` (paths of full-resolution JPEGs). coldRepeats
+// 0 and endToEnd false measure the side-by-side only (e2e then []).
+export async function runInChromium({ names, films, runs, coldRepeats = 3, endToEnd = true, inputSize, temperature,
+  log = console.log }) {
   const dir = mkdtempSync(join(tmpdir(), 'cxr-bench-peers-'));
   const urls = stage(dir, films);
   const { chromium } = await import('playwright-core');
@@ -48,9 +50,9 @@ export async function runInChromium({ names, films, runs, coldRepeats = 3, input
       for (const n of names) colds[n].push(await inPage(([n, size]) => window.bench.cold(n, size), [n, inputSize]));
       colds.app.push(await inPage((film) => window.bench.coldApp(film), urls[0]));
     }
-    log(`  chromium: cold starts done (${coldRepeats} each, fresh contexts)`);
+    if (coldRepeats) log(`  chromium: cold starts done (${coldRepeats} each, fresh contexts)`);
     const side = await inPage(([n, f, r, t]) => window.bench.sideBySide(n, f, r, t), [names, urls.slice(0, 12), runs, temperature]);
-    const e2e = await inPage(([f, r]) => window.bench.endToEnd(f, r), [urls.slice(0, 12), runs]);
+    const e2e = endToEnd ? await inPage(([f, r]) => window.bench.endToEnd(f, r), [urls.slice(0, 12), runs]) : [];
     const cold = Object.fromEntries(Object.entries(colds).map(([n, v]) => [n, pct(v, 0.5)]));
     return { ...side, cold, e2e };
   } finally {

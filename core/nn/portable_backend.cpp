@@ -16,6 +16,7 @@
 #include "nn/portable_backend.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <new>
@@ -154,6 +155,17 @@ class PortableBackend final : public Backend {
   }
 
   const char* name() const override { return "portable"; }
+
+  Status run_timed(float* arena, std::vector<double>* layer_ms) {
+    if (steps_.empty()) return Fail(cxr_status_internal, "portable backend run before prepare");
+    layer_ms->clear();
+    for (const Step& s : steps_) {
+      const auto start = std::chrono::steady_clock::now();
+      run_step(s, arena);
+      layer_ms->push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    return Ok();
+  }
 
  private:
   Step plan_step(const Plan& plan, const PlannedLayer& layer) const {
@@ -330,5 +342,11 @@ std::unique_ptr<Backend> make_portable_backend(const portable::Kernels& kernels)
 }
 
 std::unique_ptr<Backend> make_portable_backend() { return make_portable_backend(portable::best_kernels()); }
+
+Status run_timed(Backend& portable_backend, float* arena, std::vector<double>* layer_ms) {
+  auto* backend = dynamic_cast<PortableBackend*>(&portable_backend);
+  if (!backend) return Fail(cxr_status_internal, "per-layer timing needs the portable backend");
+  return backend->run_timed(arena, layer_ms);
+}
 
 }  // namespace cxr

@@ -24,12 +24,15 @@
 #include "nn/plan.h"
 #include "nn/portable_backend.h"
 #include "nn/reference.h"
+#include "support/fast_backends.h"
 #include "support/reference_nets.h"
 #include "support/test_data.h"
 
 namespace cxr {
 namespace {
 
+using testing::fast_backends;
+using testing::NamedBackend;
 using testing::ReferenceNet;
 
 TensorView random_tensor(ReferenceNet& net, const std::string& name, std::vector<uint32_t> dims, float bound,
@@ -138,20 +141,6 @@ void expect_close(const Output& got, const Output& want, float tolerance, const 
   // Softmax has gain <= 1/2 around its input: the logits' tolerance covers it.
   for (size_t i = 0; i < want.probabilities.size(); ++i)
     EXPECT_NEAR(got.probabilities[i], want.probabilities[i], tolerance) << who << " probability " << i;
-}
-
-struct NamedBackend {
-  std::string name;
-  std::unique_ptr<Backend> backend;
-};
-
-// Every portable target, then XNNPACK when compiled in.
-std::vector<NamedBackend> fast_backends() {
-  std::vector<NamedBackend> backends;
-  for (const portable::Kernels* k : portable::all_supported_kernels())
-    backends.push_back({std::string("portable/") + k->target, make_portable_backend(*k)});
-  if (std::unique_ptr<Backend> x = make_xnnpack_backend()) backends.push_back({"xnnpack", std::move(x)});
-  return backends;
 }
 
 std::vector<float> random_input(Shape shape, std::mt19937& rng) {

@@ -26,6 +26,7 @@
 #include "nn/portable_backend.h"
 #include "nn/reference.h"
 #include "nn/winograd.h"
+#include "support/fast_backends.h"
 #include "support/test_data.h"
 
 namespace cxr {
@@ -56,20 +57,6 @@ struct Net {
     l.bias = TensorView{storage.back().data(), {l.out_channels}};
   }
 };
-
-struct BackendUnderTest {
-  std::string name;
-  std::function<std::unique_ptr<Backend>()> make;
-};
-
-std::vector<BackendUnderTest> fast_backends() {
-  std::vector<BackendUnderTest> backends;
-  for (const portable::Kernels* kernels : portable::all_supported_kernels())
-    backends.push_back(
-        {std::string("portable/") + kernels->target, [kernels] { return make_portable_backend(*kernels); }});
-  if (make_xnnpack_backend()) backends.push_back({"xnnpack", [] { return make_xnnpack_backend(); }});
-  return backends;
-}
 
 Activation random_activation(std::mt19937& rng) {
   return Activation(std::uniform_int_distribution<int>(0, 2)(rng));
@@ -307,8 +294,8 @@ void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool p
 void check_cases(const char* op, int cases, const std::function<Net(std::mt19937&, int)>& make,
                  float input_scale = 1.0f) {
   const uint32_t seed = testing::test_seed();
-  for (const BackendUnderTest& b : fast_backends()) {
-    std::unique_ptr<Backend> backend = b.make();
+  for (testing::NamedBackend& b : testing::fast_backends()) {
+    Backend& backend = *b.backend;
     int refused = 0;
     for (int i = 0; i < cases; ++i) {
       std::mt19937 rng(seed + uint32_t(i));
@@ -317,7 +304,7 @@ void check_cases(const char* op, int cases, const std::function<Net(std::mt19937
                    "): " + net.label);
       const bool must_refuse = b.name == "xnnpack" && xnnpack_refuses(net);
       refused += must_refuse;
-      check_last_layer(net, *backend, must_refuse, b.name.rfind("portable/", 0) == 0, rng, input_scale);
+      check_last_layer(net, backend, must_refuse, b.name.rfind("portable/", 0) == 0, rng, input_scale);
     }
     if (refused)
       std::printf("  %s refused %d of %d %s cases (1x1 windows)\n", b.name.c_str(), refused, cases, op);

@@ -175,14 +175,16 @@ HWY_INLINE TapRange ValidTaps(uint32_t out_pos, uint32_t stride, uint32_t pad, u
           uint32_t(std::min<int64_t>(kernel, int64_t(in_size) - first)), first};
 }
 
-// Calls pixel(out, tap_input, taps_y, taps_x) for every output pixel, where
-// out points at its channels and tap_input(ky, kx) at the input pixel of a tap.
+// Calls pixel(out, tap_input, taps_y, taps_x) for every output pixel (or
+// those in rows [y_begin, y_end) x columns [x_begin, x_end)), where out points
+// at its channels and tap_input(ky, kx) at the input pixel of a tap.
 template <class PixelBody>
-HWY_INLINE void ForEachOutputPixel(const WindowArgs& w, const PixelBody& pixel) {
+HWY_INLINE void ForEachOutputPixel(const WindowArgs& w, const PixelBody& pixel, uint32_t y_begin = 0,
+                                   uint32_t y_end = UINT32_MAX, uint32_t x_begin = 0, uint32_t x_end = UINT32_MAX) {
   const size_t channels = w.channels;
-  for (uint32_t oy = 0; oy < w.out_h; ++oy) {
+  for (uint32_t oy = y_begin; oy < std::min(y_end, w.out_h); ++oy) {
     const TapRange ty = ValidTaps(oy, w.stride_h, w.pad_top, w.kernel_h, w.in_h);
-    for (uint32_t ox = 0; ox < w.out_w; ++ox) {
+    for (uint32_t ox = x_begin; ox < std::min(x_end, w.out_w); ++ox) {
       const TapRange tx = ValidTaps(ox, w.stride_w, w.pad_left, w.kernel_w, w.in_w);
       const auto tap_input = [&](uint32_t ky, uint32_t kx) HWY_ATTR {
         return w.input + (size_t(ty.first_input + ky) * w.in_w + size_t(tx.first_input + kx)) * channels;
@@ -192,7 +194,10 @@ HWY_INLINE void ForEachOutputPixel(const WindowArgs& w, const PixelBody& pixel) 
   }
 }
 
-void DepthwiseConv(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp) {
+// Any kernel size; taps in the padding are skipped. Pixel by pixel, every
+// channel of a pixel in turn: the general case, and the border of a 3x3 one.
+void DepthwiseConvPixels(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp,
+                         uint32_t y_begin, uint32_t y_end, uint32_t x_begin, uint32_t x_end) {
   ForEachOutputPixel(w, [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
     ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
       auto acc = hn::LoadU(d, bias + c);
@@ -203,7 +208,68 @@ void DepthwiseConv(const WindowArgs& w, const float* weights, const float* bias,
         }
       hn::StoreU(ApplyClamp(d, acc, clamp), d, out + c);
     });
-  });
+  }, y_begin, y_end, x_begin, x_end);
+}
+
+// The output positions [begin, end) along one axis whose 3 taps all land
+// inside the input (none in the padding).
+struct Interior {
+  uint32_t begin, end;
+};
+HWY_INLINE Interior InteriorOf(uint32_t out_size, uint32_t stride, uint32_t pad, uint32_t in_size) {
+  const uint32_t begin = std::min(out_size, (pad + stride - 1) / stride);
+  if (in_size + pad < 3) return {begin, begin};
+  const uint32_t end = std::min<uint32_t>(out_size, (in_size + pad - 3) / stride + 1);
+  return {begin, std::max(begin, end)};
+}
+
+// 3x3 depthwise (MobileNetV2's): the interior, where no tap is padding, row by
+// row with one channel vector at a time across the whole row, so its 9
+// weights stay in registers (each pixel: 9 loads, 9 multiply-adds, in three
+// independent chains); the thin border pixel by pixel as above. Pixel by
+// pixel everywhere was ~3 multiply-adds/ns in wasm (loads of weights and tap
+// addresses per tap, one long dependency chain).
+void DepthwiseConv3x3(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp) {
+  const Interior iy = InteriorOf(w.out_h, w.stride_h, w.pad_top, w.in_h);
+  const Interior ix = InteriorOf(w.out_w, w.stride_w, w.pad_left, w.in_w);
+  const size_t channels = w.channels, pixel_step = size_t(w.stride_w) * channels;
+  for (uint32_t oy = iy.begin; oy < iy.end; ++oy) {
+    const float* row0 =
+        w.input + ((size_t(oy) * w.stride_h - w.pad_top) * w.in_w + (size_t(ix.begin) * w.stride_w - w.pad_left)) * channels;
+    const float* row1 = row0 + size_t(w.in_w) * channels;
+    const float* row2 = row1 + size_t(w.in_w) * channels;
+    float* out_row = w.output + (size_t(oy) * w.out_w + ix.begin) * channels;
+    ForEachVector(channels, [&](auto d, size_t c) HWY_ATTR {
+      using V = hn::Vec<decltype(d)>;
+      V k[9];
+      for (size_t t = 0; t < 9; ++t) k[t] = hn::LoadU(d, weights + t * channels + c);
+      const V b = hn::LoadU(d, bias + c);
+      const float *r0 = row0 + c, *r1 = row1 + c, *r2 = row2 + c;
+      float* out = out_row + c;
+      for (uint32_t ox = ix.begin; ox < ix.end; ++ox, r0 += pixel_step, r1 += pixel_step, r2 += pixel_step, out += channels) {
+        V acc0 = hn::MulAdd(hn::LoadU(d, r0), k[0], b);
+        V acc1 = hn::Mul(hn::LoadU(d, r1), k[3]);
+        V acc2 = hn::Mul(hn::LoadU(d, r2), k[6]);
+        acc0 = hn::MulAdd(hn::LoadU(d, r0 + channels), k[1], acc0);
+        acc1 = hn::MulAdd(hn::LoadU(d, r1 + channels), k[4], acc1);
+        acc2 = hn::MulAdd(hn::LoadU(d, r2 + channels), k[7], acc2);
+        acc0 = hn::MulAdd(hn::LoadU(d, r0 + 2 * channels), k[2], acc0);
+        acc1 = hn::MulAdd(hn::LoadU(d, r1 + 2 * channels), k[5], acc1);
+        acc2 = hn::MulAdd(hn::LoadU(d, r2 + 2 * channels), k[8], acc2);
+        hn::StoreU(ApplyClamp(d, hn::Add(acc0, hn::Add(acc1, acc2)), clamp), d, out);
+      }
+    });
+  }
+  // The border: rows above and below the interior, then its left and right ends.
+  DepthwiseConvPixels(w, weights, bias, clamp, 0, iy.begin, 0, w.out_w);
+  DepthwiseConvPixels(w, weights, bias, clamp, iy.end, w.out_h, 0, w.out_w);
+  DepthwiseConvPixels(w, weights, bias, clamp, iy.begin, iy.end, 0, ix.begin);
+  DepthwiseConvPixels(w, weights, bias, clamp, iy.begin, iy.end, ix.end, w.out_w);
+}
+
+void DepthwiseConv(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp) {
+  if (w.kernel_h == 3 && w.kernel_w == 3) return DepthwiseConv3x3(w, weights, bias, clamp);
+  DepthwiseConvPixels(w, weights, bias, clamp, 0, w.out_h, 0, w.out_w);
 }
 
 void MaxPool(const WindowArgs& w) {

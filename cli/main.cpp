@@ -20,11 +20,16 @@ const char kUsage[] =
     "cxr — chest X-ray classifier (decision support, not a diagnosis)\n"
     "\n"
     "usage:\n"
-    "  cxr classify --model MODEL [--json | --csv] [--backend portable|xnnpack] [--ood withhold|warn] INPUT...\n"
+    "  cxr classify --model MODEL [--json [--heatmap] | --csv] [--backend portable|xnnpack] [--ood withhold|warn]\n"
+    "               INPUT...\n"
     "      INPUT: image files (JPEG, PNG, DICOM; type read from the bytes) or folders, walked\n"
     "      recursively (hidden files skipped). One result per file; a file that cannot\n"
     "      be read is reported on its own and the others still run.\n"
     "      --json   JSON Lines: one object per input\n"
+    "      --heatmap  with --json: each result also carries the heat map the core computes, the\n"
+    "               positive class's activation map in the model's input frame, scaled to [0, 1]:\n"
+    "               \"heatmap\": {\"width\": W, \"height\": H, \"values\": [W x H numbers, row-major]}\n"
+    "               (absent for a withheld film and for a model without a heat map)\n"
     "      --csv    CSV with a header row\n"
     "      exit status: 0 all classified, 1 some input failed, 2 usage or model error\n"
     "  cxr info MODEL [--json]\n"
@@ -93,12 +98,14 @@ int classify_command(int argc, char** argv) {
   Format format = Format::table;
   cxr_backend backend = cxr_backend_portable;
   cxr::cli::OodPolicy policy = cxr::cli::OodPolicy::withhold;
+  bool heatmap = false;
   std::vector<std::string> inputs;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--model" && i + 1 < argc) model_path = argv[++i];
     else if (arg == "--json") format = Format::json;
     else if (arg == "--csv") format = Format::csv;
+    else if (arg == "--heatmap") heatmap = true;
     else if (arg == "--backend" && i + 1 < argc) {
       const std::string name = argv[++i];
       if (name == "portable") backend = cxr_backend_portable;
@@ -114,6 +121,8 @@ int classify_command(int argc, char** argv) {
   }
   if (model_path.empty()) return usage_error("classify needs --model MODEL");
   if (inputs.empty()) return usage_error("classify needs at least one image file or folder");
+  if (heatmap && format != Format::json)
+    return usage_error("--heatmap adds the heat map to --json output (the table and CSV have no room for it): add --json");
   cxr_classifier* classifier = load_model(model_path, backend);
   if (!classifier) return 2;
   cxr_model_info info;
@@ -124,7 +133,7 @@ int classify_command(int argc, char** argv) {
 
   int failures = 0;
   print_header(format, stdout);
-  const cxr_classify_options options{0};
+  const cxr_classify_options options{heatmap ? 1 : 0};
   for (const std::string& file : expand_inputs(inputs)) {
     cxr::cli::Outcome o;
     o.file = file;

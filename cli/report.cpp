@@ -43,6 +43,20 @@ json::Value json_ood(const cxr_ood& ood) {
   return v;
 }
 
+// The heat map as the core returns it (requested only with --heatmap): every
+// float kept exactly (serialize writes 9 significant digits).
+json::Value json_heatmap(const cxr_result& r) {
+  using json::Value;
+  Value v = Value::make_object();
+  v.set("width", Value::of(r.heatmap_width));
+  v.set("height", Value::of(r.heatmap_height));
+  Value values = Value::make_array();
+  values.array.reserve(size_t(r.heatmap_width) * r.heatmap_height);
+  for (size_t i = 0; i < size_t(r.heatmap_width) * r.heatmap_height; ++i) values.push(Value::of(r.heatmap[i]));
+  v.set("values", std::move(values));
+  return v;
+}
+
 json::Value json_outcome(const Outcome& o, OodPolicy policy, const ModelId& model) {
   using json::Value;
   Value v = Value::make_object();
@@ -66,6 +80,7 @@ json::Value json_outcome(const Outcome& o, OodPolicy policy, const ModelId& mode
   v.set("threshold", Value::of(r.threshold));
   v.set("uncertain", Value::of_bool(r.uncertain));
   v.set("ood", json_ood(r.ood));
+  if (r.heatmap && !withheld(r, policy)) v.set("heatmap", json_heatmap(r));
   Value m = Value::make_object();
   m.set("name", Value::of(model.name));
   m.set("version", Value::of(model.version));

@@ -85,6 +85,26 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
   return true;
 }
 
+bool select_films(const std::string& root, const std::string& split, const std::string& halves,
+                  const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name,
+                  std::string* error) {
+  if (halves.empty()) {
+    *name = split;
+    if (!list_split(root, split, out, error)) return false;
+  } else {
+    *name = part;
+    if (part != "tune" && part != "report") return *error = "--part is tune or report, not " + part, false;
+    if (split != "test") return *error = "--halves splits test/: drop --split or use test", false;
+    if (!list_test_half(root, halves, part, out, error)) return false;
+  }
+  if (limit && limit < out->size()) {
+    std::vector<Sample> kept;
+    for (size_t i = 0; i < limit; ++i) kept.push_back((*out)[i * out->size() / limit]);
+    out->swap(kept);
+  }
+  return true;
+}
+
 std::string patient_id(const std::string& file) {
   if (file.rfind("person", 0) == 0) return file.substr(0, file.find('_'));
   // IM-0115-0001.jpeg -> IM-0115; NORMAL2-IM-0115-0001.jpeg -> NORMAL2-IM-0115

@@ -33,6 +33,15 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
 bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
                     std::vector<Sample>* out, std::string* error);
 
+// The films a measuring command reads: a whole split (`halves` empty), or one
+// `part` ("tune" or "report") of test/ as `halves` (test_halves.csv) assigns
+// it; evenly thinned to `limit` films when non-zero (the list is sorted by
+// class, so both classes stay). *name is what to call the set in reports:
+// the split's name, or the part's.
+bool select_films(const std::string& root, const std::string& split, const std::string& halves,
+                  const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name,
+                  std::string* error);
+
 // Patient id from a file name (see the data README): personNNN for pneumonia,
 // IM-NNNN / NORMAL2-IM-NNNN for normal; the file name itself when neither fits.
 std::string patient_id(const std::string& file_name);

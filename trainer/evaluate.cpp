@@ -55,7 +55,8 @@ Value band_report(const std::vector<double>& scores, const std::vector<int>& lab
 int run_evaluate(const Options& options, const std::string& command_line) {
   const std::string model_path = options.get("model", "models/pneumonia.cxrm");
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
-  const std::string split_name = options.get("split", "test");
+  const std::string halves = options.get("halves", ""), part = options.get("part", "report");
+  const std::string split_name = halves.empty() ? options.get("split", "test") : part;
   const std::string out_path = options.get("out", model_path + "." + split_name + ".json");
   const size_t resamples = size_t(options.number("bootstrap", 1000));
   const uint64_t seed = uint64_t(options.number("seed", 1));
@@ -70,7 +71,9 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   cxr_classifier_info(classifier.get(), &info);
 
   std::vector<Sample> samples;
-  if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  std::string set_name;
+  if (!select_films(data, options.get("split", "test"), halves, part, 0, &samples, &set_name, &error))
+    return logf("error: %s", error.c_str()), 2;
   std::vector<double> scores;
   std::vector<int> labels, argmax;
   std::vector<std::string> subtypes;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "classify/ood.h"
 #include "model/json.h"
@@ -102,14 +103,26 @@ namespace {
 
 // The default feature layers: the first layer (texture, sharpness), every
 // residual join (one per stage) and the global pool (content), skipping a
-// layer whose channel means the pool repeats.
+// layer whose channel means the pool repeats, and a layer wider than
+// kMaxFeatureChannels: its C x C precision matrix is stored as C(C+1)/2
+// values, and MobileNetV2's 1280-channel pool alone would be 1.6 MB in f16,
+// more than the whole app's download budget.
+constexpr uint32_t kMaxFeatureChannels = 512;
+
 std::vector<std::string> default_feature_layers(const std::vector<LayerDesc>& layers) {
   std::vector<std::string> names;
+  std::map<std::string, uint32_t> channels_of;  // by layer name; "" = the previous layer
+  uint32_t previous = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerDesc& l = layers[i];
+    const uint32_t in = l.inputs.empty() ? previous : channels_of[l.inputs[0]];
+    const uint32_t channels = l.type == LayerType::conv2d || l.type == LayerType::dense ? l.out_channels : in;
+    channels_of[l.name] = previous = channels;
     const bool feeds_pool = i + 1 < layers.size() && layers[i + 1].type == LayerType::global_avg_pool &&
                             layers[i + 1].inputs.empty();
-    if ((i == 0 || layers[i].type == LayerType::add || layers[i].type == LayerType::global_avg_pool) && !feeds_pool)
-      names.push_back(layers[i].name);
+    if ((i == 0 || l.type == LayerType::add || l.type == LayerType::global_avg_pool) && !feeds_pool &&
+        channels <= kMaxFeatureChannels)
+      names.push_back(l.name);
   }
   return names;
 }

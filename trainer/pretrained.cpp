@@ -16,11 +16,13 @@ Status read_checked(const std::string& path, const char* expected_sha256, std::v
     return Fail(cxr_status_invalid_argument, "pretrained weights: %s (is --pretrained the folder holding model.json and "
                 "weights.bin?)", error.c_str());
   const std::string actual = sha256_hex(bytes->data(), bytes->size());
+  // Built as a string: with a path and two digests it outgrows Fail()'s buffer.
   if (actual != expected_sha256)
-    return Fail(cxr_status_invalid_model,
-                "pretrained weights: %s is not the expected file (%zu bytes, sha256 %s, expected %s): it is "
-                "truncated, altered or another checkpoint; restore the original files",
-                path.c_str(), bytes->size(), actual.c_str(), expected_sha256);
+    return Status{cxr_status_invalid_model, "pretrained weights: " + path + " is not the expected file (" +
+                                                std::to_string(bytes->size()) + " bytes, sha256 " + actual +
+                                                ", expected " + expected_sha256 +
+                                                "): it is truncated, altered or another checkpoint; restore the "
+                                                "original files"};
   return Ok();
 }
 

@@ -130,29 +130,6 @@ struct Placements {
   }
 };
 
-// The films to measure: a split, or one half of test/ (--halves), evenly
-// thinned to --limit.
-bool select_films(const Options& options, std::vector<Sample>* samples, std::string* label, std::string* error) {
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
-  const std::string halves = options.get("halves", "");
-  if (halves.empty()) {
-    *label = options.get("split", "test");
-    if (!list_split(data, *label, samples, error)) return false;
-  } else {
-    *label = options.get("part", "tune");
-    if (*label != "tune" && *label != "report") return *error = "--part is tune or report, not " + *label, false;
-    if (options.get("split", "test") != "test") return *error = "--halves splits test/: drop --split or use test", false;
-    if (!list_test_half(data, halves, *label, samples, error)) return false;
-  }
-  const size_t limit = size_t(options.number("limit", 0));
-  if (limit && limit < samples->size()) {  // evenly spaced, so both classes stay (the list is sorted by class)
-    std::vector<Sample> kept;
-    for (size_t i = 0; i < limit; ++i) kept.push_back((*samples)[i * samples->size() / limit]);
-    samples->swap(kept);
-  }
-  return true;
-}
-
 std::string percent(const Value& proportion) {
   char text[64];
   snprintf(text, sizeof text, "%5.1f%% [%4.1f, %4.1f] (%.0f/%.0f)", 100 * proportion.find("value")->number,
@@ -205,7 +182,9 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   const std::string model_path = options.get("model", "models/pneumonia.cxrm");
   std::vector<Sample> samples;
   std::string label, error;
-  if (!select_films(options, &samples, &label, &error)) return fprintf(stderr, "cxr-train: %s\n", error.c_str()), 2;
+  if (!select_films(options.get("data", "../shared/data/chest_xray_224"), options.get("split", "test"),
+                    options.get("halves", ""), options.get("part", "tune"), size_t(options.number("limit", 0)),
+                    &samples, &label, &error)) return fprintf(stderr, "cxr-train: %s\n", error.c_str()), 2;
   const std::string out_path = options.get("out", model_path + ".shortcuts-" + label + ".json");
   if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));

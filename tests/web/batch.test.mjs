@@ -5,9 +5,11 @@
 // Part 10, with and without an extension), corrupt and wrong-type files, and
 // "huge" ones (headers claiming 60000x60000, a 39.99 Mpx PNG whose data stops
 // after 16 rows, DICOM frame counts that overflow). Every good file must be
-// classified, every bad one reported with its reason, the worker must not die
-// (no restarts), and the wasm heap in use must return to its level before the
-// batch. bench/web_bench.mjs times a batch; this one asserts.
+// classified, every bad one reported with its reason, no worker of the pool
+// may die (no restarts), and the wasm heap in use must return to its level
+// before the batch. Then a smaller batch through one worker and through a pool
+// of three: the same rows, finished in drop order. bench/web_bench.mjs times
+// a batch both ways; this one asserts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -145,5 +147,84 @@ test(`a ${BATCH}-file batch of good, corrupt, huge and DICOM files: all accounte
   console.log(`# batch of ${files.length}: ${files.length - refused} classified, ${refused} refused; wasm heap in use ${(baseline / 1048576).toFixed(1)} MB after warm-up, ${(heap / 1048576).toFixed(1)} MB after the batch`);
   // The last file is a good 224 px film: its buffers are the warm-up's.
   assert.ok(heap <= baseline + 1024 * 1024, `wasm heap in use ${heap} after the batch vs ${baseline} before`);
+  assert.deepEqual(problems, []);
+});
+
+// The rows in table order (drop order unless a header was clicked): #, file,
+// status, decision, probability, notes; not the time column.
+const tableRows = () => page.$$eval('#results-body tr', (trs) => trs.map((tr) => {
+  const [seq, name, decision, probability, notes] = [1, 2, 3, 4, 5].map((i) => tr.children[i].textContent);
+  return [seq, name, tr.dataset.status, decision, probability, notes];
+}));
+
+test('a batch through the pool of workers gives the same rows, in drop order, as one worker', { skip, timeout: 600_000 }, async () => {
+  // Slow films (full-resolution originals, or large PNGs) among quick ones
+  // and broken files, so that the workers finish out of drop order.
+  const quick = [], slow = [];
+  if (HAVE_DATA) {
+    for (const cls of ['NORMAL', 'PNEUMONIA']) {
+      const val = join(DATA_DIR, 'chest_xray_224', 'val', cls);
+      for (const f of readdirSync(val).filter((n) => /\.jpe?g$/i.test(n)).sort().slice(0, 8)) quick.push({ name: `val-${f}`, bytes: readFileSync(join(val, f)) });
+    }
+    const fullres = join(DATA_DIR, 'chest_xray_fullres_samples', 'test', 'NORMAL');
+    for (const f of readdirSync(fullres).filter((n) => /\.jpe?g$/i.test(n)).sort().slice(0, 4)) slow.push({ name: `big-${f}`, bytes: readFileSync(join(fullres, f)) });
+  } else {
+    for (let i = 0; i < 16; i++) quick.push({ name: `small-${i}.png`, bytes: grayPng(200, 180, i + 1) });
+    for (let i = 0; i < 4; i++) slow.push({ name: `big-${i}.png`, bytes: grayPng(1600, 1400, i + 1) });
+  }
+  assert.ok(quick.length >= 8 && slow.length >= 2, `films to work with: ${quick.length} quick, ${slow.length} slow`);
+  const files = [];
+  quick.forEach((film, i) => {
+    if (i % 4 === 0 && slow[i / 4]) files.push(slow[i / 4]);
+    files.push(film);
+    if (i % 5 === 2) files.push({ name: `broken-${i}.jpeg`, bytes: film.bytes.subarray(0, 300) });
+  });
+  const warm = quick.slice(0, 6).map((f) => ({ ...f, name: `warm-${f.name}` }));
+  const rowsWith = async (workers) => {
+    await page.goto(`${server.url}?workers=${workers}`);
+    await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
+    // A first batch starts the pool's workers; the second finds them all
+    // ready, so the quick films overtake the slow first one.
+    await runBatch(warm);
+    await page.waitForFunction((n) => Number(document.body.dataset.workers) >= n, workers, { timeout: 120_000 });
+    await page.click('#clear');
+    // The order in which rows turn finished (the page's results, as shown).
+    await page.evaluate(() => {
+      window.finishedOrder = [];
+      new MutationObserver((changes) => {
+        for (const { target } of changes) {
+          const name = target.querySelector?.('th.file')?.textContent;
+          if (['done', 'error'].includes(target.dataset.status) && !window.finishedOrder.includes(name)) window.finishedOrder.push(name);
+        }
+      }).observe(document.getElementById('results-body'), { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+    });
+    await runBatch(files);
+    return {
+      rows: await tableRows(), workers: Number(await page.getAttribute('body', 'data-workers')),
+      finished: await page.evaluate(() => window.finishedOrder),
+      // The viewer shows the first film whose result came in.
+      shown: await page.textContent('#detail-name'),
+    };
+  };
+  const one = await rowsWith(1);
+  const pool = await rowsWith(3);
+  assert.equal(one.workers, 1);
+  assert.equal(pool.workers, 3);
+  // Nothing lost or reordered: one row per file, in drop order, numbered on
+  // from the warm-up's.
+  assert.deepEqual(pool.rows.map(([seq, name]) => [seq, name]), files.map((f, i) => [String(warm.length + i + 1), f.name]));
+  for (const [, name, status, decision] of pool.rows) {
+    assert.equal(status, name.startsWith('broken-') ? 'error' : 'done', name);
+    if (status === 'done') assert.match(decision, /^(NORMAL|PNEUMONIA|UNCERTAIN|WITHHELD)$/, name);
+  }
+  // ... and the same decisions, probabilities and notes as with one worker.
+  assert.deepEqual(pool.rows, one.rows);
+  // The results came in in drop order, though quick films on one worker
+  // overtake slow ones on another: rows turn finished in drop order, and the
+  // viewer shows the first film (a slow one).
+  assert.deepEqual(pool.finished, files.map((f) => f.name));
+  assert.equal(files[0], slow[0]);
+  assert.equal(pool.shown, files[0].name);
+  assert.equal(one.shown, files[0].name);
   assert.deepEqual(problems, []);
 });

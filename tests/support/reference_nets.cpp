@@ -166,6 +166,11 @@ ReferenceNet tiny(uint32_t seed) {
   Builder b(net, seed);
   b.conv("conv1", 8, 3, 1, Activation::relu);
   const std::string down = b.conv("conv2", 16, 3, 2, Activation::relu);
+  // Padded as Keras pads a stride-2 layer (0 before, 1 after; same output
+  // size here), so every test and fuzz seed built on "tiny" covers the
+  // asymmetric padding MobileNetV2 needs.
+  net.layers.back().pad_top = net.layers.back().pad_left = 0;
+  net.layers.back().pad_bottom = net.layers.back().pad_right = 1;
   b.conv("dw", 16, 3, 1, Activation::relu6, /*groups=*/16);
   const std::string project = b.conv("project", 16, 1, 1, Activation::none);
   b.add("residual", down, project, Activation::relu);

@@ -34,7 +34,8 @@ struct ReferenceNet {
 
 // "study_cnn": the origin study's CNN at 64x64x3 (conv32-pool-conv64-pool-dense64-dense2).
 // "resnet18":  a ResNet-18-like net at 224x224x1 with a GAP+dense head (CAM-capable).
-// "tiny":      a few conv/depthwise/pool/residual layers at 32x32x1 with GAP+dense,
+// "tiny":      a few conv (one with Keras' asymmetric stride-2 padding)/depthwise/
+//              pool/residual layers at 32x32x1 with GAP+dense,
 //              quick enough for exhaustive tests.
 // Returns an empty net (no layers) for an unknown name.
 ReferenceNet make_reference_net(const std::string& arch, uint32_t seed);

@@ -16,6 +16,7 @@
 #include "trainer/gate.h"
 #include "trainer/metrics.h"
 #include "trainer/net.h"
+#include "trainer/shortcut_measures.h"
 
 namespace cxr::train {
 namespace {
@@ -25,7 +26,8 @@ using json::Value;
 struct FitConfig {
   std::string data, out, cache_dir, log, arch, normalize, val_split, pretrained, tune_halves;
   int size, width, blocks, epochs, batch;
-  double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs, mixup;
+  double lr, weight_decay, label_smoothing, dropout, val_fraction, min_sensitivity, warmup_epochs, mixup,
+      frame_evidence;
   double backbone_lr_scale;
   AugmentConfig augment;
   uint64_t seed;
@@ -66,6 +68,7 @@ FitConfig read_config(const Options& o) {
   c.min_sensitivity = o.number("min-sensitivity", 0.95);
   c.warmup_epochs = o.number("warmup-epochs", 1);
   c.mixup = o.number("mixup", 0);
+  c.frame_evidence = o.number("frame-evidence", 0);
   c.seed = uint64_t(o.number("seed", 1));
   c.limit = size_t(o.number("limit", 0));
   c.equalize = o.get("equalize", "1") != "0";
@@ -315,6 +318,14 @@ int run_fit(const Options& options, const std::string& command_line) {
         logits = net->forward(mix * x + (1 - mix) * x.index_select(0, perm));
         loss = mix * torch::nn::functional::cross_entropy(logits, y, ce) +
                (1 - mix) * torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce);
+      } else if (cfg.frame_evidence > 0) {
+        // "Right for the right reasons" (Ross et al. 2017) with the film's
+        // outer frame as the region that must not carry the decision: arms,
+        // shoulders, labels and the film's cut are not pneumonia.
+        torch::Tensor features;
+        logits = net->forward(x, &features);
+        loss = torch::nn::functional::cross_entropy(logits, y, ce) +
+               cfg.frame_evidence * net->frame_evidence_share(features, kHeatmapFrame).mean();
       } else {
         logits = net->forward(x);
         loss = torch::nn::functional::cross_entropy(logits, y, ce);
@@ -466,6 +477,7 @@ int run_fit(const Options& options, const std::string& command_line) {
                                       std::to_string(cfg.batch)));
   training.set("loss", Value::of("class-balanced cross-entropy, label smoothing " + std::to_string(cfg.label_smoothing)));
   training.set("mixup_alpha", Value::of(cfg.mixup));
+  training.set("frame_evidence", Value::of(cfg.frame_evidence));
   training.set("history_train_loss", number_array(history_train_loss));
   training.set("history_train_accuracy", number_array(history_train_acc));
   training.set("history_validation_loss", number_array(history_val_loss));

@@ -32,6 +32,8 @@ const char kUsage[] =
     "      --epochs N (30)   --batch N (32)          --lr X (2e-3)   --weight-decay X (0.05)\n"
     "      --label-smoothing X (0.05)  --warmup-epochs X (1)  --hflip  (off: anatomy is not symmetric)\n"
     "      --mixup ALPHA     blend pairs of films and labels, weight ~ Beta(ALPHA, ALPHA) (0: off)\n"
+    "      --frame-evidence X  add X times the share of the heat map's evidence (squared) lying in the\n"
+    "                        outer 10% frame to the loss: the decision must come from inside the film (0: off)\n"
     "      --val-fraction X  of train patients (0.15)  --seed N (1)  --limit N images (smoke runs)\n"
     "      --val-split shuffle|lowest-ids|highest-ids|normal2-batch  which patients: a seeded shuffle\n"
     "                        (default), those with the lowest/highest ids of their class (ids run in the\n"

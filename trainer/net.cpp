@@ -44,7 +44,9 @@ NetImpl::NetImpl(std::vector<Op> ops, double dropout) : ops_(std::move(ops)) {
   dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
 }
 
-torch::Tensor NetImpl::forward(const torch::Tensor& input) {
+torch::Tensor NetImpl::forward(const torch::Tensor& input) { return forward(input, nullptr); }
+
+torch::Tensor NetImpl::forward(const torch::Tensor& input, torch::Tensor* features) {
   std::map<std::string, torch::Tensor> values{{"input", input}};
   torch::Tensor x = input;
   for (const Op& op : ops_) {
@@ -64,6 +66,7 @@ torch::Tensor NetImpl::forward(const torch::Tensor& input) {
         x = activate(values.at(op.inputs[0]) + values.at(op.inputs[1]), op.activation);
         break;
       case Op::gap:
+        if (features) *features = in;
         x = in.mean({2, 3});
         break;
       case Op::dense:
@@ -92,6 +95,21 @@ Status NetImpl::load_pretrained(const PretrainedWeights& weights) {
     norm->running_var.copy_(vector(conv.variance));
   }
   return Ok();
+}
+
+torch::Tensor NetImpl::frame_evidence_share(const torch::Tensor& features, double frame) {
+  const torch::Tensor& weight = denses_.begin()->second->weight;  // [2][C]; the only dense layer
+  const torch::Tensor margin = weight[1] - weight[0];
+  const torch::Tensor evidence = torch::einsum("nchw,c->nhw", {features, margin});
+  const int64_t h = features.size(2), w = features.size(3);
+  torch::Tensor in_frame = torch::zeros({h, w});
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const double cy = (double(y) + 0.5) / double(h), cx = (double(x) + 0.5) / double(w);
+      if (cy < frame || cy > 1 - frame || cx < frame || cx > 1 - frame) in_frame[y][x] = 1.0f;
+    }
+  const torch::Tensor energy = evidence * evidence;
+  return (energy * in_frame).sum({1, 2}) / (energy.sum({1, 2}) + 1e-6);
 }
 
 std::vector<torch::Tensor> NetImpl::head_parameters() {

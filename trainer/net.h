@@ -20,6 +20,15 @@ class NetImpl : public torch::nn::Module {
  public:
   NetImpl(std::vector<Op> ops, double dropout);
   torch::Tensor forward(const torch::Tensor& input);  // [N,1,H,W] -> logits [N,2]
+  // Also hands back the feature map the global average pool reads ([N,C,h,w]).
+  torch::Tensor forward(const torch::Tensor& input, torch::Tensor* features);
+  // Per film, the share of the class-activation evidence that lies in the
+  // feature map's outer frame: sum over frame cells of e^2 / sum over all
+  // cells of e^2, where e = (w_PNEUMONIA - w_NORMAL) . features is the cell's
+  // contribution to the logit margin (the CAM of the decision). Cells count as
+  // frame when their centre lies in the outer `frame` fraction of each side,
+  // the region `cxr-train shortcuts` measures. [N], differentiable.
+  torch::Tensor frame_evidence_share(const torch::Tensor& features, double frame);
   const std::vector<Op>& ops() const { return ops_; }
   size_t parameter_count();
   // Every conv and batch norm from pretrained weights (the dense head keeps

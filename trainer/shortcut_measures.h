@@ -36,6 +36,9 @@ struct HeatmapPlacement {
   double border_mass = 0;      // share of the positive mass inside the frame, in [0, 1]
   bool peak_in_frame = false;  // the first maximum (row-major) has its centre inside the frame
 };
-HeatmapPlacement heatmap_placement(const float* values, uint32_t width, uint32_t height, double frame_fraction = 0.1);
+// The frame the issue measures and `cxr-train fit --frame-evidence` trains against.
+constexpr double kHeatmapFrame = 0.1;
+HeatmapPlacement heatmap_placement(const float* values, uint32_t width, uint32_t height,
+                                   double frame_fraction = kHeatmapFrame);
 
 }  // namespace cxr::train

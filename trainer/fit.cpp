@@ -450,8 +450,9 @@ int run_fit(const Options& options, const std::string& command_line) {
   provenance.set("trainer_commit", Value::of(source_commit()));
   provenance.set("command_line", Value::of(command_line));
   provenance.set("date", Value::of(utc_now_iso8601()));
-  provenance.set("training_seconds",
-                 Value::of(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  if (!source_date_fixed())
+    provenance.set("training_seconds",
+                   Value::of(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
   provenance.set("threads", Value::of(1.0));
   provenance.set("cache_quantisation", Value::of("stage-1 planes (resampled + equalised, [0,1]) cached as u8: "
                                                  "|error| <= 1/510 before augmentation and normalisation"));

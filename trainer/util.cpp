@@ -172,8 +172,14 @@ bool write_file(const std::string& path, const std::string& bytes, std::string* 
   return true;
 }
 
+bool source_date_fixed() {
+  const char* fixed = std::getenv("SOURCE_DATE_EPOCH");
+  return fixed && *fixed;
+}
+
 std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
+  const std::time_t now = source_date_fixed() ? std::time_t(std::strtoll(std::getenv("SOURCE_DATE_EPOCH"), nullptr, 10))
+                                              : std::time(nullptr);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;

@@ -62,6 +62,10 @@ bool write_file(const std::string& path, const std::string& bytes, std::string* 
 // create its file there, so that a long run fails before it starts rather
 // than at its end. False with *error set when it cannot.
 bool prepare_output(const std::string& path, std::string* error);
+// Now, or SOURCE_DATE_EPOCH (reproducible-builds.org) when set: with it, the
+// same command and seed write the same bytes (fit then also leaves out the
+// wall-clock training time).
+bool source_date_fixed();
 std::string utc_now_iso8601();
 // `git rev-parse HEAD` of the source tree (+ "-dirty" when core/ or trainer/
 // have uncommitted changes), or "unknown".

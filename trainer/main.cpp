@@ -93,7 +93,8 @@ const char kUsage[] =
     "                                   the films called positive exceed X (fractions, e.g. 0.05)\n"
     "  cxr-train --help\n"
     "\n"
-    "test/ is read only by evaluate. Long runs: nohup cxr-train fit ... > fit.out &\n"
+    "test/ is read by evaluate, ood-bench and shortcuts, and its tune half (never report) by fit --tune-halves.\n"
+    "Long runs: nohup cxr-train fit ... > fit.out &\n"
     "(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295 is ~4x faster)\n";
 
 // Whether the usage names --key as a whole option (not as the start of a longer one).

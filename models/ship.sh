@@ -19,7 +19,7 @@ cp "$run" "$model"
 export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
 $train gate --model "$model" --data "$data"
 $train convert --model "$model" --out "$model" --data "$data"
-$train repack --model "$model" --ood-precision f16 --data "$data"
+$train repack --model "$model" --ood-precision f16 --data "$data" --version "${VERSION:-2.0.0}"
 $train ood-bench --model "$model" --data "$data" --split test --per-set 100 --seed 1 --write-into-model --check \
   --out "$work/ood.json"
 $train evaluate --model "$model" --data "$data" --halves "$halves" --part tune --write-into-model --out "$work/tune.json"

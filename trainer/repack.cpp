@@ -135,6 +135,13 @@ int run_repack(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   if (half_precision && !round_ood_precision(original, bytes, data, &tensors, metadata, &note))
     return logf("error: the f16 OOD statistics would change what the model says; nothing written"), 1;
+  // A release renames the candidate a run wrote (e.g. 2.0.0-b -> 2.0.0);
+  // the name it had stays in the note.
+  const std::string release = options.get("version", "");
+  if (!release.empty()) {
+    note.set("from_version", Value::of(metadata.find("version")->string));
+    metadata.set("version", Value::of(release));
+  }
   if (!metadata.find("storage")) metadata.set("storage", Value::make_object());
   metadata.find("storage")->set("repacked", std::move(note));
 

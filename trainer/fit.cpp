@@ -169,6 +169,8 @@ void set_single_thread() {
 
 int run_fit(const Options& options, const std::string& command_line) {
   const auto started = std::chrono::steady_clock::now();
+  // The tree this run starts from (HEAD may move while a long run trains).
+  const std::string trainer_commit = source_commit();
   const FitConfig cfg = read_config(options);
   set_single_thread();
   std::string error;
@@ -447,7 +449,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   provenance.set("validation_split", Value::of(split_order_name(split_order)));
   provenance.set("validation_patients", Value::of(double(split.validation_patients)));
   provenance.set("validation_patients_hash", Value::of("fnv1a64:" + split.validation_patients_hash));
-  provenance.set("trainer_commit", Value::of(source_commit()));
+  provenance.set("trainer_commit", Value::of(trainer_commit));
   provenance.set("command_line", Value::of(command_line));
   provenance.set("date", Value::of(utc_now_iso8601()));
   if (!source_date_fixed())

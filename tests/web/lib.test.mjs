@@ -159,6 +159,11 @@ test('threshold and result wording come from the model file', () => {
   const metadata = JSON.stringify({ metrics: { test: { count: 624, sensitivity: { value: 0.995, ci95: [0.98, 1] }, specificity: { value: 0.671 } } } });
   assert.match(thresholdMeaning({ ...info, metadata }),
     /in validation\. On the separate test set \(624 films\) it found 99\.5% of pneumonia cases and flagged 33% of normal films\.$/);
+  // The report half (held out, nothing chosen on it) wins over the whole split, whose tune half chose.
+  const halves = JSON.stringify({ metrics: { test: { count: 624, sensitivity: 0.946, specificity: 0.936 },
+    report: { count: 311, sensitivity: { value: 0.944 }, specificity: { value: 0.948 } } } });
+  assert.match(thresholdMeaning({ ...info, metadata: halves }),
+    /On the separate test set \(311 films\) it found 94% of pneumonia cases and flagged 5% of normal films\.$/);
   assert.equal(resultSentence({ ok: true, positiveProbability: 0.2, threshold: 0.31, decision: 'NORMAL' }, info),
     'Pneumonia probability 20% is below the threshold of 31%: NORMAL.');
   assert.equal(resultSentence({ ok: false, error: 'The file is truncated.' }, info), 'The file is truncated.');
@@ -240,6 +245,8 @@ test('model card metrics: values with CIs, confusion, ROC from metadata; nothing
   };
   const evs = readEvaluations(meta, ['NORMAL', 'PNEUMONIA']);
   assert.deepEqual(evs.map((e) => e.split), ['test', 'validation']);
+  assert.deepEqual(readEvaluations({ metrics: { test: { auc: 0.98 }, tune: { auc: 0.97 }, report: { auc: 0.99 } } }, [])
+    .map((e) => e.split), ['report', 'tune', 'test']);
   assert.equal(evs[0].n, 624);
   assert.deepEqual(evs[0].metrics.map((m) => m.key), ['auc', 'accuracy']);
   assert.deepEqual(evs[0].confusion.labels, ['NORMAL', 'PNEUMONIA']);

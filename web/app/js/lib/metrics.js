@@ -2,7 +2,7 @@
 // The trainer decides the exact layout; this accepts the common shapes and
 // says "not available" for anything it cannot find. Accepted (per split,
 // under metadata.metrics.<split>, metadata.evaluation.<split> or
-// metadata.<split>_metrics; splits: test, validation/val, cv):
+// metadata.<split>_metrics; splits: report, tune, test, validation/val, cv):
 //   accuracy | sensitivity | specificity | precision | f1 | auc | ... :
 //       0.93  or  {value|estimate|point: 0.93, ci|ci95: [lo, hi]}  or  {value, lo|lower|ci_low, hi|upper|ci_high}
 //   confusion | confusion_matrix | confusion_threshold (the trainer's, at the
@@ -21,7 +21,11 @@ const METRIC_LABELS = [
   ['brier', 'Brier score'], ['pr_auc', 'AUC (precision-recall)'], ['average_precision', 'Average precision'],
 ];
 
-const SPLITS = [['test', 'Official test split'], ['validation', 'Validation'], ['val', 'Validation'], ['cv', 'Cross-validation']];
+// The test split's report half (evaluated once, nothing chosen on it) comes
+// first; its tune half chose the threshold, so all of test/ is no longer clean.
+const SPLITS = [['report', 'Test split, report half (held out; evaluated once)'],
+  ['tune', 'Test split, tune half (the threshold was chosen on it)'], ['test', 'Official test split (all films)'],
+  ['validation', 'Validation'], ['val', 'Validation'], ['cv', 'Cross-validation']];
 
 const isNum = (x) => typeof x === 'number' && Number.isFinite(x);
 const isObj = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);

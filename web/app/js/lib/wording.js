@@ -21,13 +21,21 @@ function metadataOf(info) {
   return meta && typeof meta === 'object' ? meta : null;
 }
 
-// What this probability has meant on the test split, from its reliability
-// bins (metadata.metrics.test.calibration): "Of the 24 test films the model
-// scored between 10% and 20%, 4% had pneumonia."
+// The held-out test numbers a clinician should weigh: the test split's
+// report half when the model has one (its tune half chose the threshold, so
+// the whole split flatters), else the whole test split.
+const heldOutTest = (info) => {
+  const metrics = metadataOf(info)?.metrics;
+  return metrics?.report ?? metrics?.test;
+};
+
+// What this probability has meant on the held-out test films, from their
+// reliability bins (metadata.metrics.report|test.calibration): "Of the 24
+// test films the model scored between 10% and 20%, 4% had pneumonia."
 const binsCache = new WeakMap();
 export function calibrationSentence(result, info) {
   if (!result?.ok || !info || typeof info !== 'object') return '';
-  if (!binsCache.has(info)) binsCache.set(info, metadataOf(info)?.metrics?.test?.calibration?.bins ?? null);
+  if (!binsCache.has(info)) binsCache.set(info, heldOutTest(info)?.calibration?.bins ?? null);
   const bins = binsCache.get(info), p = result.positiveProbability;
   if (!Array.isArray(bins) || typeof p !== 'number') return '';
   const bin = bins.find((b, i) => p >= b.lower && (p < b.upper || (i === bins.length - 1 && p <= b.upper)));
@@ -36,16 +44,16 @@ export function calibrationSentence(result, info) {
     + `${percent(bin.upper)}, ${percent(bin.fraction_positive)} had ${lower(positiveName(info))}.`;
 }
 
-// Sensitivity/specificity at the threshold on the separate test split, when
-// the model file carries them (metadata.metrics.test, written by the trainer's
-// evaluate). Validation is carved from the training data and can flatter the
+// Sensitivity/specificity at the threshold on the held-out test films, when
+// the model file carries them (metadata.metrics.report or .test, written by
+// the trainer's evaluate). Validation is carved from the training data and can flatter the
 // model; the test numbers are what a clinician should weigh.
 const testRatesCache = new WeakMap();
 export function testRates(info) {
   if (!info || typeof info !== 'object') return null;
   if (testRatesCache.has(info)) return testRatesCache.get(info);
   let rates = null;
-  const test = metadataOf(info)?.metrics?.test;
+  const test = heldOutTest(info);
   const read = (v) => (typeof v === 'number' ? v : typeof v?.value === 'number' ? v.value : undefined);
   const sens = read(test?.sensitivity), spec = read(test?.specificity);
   if (sens !== undefined && spec !== undefined) rates = { sens, spec, n: typeof test.count === 'number' ? test.count : undefined };

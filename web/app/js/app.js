@@ -5,6 +5,8 @@
 import { classifierWorker, storeOffline } from './boot.js';
 import { WorkerPool, workerCount } from './lib/worker-pool.js';
 import { classifyInOrder, readBytes } from './lib/batch.js';
+import { ScreenUpdates } from './lib/screen-updates.js';
+import { RowsInView } from './lib/rows-in-view.js';
 import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
 import { sniffKind, SNIFF_BYTES, browserCanShow, kindLabel } from './lib/sniff.js';
 import { sortItems, nextSort } from './lib/sort.js';
@@ -39,6 +41,28 @@ const state = {
   // What to do with films the OOD gate flags (wording.js OOD_POLICIES).
   oodPolicy: OOD_POLICIES.includes(localStorage.getItem(OOD_POLICY_KEY)) ? localStorage.getItem(OOD_POLICY_KEY) : 'withhold',
 };
+
+// Rows and the batch line, drawn together (lib/screen-updates.js).
+const screen = new ScreenUpdates({
+  busy: () => state.pending.length > 1,
+  draw: (items) => {
+    // Rows in drop order, so that results still turn up on screen in that
+    // order; none for files cleared meanwhile (a revoked thumbnail).
+    const live = new Set(state.items);
+    for (const item of items.filter((it) => live.has(it)).sort((a, b) => a.seq - b.seq)) updateRow(item);
+    if (state.sort.key !== 'order' && items.some((it) => it.finishedAt)) renderTable();
+    updateBatch();
+    if (items.some((it) => it.finishedAt)) performance.mark('cxr-decision-dom');
+  },
+});
+
+// A finished film's thumbnail, made when its row is in view.
+const rowsInView = new RowsInView({ root: $('table-wrap'), onVisible: (item) => showThumbnail(item) });
+function showThumbnail(item) {
+  if (!item.finishedAt || item.thumbUrl || !item.file || !browserCanShow(item.kind)) return;
+  item.thumbUrl = URL.createObjectURL(item.file);
+  screen.changed(item);
+}
 
 // The verdict shown for an item under the current policy; kept on the item
 // so that sorting sees what the row shows.
@@ -119,13 +143,12 @@ async function addFiles(list) {
   }
   renderTable();
   updateBatch();
-  // An idle classifier starts on the first file at once: read all of it now
-  // and sniff it from those bytes (one read instead of two).
-  if (!state.pumping && added[0]?.file && !added[0].error) readBytes(added[0]);
-  // Sniff the first bytes (content, not extension). Thumbnails come later,
-  // once each file's decision is on screen: decoding a full-size film for a
+  // An idle classifier starts on the first file at once: read all of it now.
+  // Each file's kind (content, not extension) comes from the bytes read for
+  // classifying it (batch.js). Thumbnails come later, once each file's
+  // decision is on screen and its row is in view: decoding a film for a
   // thumbnail would compete with the classifier for the CPU.
-  await Promise.all(added.map(sniffItem));
+  if (!state.pumping && added[0]?.file && !added[0].error) readBytes(added[0]);
   for (const item of added) {
     if (item.error) finish(item, null);
     else state.pending.push(item);
@@ -134,17 +157,17 @@ async function addFiles(list) {
   pump();
 }
 
+// The file's kind from its first bytes: those kept when it was read, else
+// (a file refused before reading, e.g. too large) a read of just those.
 async function sniffItem(item) {
   if (!item.file) return;
   try {
-    const head = item.reading
-      ? new Uint8Array(await item.reading).subarray(0, SNIFF_BYTES)
-      : new Uint8Array(await item.file.slice(0, SNIFF_BYTES).arrayBuffer());
+    const head = item.head ?? new Uint8Array(await item.file.slice(0, SNIFF_BYTES).arrayBuffer());
     item.kind = sniffKind(head);
   } catch {
     item.kind = 'unknown';
   }
-  updateRow(item);
+  screen.changed(item);
 }
 
 // After the frame that paints what has just changed (the decision), so that
@@ -169,13 +192,12 @@ async function pump() {
         pool, pending: state.pending,
         started: (item) => {
           item.status = 'working';
-          updateRow(item);
+          screen.changed(item);
         },
         finished: (item, heapBytes) => {
           if (heapBytes !== undefined) setState('wasmHeap', String(heapBytes));
           state.eta.lap(performance.now());
           finish(item, item.result);
-          performance.mark('cxr-decision-dom');
         },
       });
     }
@@ -186,6 +208,7 @@ async function pump() {
       finish(item, null);
     }
   } finally {
+    screen.flush();
     state.pumping = false;
     setState('busy', 'false');
     $('clear').disabled = false;
@@ -194,13 +217,12 @@ async function pump() {
 }
 
 function finish(item, result) {
+  if (!item.kind) sniffItem(item);
   item.status = result?.ok ? 'done' : 'error';
   item.finishedAt = new Date().toISOString();
   state.batch.done++;
   if (!result?.ok) state.batch.errors++;
-  updateRow(item);
-  if (state.sort.key !== 'order') renderTable();
-  updateBatch();
+  screen.changed(item);
   // The decision, probability and threshold words go on screen now; the film,
   // heat map and thumbnail follow after that frame is painted.
   if (!state.selected || (state.selected.status !== 'done' && result?.ok)) select(item, { focus: false, film: false });
@@ -208,10 +230,7 @@ function finish(item, result) {
   afterPaint(() => {
     if (!state.items.includes(item)) return;
     if (state.selected === item) renderFilm(item);
-    else if (!item.thumbUrl && item.file && browserCanShow(item.kind)) {
-      item.thumbUrl = URL.createObjectURL(item.file);
-      updateRow(item);
-    }
+    else if (rowsInView.has(item)) showThumbnail(item);
   });
   // The audit record waits for the file's hash (never written without it).
   const hashed = item.hashing ?? Promise.resolve();
@@ -313,6 +332,7 @@ function updateRow(item) {
     tr = el('tr', { 'data-id': item.id, tabIndex: -1 });
     tr.addEventListener('click', () => select(item, { focus: true }));
     item.row = tr;
+    rowsInView.watch(tr, item);
   }
   tr.dataset.status = item.status;
   tr.replaceChildren(

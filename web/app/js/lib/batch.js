@@ -4,6 +4,7 @@
 // whichever worker finishes first.
 import { inDropOrder } from './worker-pool.js';
 import { hex } from './format.js';
+import { SNIFF_BYTES } from './sniff.js';
 
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -27,6 +28,9 @@ async function classifyItem(item, pool) {
   try {
     bytes = await readBytes(item);
     performance.mark('cxr-read');
+    // What kind of file it is comes from these bytes (kept before they go to
+    // the worker), not from a second read of every file up front.
+    item.head = new Uint8Array(bytes.slice(0, SNIFF_BYTES));
     // The file's SHA-256 (for the CSV and the audit log), computed off the
     // main thread while a worker classifies: digest() copies the bytes now,
     // before they are transferred to the worker.

@@ -223,8 +223,9 @@ function finish(item, result) {
   state.batch.done++;
   if (!result?.ok) state.batch.errors++;
   screen.changed(item);
-  // The decision, probability and threshold words go on screen now; the film,
-  // heat map and thumbnail follow after that frame is painted.
+  // The decision, probability and threshold words go on screen with the next
+  // draw (the next frame, for a film dropped alone); the film, heat map and
+  // thumbnail follow after that frame is painted.
   if (!state.selected || (state.selected.status !== 'done' && result?.ok)) select(item, { focus: false, film: false });
   else if (state.selected === item) renderViewer({ film: false });
   afterPaint(() => {

@@ -1,4 +1,6 @@
-// cxr-train — the native trainer: fit, evaluate, parity self-test.
+// cxr-train — the native trainer: fit, evaluate, gate, convert, repack, ood-bench,
+// shortcuts, baselines, report, parity and pretrained-model; the usage below is
+// the list.
 #include <cctype>
 #include <cstdio>
 #include <cstring>

@@ -22,7 +22,7 @@ DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev
                 libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev \
                 python3-pydicom python3-numpy python3-pil clang libclang-rt-14-dev
 
-.PHONY: all deps native wasm asan test test-native test-asan test-wasm test-web test-fuzz web model bench run clean fixtures
+.PHONY: all deps native wasm asan check test test-native test-asan test-wasm test-web test-fuzz web model bench run clean fixtures
 
 all: native wasm
 
@@ -108,6 +108,12 @@ test-web: wasm fixtures
 	  CXR_DATA_DIR=$(DATA) node --test tests/web/
 
 test: test-native test-wasm test-asan test-web test-fuzz
+
+# The quick loop (a few minutes from scratch, seconds after a change): the
+# native build and its tests — kernels against the reference, model file,
+# decode, DICOM, gate, CLI, trainer. CI runs it before the full `make test`,
+# so a broken build or unit test fails fast.
+check: test-native
 
 # The benchmarks: native backends and LibTorch, the wasm module in Node, the
 # app in Chromium, then the shipped model side by side with TF.js (wasm) and

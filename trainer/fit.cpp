@@ -309,7 +309,11 @@ int run_fit(const Options& options, const std::string& command_line) {
       const auto ce = torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(cfg.label_smoothing);
       // Mixup (Zhang et al. 2018): train on convex blends of two films and
       // their labels, for smoother decisions and calibration under shift.
-      torch::Tensor logits, loss;
+      // "Right for the right reasons" (Ross et al. 2017) with the film's outer
+      // frame as the region that must not carry the decision: arms, shoulders,
+      // labels and the film's cut are not pneumonia (--frame-evidence).
+      torch::Tensor logits, loss, features;
+      torch::Tensor* const want_features = cfg.frame_evidence > 0 ? &features : nullptr;
       if (cfg.mixup > 0) {
         std::gamma_distribution<double> g(cfg.mixup, 1.0);
         const double a = g(rng), b = g(rng), mix = a / (a + b);
@@ -317,21 +321,14 @@ int run_fit(const Options& options, const std::string& command_line) {
         std::iota(perm_values.begin(), perm_values.end(), 0);
         std::shuffle(perm_values.begin(), perm_values.end(), rng);
         const torch::Tensor perm = torch::tensor(perm_values);
-        logits = net->forward(mix * x + (1 - mix) * x.index_select(0, perm));
+        logits = net->forward(mix * x + (1 - mix) * x.index_select(0, perm), want_features);
         loss = mix * torch::nn::functional::cross_entropy(logits, y, ce) +
                (1 - mix) * torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce);
-      } else if (cfg.frame_evidence > 0) {
-        // "Right for the right reasons" (Ross et al. 2017) with the film's
-        // outer frame as the region that must not carry the decision: arms,
-        // shoulders, labels and the film's cut are not pneumonia.
-        torch::Tensor features;
-        logits = net->forward(x, &features);
-        loss = torch::nn::functional::cross_entropy(logits, y, ce) +
-               cfg.frame_evidence * net->frame_evidence_share(features, kHeatmapFrame).mean();
       } else {
-        logits = net->forward(x);
+        logits = net->forward(x, want_features);
         loss = torch::nn::functional::cross_entropy(logits, y, ce);
       }
+      if (want_features) loss = loss + cfg.frame_evidence * net->frame_evidence_share(features, kHeatmapFrame).mean();
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();

@@ -102,12 +102,13 @@ torch::Tensor NetImpl::frame_evidence_share(const torch::Tensor& features, doubl
   const torch::Tensor margin = weight[1] - weight[0];
   const torch::Tensor evidence = torch::einsum("nchw,c->nhw", {features, margin});
   const int64_t h = features.size(2), w = features.size(3);
-  torch::Tensor in_frame = torch::zeros({h, w});
+  std::vector<float> mask(size_t(h * w), 0.0f);
   for (int64_t y = 0; y < h; ++y)
     for (int64_t x = 0; x < w; ++x) {
       const double cy = (double(y) + 0.5) / double(h), cx = (double(x) + 0.5) / double(w);
-      if (cy < frame || cy > 1 - frame || cx < frame || cx > 1 - frame) in_frame[y][x] = 1.0f;
+      if (cy < frame || cy > 1 - frame || cx < frame || cx > 1 - frame) mask[size_t(y * w + x)] = 1.0f;
     }
+  const torch::Tensor in_frame = torch::tensor(mask).view({h, w});
   const torch::Tensor energy = evidence * evidence;
   return (energy * in_frame).sum({1, 2}) / (energy.sum({1, 2}) + 1e-6);
 }

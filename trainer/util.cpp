@@ -172,14 +172,18 @@ bool write_file(const std::string& path, const std::string& bytes, std::string* 
   return true;
 }
 
-bool source_date_fixed() {
+namespace {
+const char* source_date_epoch() {
   const char* fixed = std::getenv("SOURCE_DATE_EPOCH");
-  return fixed && *fixed;
+  return fixed && *fixed ? fixed : nullptr;
 }
+}  // namespace
+
+bool source_date_fixed() { return source_date_epoch() != nullptr; }
 
 std::string utc_now_iso8601() {
-  const std::time_t now = source_date_fixed() ? std::time_t(std::strtoll(std::getenv("SOURCE_DATE_EPOCH"), nullptr, 10))
-                                              : std::time(nullptr);
+  const char* fixed = source_date_epoch();
+  const std::time_t now = fixed ? std::time_t(std::strtoll(fixed, nullptr, 10)) : std::time(nullptr);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;

@@ -172,6 +172,8 @@ int info_command(int argc, char** argv) {
     if (i.uncertain_low < i.uncertain_high) std::printf("\nuncertain    %.2f to %.2f", i.uncertain_low, i.uncertain_high);
     if (i.ood_feature_check_available) std::printf("\nood gate     image checks + feature distance <= %.3f", i.ood_threshold);
     else std::printf("\nood gate     image checks only (no feature statistics in this model)");
+    std::printf("\nintended     %s", i.intended_population);
+    if (i.adult_check_available) std::printf("; adult films withheld (adult score <= %.3f passes)", i.adult_threshold);
     std::printf("\n");
   }
   cxr_classifier_destroy(classifier);

@@ -23,9 +23,12 @@ bool withheld(const cxr_result& r, OodPolicy policy) { return r.ood.flagged && p
 // Warnings and the OOD verdict in words, as one note.
 std::string notes(const cxr_result& r, const char* separator) {
   std::string out = joined(r.warnings, r.num_warnings, separator);
-  if (r.ood.flagged)
+  // An out-of-scope reason comes first (cxr.h) and says more than "unlike".
+  const uint32_t scope_reasons = r.ood.out_of_scope && r.ood.num_reasons ? 1 : 0;
+  if (scope_reasons) out += (out.empty() ? "" : separator) + std::string("out of scope: ") + r.ood.reasons[0];
+  if (r.ood.num_reasons > scope_reasons)
     out += (out.empty() ? "" : separator) + std::string("not like the films the model was trained on: ") +
-           joined(r.ood.reasons, r.ood.num_reasons, ", ");
+           joined(r.ood.reasons + scope_reasons, r.ood.num_reasons - scope_reasons, ", ");
   if (!r.ood.feature_check_available) out += (out.empty() ? "" : separator) + std::string("OOD feature check not available");
   return out;
 }
@@ -40,6 +43,13 @@ json::Value json_ood(const cxr_ood& ood) {
   Value reasons = Value::make_array();
   for (uint32_t i = 0; i < ood.num_reasons; ++i) reasons.push(Value::of(ood.reasons[i]));
   v.set("reasons", std::move(reasons));
+  v.set("out_of_scope", Value::of_bool(ood.out_of_scope));
+  v.set("age_outside_range", Value::of_bool(ood.age_outside_range));
+  Value adult = Value::make_object();
+  adult.set("available", Value::of_bool(ood.adult_check_available));
+  adult.set("score", ood.adult_check_available ? Value::of(ood.adult_score) : Value());
+  adult.set("threshold", ood.adult_check_available ? Value::of(ood.adult_threshold) : Value());
+  v.set("adult_check", std::move(adult));
   return v;
 }
 
@@ -114,7 +124,7 @@ const char* verdict(const cxr_result& r, OodPolicy policy) {
 
 void print_header(Format format, FILE* out) {
   if (format == Format::csv)
-    std::fprintf(out, "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,ood_score,"
+    std::fprintf(out, "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,out_of_scope,ood_score,"
                       "model,model_version,total_ms,notes,error\n");
   if (format == Format::table) std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "VERDICT", "P(POS)", "THRESHOLD", "MS", "NOTES");
 }
@@ -131,14 +141,15 @@ void print_outcome(Format format, OodPolicy policy, const Outcome& o, const Mode
       break;
     case Format::csv:
       if (!o.ok) {
-        std::fprintf(out, "%s,false,,,,,,,,,%s,%s,,,%s\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
+        std::fprintf(out, "%s,false,,,,,,,,,,%s,%s,,,%s\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
                      csv_field(model.version).c_str(), csv_field(o.error).c_str());
         break;
       }
-      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%.2f,%s,\n", csv_field(o.file).c_str(),
+      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%s,%.2f,%s,\n", csv_field(o.file).c_str(),
                    verdict(r, policy), hide ? "" : r.class_names[r.decision_class],
                    hide ? "" : r.class_names[r.predicted_class], probability, r.threshold,
-                   r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false", score,
+                   r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false",
+                   r.ood.out_of_scope ? "true" : "false", score,
                    csv_field(model.name).c_str(), csv_field(model.version).c_str(), r.timings.total_ms,
                    csv_field(notes(r, "; ")).c_str());
       break;

@@ -18,4 +18,5 @@ set(CXR_CORE_SOURCES
   classify/cam.cpp
   classify/classifier.cpp
   classify/ood.cpp
+  classify/scope.cpp
 )

@@ -6,6 +6,11 @@
 # `report` half LAST, once (models/PROTOCOL-model-v2.md). Prints every number
 # the card quotes; writes models/pneumonia.cxrm only when everything passed.
 #   models/ship.sh build/trainer/runs/RUN.cxrm
+# A shipped model whose weights stay as they are but whose gate is refitted
+# (2.0.0 -> 2.1.0: the adult check, models/PROTOCOL-gate-v2.md) skips the f16
+# conversion (its weights are halves already):
+#   KEEP_WEIGHTS=1 VERSION=2.1.0 models/ship.sh models/pneumonia.cxrm
+# The gate's adult check uses ../shared/data/adult_nih (cxr-train --help: gate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: models/ship.sh RUN.cxrm}
@@ -18,7 +23,7 @@ model=$work/pneumonia.cxrm
 cp "$run" "$model"
 export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
 $train gate --model "$model" --data "$data"
-$train convert --model "$model" --out "$model" --data "$data"
+[ -n "${KEEP_WEIGHTS:-}" ] || $train convert --model "$model" --out "$model" --data "$data"
 $train repack --model "$model" --ood-precision f16 --data "$data" --version "${VERSION:-2.0.0}"
 $train ood-bench --model "$model" --data "$data" --split test --per-set 100 --seed 1 --write-into-model --check \
   --out "$work/ood.json"

@@ -47,26 +47,9 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
 bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
                     std::vector<Sample>* out, std::string* error) {
   out->clear();
-  std::vector<uint8_t> bytes;
-  if (!read_file(halves_csv, &bytes, error)) return false;
-  const std::string text(bytes.begin(), bytes.end());
-  size_t line_start = 0, line_number = 0;
-  while (line_start < text.size()) {
-    size_t line_end = text.find('\n', line_start);
-    if (line_end == std::string::npos) line_end = text.size();
-    std::string line = text.substr(line_start, line_end - line_start);
-    line_start = line_end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line_number++ == 0) continue;  // header: file,class,subtype,patient,part
-    std::vector<std::string> cells;
-    for (size_t at = 0;;) {
-      const size_t comma = line.find(',', at);
-      cells.push_back(line.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
-    if (cells.size() != 5)
-      return *error = halves_csv + " line " + std::to_string(line_number) + ": expected file,class,subtype,patient,part", false;
+  std::vector<std::vector<std::string>> rows;  // file,class,subtype,patient,part
+  if (!read_csv_rows(halves_csv, 5, &rows, error)) return false;
+  for (const std::vector<std::string>& cells : rows) {
     if (cells[4] != part) continue;
     Sample s;
     s.name = cells[0];

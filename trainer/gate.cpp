@@ -11,11 +11,34 @@
 
 #include "classify/ood.h"
 #include "model/json.h"
+#include "trainer/adult_check.h"
+#include "trainer/adult_films.h"
 
 namespace cxr::train {
 namespace {
 
 using json::Value;
+
+// A threshold with at least `q` of `values` at or below it: midway between
+// the q quantile and the next larger value. On the quantile itself, that
+// film's verdict would hang on the last bits of the arithmetic (another
+// backend or SIMD target, stored precision) instead of on the rule.
+double threshold_at_quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const size_t rank = size_t(std::ceil(q * double(values.size())));
+  const size_t at = std::min(values.size() - 1, rank ? rank - 1 : 0);
+  return at + 1 < values.size() ? 0.5 * (values[at] + values[at + 1]) : values[at];
+}
+
+std::string format_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
+
+}  // namespace
 
 // Inverse of a symmetric positive-definite n x n matrix via Cholesky
 // (A = L L^T, A^-1 = L^-T L^-1); false when A is not positive definite.
@@ -45,26 +68,6 @@ bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inv
   return true;
 }
 
-// A threshold with at least `q` of `values` at or below it: midway between
-// the q quantile and the next larger value. On the quantile itself, that
-// film's verdict would hang on the last bits of the arithmetic (another
-// backend or SIMD target, stored precision) instead of on the rule.
-double threshold_at_quantile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  const size_t rank = size_t(std::ceil(q * double(values.size())));
-  const size_t at = std::min(values.size() - 1, rank ? rank - 1 : 0);
-  return at + 1 < values.size() ? 0.5 * (values[at] + values[at + 1]) : values[at];
-}
-
-std::string format_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
-
-double rate(size_t count, size_t total) { return total ? double(count) / double(total) : 0; }
-
-}  // namespace
 
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out) {
@@ -95,7 +98,10 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
   s.flagged = r.ood.flagged;
   s.feature_score = r.ood.feature_check_available ? r.ood.score : -1;
   const bool feature_failed = r.ood.feature_check_available && !(r.ood.score <= r.ood.threshold);
-  s.image_check_failed = r.ood.num_reasons > (feature_failed ? 1u : 0u);  // the feature reason comes last
+  // The out-of-scope reason comes first, the feature reason last.
+  s.out_of_scope = r.ood.out_of_scope;
+  s.adult_score = r.ood.adult_score;
+  s.image_check_failed = r.ood.num_reasons > (feature_failed ? 1u : 0u) + (r.ood.out_of_scope ? 1u : 0u);
   return s;
 }
 
@@ -180,6 +186,106 @@ bool uncertainty_band(double low, double high, double threshold, UncertaintyBand
   band->high = std::max(high, threshold);
   return true;
 }
+
+namespace {
+
+// The adult check (classify/scope.h), fitted on the training part's features
+// against the adult films of the chosen roles, thresholded on validation;
+// the check films are scored to compare settings (models/PROTOCOL-gate-v2.md).
+// Adds "adult" to `ood` and its tensors; false (logged) on failure.
+bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samples, const OodStatistics& stats,
+                     double distance_threshold, const std::vector<Scored>& train, const std::vector<Scored>& validation,
+                     const Options& options, Value* ood, std::vector<TensorRecord>* tensors) {
+  const std::string dir = adult_films_dir(options);
+  const double l2 = options.number("adult-l2", 0.001), pass_quantile = options.number("adult-pass-quantile", 0.995);
+  const std::string fit_roles = options.get("adult-fit", "fit+check");
+  if (fit_roles != "fit" && fit_roles != "fit+check")
+    return logf("error: --adult-fit is \"fit\" or \"fit+check\" (the set-aside films are never fitted on)"), false;
+  std::string error;
+  std::vector<AdultFilm> films;
+  if (!list_adult_films(dir, &films, &error)) return logf("error: %s", error.c_str()), false;
+  auto score_films = [&](const std::vector<AdultFilm>& which, const std::string& label, std::vector<Scored>* out) {
+    std::vector<Sample> as_samples;
+    std::vector<size_t> all;
+    for (const AdultFilm& f : which) {
+      Sample sample;
+      sample.path = sample.name = f.path;
+      as_samples.push_back(sample);
+      all.push_back(all.size());
+    }
+    return score_samples(classifier, as_samples, all, label, out);
+  };
+  std::vector<Scored> fit_films, check_films;
+  const std::vector<AdultRole> roles = fit_roles == "fit" ? std::vector<AdultRole>{AdultRole::fit}
+                                                          : std::vector<AdultRole>{AdultRole::fit, AdultRole::check};
+  if (!score_films(adult_films_with(films, roles), "gate: adult fit films", &fit_films) ||
+      !score_films(adult_films_with(films, {AdultRole::check}), "gate: adult check films", &check_films))
+    return false;
+  std::vector<const std::vector<float>*> in_scope, adult;
+  for (const Scored& s : train) in_scope.push_back(&s.features);
+  for (const Scored& s : fit_films) adult.push_back(&s.features);
+  LogisticFit fit;
+  if (!fit_logistic(in_scope, adult, l2, &fit, &error)) return logf("error: %s", error.c_str()), false;
+
+  std::vector<double> validation_scores;
+  for (const Scored& s : validation) validation_scores.push_back(logistic_score(fit, s.features));
+  const double threshold = threshold_at_quantile(validation_scores, pass_quantile);
+  size_t validation_pass = 0, as_adult = 0, withheld = 0;
+  for (double z : validation_scores) validation_pass += float(z) <= float(threshold);
+  std::vector<double> margins;  // check films' score above the threshold, in units of the validation spread
+  double mean = 0, spread = 0;
+  for (double z : validation_scores) mean += z / double(validation_scores.size());
+  for (double z : validation_scores) spread += (z - mean) * (z - mean) / double(validation_scores.size());
+  spread = std::sqrt(spread);
+  for (const Scored& s : check_films) {
+    const double z = logistic_score(fit, s.features);
+    const bool adult_flag = !(float(z) <= float(threshold));
+    as_adult += adult_flag;
+    withheld += adult_flag || s.image_check_failed || !(mahalanobis_score(stats, s.features.data()) <= float(distance_threshold));
+    margins.push_back((z - threshold) / (spread > 0 ? spread : 1));
+  }
+  std::sort(margins.begin(), margins.end());
+  const double margin_5 = margins[margins.size() / 20];
+  logf("gate: adult check (L2 %g, fitted on %zu pediatric + %zu adult films, %d Newton steps): threshold %.3f; "
+       "validation %.2f%% pass; check films (%zu): %.1f%% withheld as adult, %.1f%% by the whole gate; 5th-percentile "
+       "margin %.2f validation SDs",
+       l2, train.size(), fit_films.size(), fit.iterations, threshold, 100 * rate(validation_pass, validation.size()),
+       check_films.size(), 100 * rate(as_adult, check_films.size()), 100 * rate(withheld, check_films.size()), margin_5);
+
+  Value a = Value::make_object();
+  a.set("method", Value::of("logistic"));
+  a.set("threshold", Value::of(threshold));
+  a.set("description", Value::of("outlier exposure: L2-regularised logistic regression on the gate's features, "
+                                 "pediatric training films against adult films (NIH ChestX-ray8, " + fit_roles +
+                                 " films of models/PROTOCOL-gate-v2.md), classes weighted equally; threshold: midway "
+                                 "between the " + format_number(pass_quantile) +
+                                 " quantile of pediatric validation scores and the next one"));
+  a.set("l2", Value::of(l2));
+  a.set("pass_quantile", Value::of(pass_quantile));
+  a.set("fit_films", Value::of(fit_roles));
+  a.set("fit_images_pediatric", Value::of(double(train.size())));
+  a.set("fit_images_adult", Value::of(double(fit_films.size())));
+  a.set("validation_pass_rate", Value::of(rate(validation_pass, validation.size())));
+  Value check = Value::make_object();
+  check.set("images", Value::of(double(check_films.size())));
+  check.set("withheld_as_adult", Value::of(rate(as_adult, check_films.size())));
+  check.set("withheld", Value::of(rate(withheld, check_films.size())));
+  check.set("margin_5th_percentile", Value::of(margin_5));
+  check.set("fitted_on", Value::of_bool(fit_roles != "fit"));
+  a.set("check", std::move(check));
+  ood->set("adult", std::move(a));
+  tensors->push_back(TensorRecord{"ood.adult.weights", {uint32_t(fit.weights.size())}, fit.weights});
+  tensors->push_back(TensorRecord{"ood.adult.bias", {1}, {fit.bias}});
+  return true;
+}
+
+// "FROM:TO" in completed years.
+bool parse_age_range(const std::string& text, double* from, double* to) {
+  char tail = 0;
+  return std::sscanf(text.c_str(), "%lf:%lf%c", from, to, &tail) == 2 && *from >= 0 && *to >= *from && *to < 200;
+}
+
+}  // namespace
 
 int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
              const Options& options) {
@@ -273,7 +379,21 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   v.set("feature_pass_rate", Value::of(rate(feature_pass, validation.size())));
   v.set("image_check_failures", Value::of(double(image_fail)));
   ood.set("validation", std::move(v));
+  if (!adult_films_dir(options).empty() &&
+      !add_adult_check(classifier.get(), samples, stats, threshold, train, validation, options, &ood, &tensors))
+    return 2;
   metadata.set("ood", std::move(ood));
+  double age_from = 0, age_to = 0;
+  if (!parse_age_range(options.get("intended-age", "1:5"), &age_from, &age_to))
+    return logf("error: --intended-age is FROM:TO in completed years, e.g. 1:5"), 2;
+  Value ages = Value::make_object();
+  ages.set("from", Value::of(age_from));
+  ages.set("to", Value::of(age_to));
+  Value intended = Value::make_object();
+  intended.set("age_years", std::move(ages));
+  intended.set("description", Value::of("a DICOM file stating an age outside this range (completed years) is "
+                                        "withheld as out of scope"));
+  metadata.set("intended_use", std::move(intended));
   Value* t = metadata.find("threshold");
   t->set("uncertain_low", Value::of(low));
   t->set("uncertain_high", Value::of(high));

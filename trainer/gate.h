@@ -22,6 +22,8 @@ struct Scored {
   bool flagged = false;        // the core's OOD verdict
   bool image_check_failed = false;
   double feature_score = -1;   // -1 when the model has no statistics
+  bool out_of_scope = false;   // the adult check or a DICOM age (classify/scope.h)
+  double adult_score = 0;      // 0 when the model has no adult check
 };
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes);
 
@@ -29,6 +31,10 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
 // returns false on the first file that cannot be read or classified.
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out);
+
+// Inverse of a symmetric positive-definite n x n matrix (row-major) via
+// Cholesky; false when it is not positive definite.
+bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inverse);
 
 // The uncertainty band for an operating threshold: the probabilities whose
 // label the model itself expects to be wrong at least `low` (or 1 - `high`)

@@ -128,6 +128,36 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
   return true;
 }
 
+bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vector<std::string>>* rows,
+                   std::string* error) {
+  rows->clear();
+  std::vector<uint8_t> bytes;
+  if (!read_file(path, &bytes, error)) return false;
+  const std::string text(bytes.begin(), bytes.end());
+  size_t line_start = 0, line_number = 0;
+  while (line_start < text.size()) {
+    size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = text.size();
+    std::string line = text.substr(line_start, line_end - line_start);
+    line_start = line_end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line_number == 1) continue;  // the header
+    std::vector<std::string> cells;
+    for (size_t at = 0;;) {
+      const size_t comma = line.find(',', at);
+      cells.push_back(line.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    if (cells.size() != columns)
+      return *error = path + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
+                      " comma-separated cells", false;
+    rows->push_back(std::move(cells));
+  }
+  return true;
+}
+
 bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error) {
   if (!read_file(path, bytes, error)) return false;
   const Status s = read_model(bytes->data(), bytes->size(), model);

@@ -47,6 +47,10 @@ uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 146959810393466560
 std::string hex64(uint64_t value);
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error);
+// The rows of a simple CSV file (no quoted cells) after its header row, each
+// with exactly `columns` cells; false with *error naming the file and line.
+bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vector<std::string>>* rows,
+                   std::string* error);
 // read_file + read_model; *error says which file and why when it fails.
 bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error);
 

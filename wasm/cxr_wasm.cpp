@@ -84,6 +84,8 @@ class Classifier {
     o.set("uncertainLow", i.uncertain_low);
     o.set("uncertainHigh", i.uncertain_high);
     o.set("oodFeatureCheckAvailable", bool(i.ood_feature_check_available));
+    o.set("adultCheckAvailable", bool(i.adult_check_available));
+    o.set("intendedPopulation", std::string(i.intended_population));
     o.set("backend", std::string(i.backend));
     o.set("metadata", std::string(cxr_classifier_metadata_json(classifier_)));
     return o;
@@ -140,6 +142,11 @@ class Classifier {
     ood.set("score", r.ood.feature_check_available ? val(r.ood.score) : val::null());
     ood.set("threshold", r.ood.feature_check_available ? val(r.ood.threshold) : val::null());
     ood.set("reasons", string_list(r.ood.reasons, r.ood.num_reasons));
+    ood.set("outOfScope", bool(r.ood.out_of_scope));  // its reason is reasons[0]
+    ood.set("ageOutsideRange", bool(r.ood.age_outside_range));
+    ood.set("adultCheckAvailable", bool(r.ood.adult_check_available));
+    ood.set("adultScore", r.ood.adult_check_available ? val(r.ood.adult_score) : val::null());
+    ood.set("adultThreshold", r.ood.adult_check_available ? val(r.ood.adult_threshold) : val::null());
     o.set("ood", ood);
     return o;
   }

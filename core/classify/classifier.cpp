@@ -9,6 +9,7 @@
 
 #include "classify/cam.h"
 #include "classify/ood.h"
+#include "classify/scope.h"
 #include "cxr/cxr.h"
 #include "decode/image.h"
 #include "model/model_file.h"
@@ -20,6 +21,7 @@ struct cxr_classifier {
   cxr::Plan plan;
   std::unique_ptr<cxr::Backend> backend;
   cxr::OodStatistics ood;
+  cxr::ScopeCheck scope;
   std::vector<float> arena_storage;
   float* arena = nullptr;  // arena_storage aligned to 64 bytes
   // Reused across calls.
@@ -56,6 +58,10 @@ cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_c
                 logits.size(), info.classes.size());
   s = cxr::read_ood_statistics(c->model, c->plan, &c->ood);
   if (!s.ok()) return s;
+  size_t features = 0;
+  for (const cxr::OodLayer& l : c->ood.layers) features += l.channels;
+  s = cxr::read_scope_check(c->model, features, &c->scope);
+  if (!s.ok()) return s;
   if (backend == cxr_backend_portable) c->backend = cxr::make_portable_backend();
   else if (backend == cxr_backend_xnnpack) c->backend = cxr::make_xnnpack_backend();
   else return Fail(cxr_status_invalid_argument, "unknown backend %d", int(backend));
@@ -68,14 +74,25 @@ cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_c
   return c->backend->prepare(c->plan);
 }
 
-// The OOD verdict (classify/ood.h) and the features it scores.
+// The OOD verdict (classify/ood.h, classify/scope.h) and the features it
+// scores. An out-of-scope reason comes first: it says the most.
 void gate(cxr_classifier* c, cxr_result* r) {
   c->ood_reasons.clear();
-  cxr::check_image(c->image, &c->ood_reasons);
   cxr::ood_features(c->ood, c->plan, c->arena, &c->features);
   r->features = c->features.data();
   r->num_features = uint32_t(c->features.size());
   cxr_ood& ood = r->ood;
+  if (c->scope.adult_available) {
+    ood.adult_check_available = 1;
+    ood.adult_threshold = c->scope.threshold;
+    ood.adult_score = cxr::adult_score(c->scope, r->features);
+  }
+  ood.age_outside_range = cxr::age_outside_range(c->scope, c->image.patient_age_years);
+  if (ood.age_outside_range) c->ood_reasons.push_back(cxr::age_reason(c->scope));
+  else if (ood.adult_check_available && !(ood.adult_score <= ood.adult_threshold))
+    c->ood_reasons.push_back(cxr::adult_reason(c->scope));
+  ood.out_of_scope = !c->ood_reasons.empty();
+  cxr::check_image(c->image, &c->ood_reasons);
   ood.score = ood.threshold = -1;
   if (c->ood.available) {
     ood.feature_check_available = 1;
@@ -205,6 +222,9 @@ void cxr_classifier_info(const cxr_classifier* classifier, cxr_model_info* out) 
   out->uncertain_high = info.uncertain_high;
   out->ood_feature_check_available = classifier->ood.available;
   out->ood_threshold = classifier->ood.available ? classifier->ood.threshold : -1;
+  out->adult_check_available = classifier->scope.adult_available;
+  out->adult_threshold = classifier->scope.adult_available ? classifier->scope.threshold : 0;
+  out->intended_population = classifier->scope.population.c_str();
   out->backend = classifier->backend->name();
 }
 

@@ -478,6 +478,7 @@ void reset(Image* out) {
   out->source_channels = 1;
   out->color_content = false;
   out->warnings.clear();
+  out->patient_age_years = -1;
 }
 
 Status decode_raster(const uint8_t* data, size_t size, ImageFormat format, Image* out);

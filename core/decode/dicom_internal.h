@@ -42,6 +42,7 @@ struct Facts {
   // Safety metadata (never copied into a message verbatim except the
   // sanitised modality and body part codes)
   View modality, body_part, view_position, patient_age, series_description, protocol_name;
+  View birth_date, study_date, acquisition_date, content_date;  // DA: for the age only
   // Pixel Data (7FE0,0010) at the top level.
   bool pixel_data = false;
   bool encapsulated = false;

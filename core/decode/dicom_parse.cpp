@@ -216,7 +216,11 @@ void record_top_level(const Header& h, const uint8_t* d, Facts* f) {
   const View v{d + h.value, h.length};
   View* slot = nullptr;
   switch (h.tag) {
+    case tag(0x0008, 0x0020): slot = &f->study_date; break;
+    case tag(0x0008, 0x0022): slot = &f->acquisition_date; break;
+    case tag(0x0008, 0x0023): slot = &f->content_date; break;
     case tag(0x0008, 0x0060): slot = &f->modality; break;
+    case tag(0x0010, 0x0030): slot = &f->birth_date; break;
     case tag(0x0008, 0x103E): slot = &f->series_description; break;
     case tag(0x0010, 0x1010): slot = &f->patient_age; break;
     case tag(0x0018, 0x0015): slot = &f->body_part; break;

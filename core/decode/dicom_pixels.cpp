@@ -397,7 +397,7 @@ bool has_word(const std::string& text, const char* word) {
   return false;
 }
 
-// Age in days from an AS value "nnnD/W/M/Y"; -1 when unreadable.
+// Age in years from an AS value "nnnD/W/M/Y"; -1 when unreadable.
 double age_in_years(const std::string& as) {
   if (as.size() < 2) return -1;
   double n = 0;
@@ -409,6 +409,36 @@ double age_in_years(const std::string& as) {
     case 'M': return n / 12;
     case 'W': return n * 7 / 365.25;
     case 'D': return n / 365.25;
+  }
+  return -1;
+}
+
+// Days since 0000-03-01 of a DA value "YYYYMMDD" (a civil-calendar day count);
+// -1 when it is not a valid date.
+double day_number(const std::string& da) {
+  if (da.size() != 8) return -1;
+  int v[8];
+  for (int i = 0; i < 8; ++i) {
+    if (da[i] < '0' || da[i] > '9') return -1;
+    v[i] = da[i] - '0';
+  }
+  int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[4] * 10 + v[5];
+  const int d = v[6] * 10 + v[7];
+  if (y < 1800 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
+  if (m <= 2) --y, m += 12;  // the year starts in March: leap days come last
+  return 365.0 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 1;
+}
+
+// The stated age: Patient's Age, else Birth Date to the first of Study,
+// Acquisition and Content Date that is a date; -1 when neither is known.
+double stated_age_years(const Facts& f) {
+  const double age = age_in_years(read_code(f.patient_age));
+  if (age >= 0) return age;
+  const double birth = day_number(read_code(f.birth_date));
+  if (birth < 0) return -1;
+  for (View when : {f.study_date, f.acquisition_date, f.content_date}) {
+    const double day = day_number(read_code(when));
+    if (day >= 0) return day >= birth ? (day - birth) / 365.25 : -1;
   }
   return -1;
 }
@@ -514,6 +544,7 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
   if (!s.ok()) return s;
   out->warnings.insert(out->warnings.end(), pipeline_warnings.begin(), pipeline_warnings.end());
   safety_warnings(f, p, &out->warnings);
+  out->patient_age_years = stated_age_years(f);
   return Ok();
 }
 

@@ -20,6 +20,10 @@ struct Image {
   uint32_t source_channels = 1;  // channels in the file before conversion to gray
   bool color_content = false;    // the file had visibly coloured pixels (not gray in RGB)
   std::vector<std::string> warnings;  // user-facing, e.g. "colour image converted to gray"
+  // DICOM: the patient's age in years as the file states it (Patient's Age,
+  // else Birth Date to the study's date); -1 when unknown. Compared with the
+  // model's intended range (classify/scope.h), never shown.
+  double patient_age_years = -1;
 };
 
 // Format from magic bytes (never the file name). For non-images, `what` names

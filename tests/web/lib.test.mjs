@@ -5,7 +5,7 @@ import { csvCell, toCsv, parseCsv, resultsCsv, RESULT_COLUMNS, auditCsv } from '
 import { sniffKind, browserCanShow, skipName } from '../../web/app/js/lib/sniff.js';
 import { sortItems, nextSort } from '../../web/app/js/lib/sort.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from '../../web/app/js/lib/format.js';
-import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence, calibrationSentence } from '../../web/app/js/lib/wording.js';
+import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence, calibrationSentence, oodNote } from '../../web/app/js/lib/wording.js';
 import { heatmapPlacement, heatmapRgba, quantize, colour } from '../../web/app/js/lib/heatmap.js';
 import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } from '../../web/app/js/lib/metrics.js';
 import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
@@ -77,6 +77,27 @@ test('verdict: a flagged film is withheld unless the user chose to see it; the b
   assert.equal(uncertainSentence(unsure, info),
     'The pneumonia probability, 60%, is inside the uncertain band (20% to 80%): the model does not give a label. At the threshold it would say PNEUMONIA.');
   assert.equal(uncertainSentence(flagged, info), '');
+});
+
+// An adult's film: the core puts the out-of-scope reason first (cxr.h).
+const adult = { ...flagged, ood: { ...flagged.ood, outOfScope: true, reasons: [
+  'it looks like an adult chest X-ray: the model was made for children aged about 1 to 5, and its answer would not mean anything here',
+  'its image features are far from those of the training films (distance 3.3, limit 2.1)'] } };
+
+test('an out-of-scope film says so in its own words, first, in the sentence, the table note, the CSV and the audit log', () => {
+  assert.deepEqual(verdict(adult, info), { label: 'WITHHELD', kind: 'withheld', showOutput: false });
+  assert.equal(checksSentence(adult), 'It looks like an adult chest X-ray: the model was made for children aged about 1 '
+    + 'to 5, and its answer would not mean anything here. It is also unlike the training films: its image features are '
+    + 'far from those of the training films (distance 3.3, limit 2.1). The result is withheld.');
+  assert.match(checksSentence(adult, 'warn'), /^It looks like an adult.*shown anyway: do not rely on it\.$/);
+  assert.match(oodNote(adult.ood), /^Out of scope: it looks like an adult chest X-ray.*; Unlike the training X-rays: its image features/);
+  assert.equal(oodNote(flagged.ood), 'Unlike the training X-rays: it is a colour image (X-rays are gray)');
+  assert.equal(oodNote(unsure.ood), '');
+  const items = [{ name: 'a.png', result: adult }, { name: 'b.png', result: flagged }];
+  const rows = parseCsv(resultsCsv(items, info)).slice(1).map((r) => Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, r[i]])));
+  assert.deepEqual(rows.map((r) => r.out_of_scope), ['true', 'false']);
+  assert.equal(auditEntry({ item: items[0], info, recordNames: false, time: 't' }).outOfScope, true);
+  assert.equal(auditEntry({ item: items[1], info, recordNames: false, time: 't' }).outOfScope, false);
 });
 
 test('what a probability meant on test comes from the reliability bins in the model file', () => {

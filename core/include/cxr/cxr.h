@@ -80,6 +80,18 @@ typedef struct cxr_ood {
   float score, threshold;
   uint32_t num_reasons;
   const char* reasons[CXR_MAX_OOD_REASONS]; /* each a phrase: "it is a colour image (X-rays are gray)" */
+  /* Out of scope: a patient the model was not made for (it is for young
+   * children). Nonzero when the adult check's score is over its threshold or
+   * a DICOM file states an age outside the model's intended range; `flagged`
+   * is then set too and the out-of-scope reason comes first in `reasons`, so
+   * a front end can say "this looks like an adult's film" rather than the
+   * generic "unlike the training films". */
+  int out_of_scope;
+  int adult_check_available; /* zero: the model file has no adult check */
+  /* The adult check's score (a logit: above 0 leans adult) and its threshold,
+   * set so that most pediatric validation films pass; 0 when unavailable. */
+  float adult_score, adult_threshold;
+  int age_outside_range; /* the DICOM file's stated age is outside the intended range (never shown) */
 } cxr_ood;
 
 typedef struct cxr_result {
@@ -142,6 +154,11 @@ typedef struct cxr_model_info {
   float uncertain_low, uncertain_high; /* see cxr_result */
   int ood_feature_check_available;
   float ood_threshold;
+  int adult_check_available;
+  float adult_threshold;
+  /* The intended patients in words ("children aged about 1 to 5"), from the
+   * model file; "children" when it does not say. */
+  const char* intended_population;
   const char* backend;
 } cxr_model_info;
 

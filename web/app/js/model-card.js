@@ -133,6 +133,12 @@ function renderTrust(model, meta) {
     return;
   }
   box.append(el('p', { text: `Out-of-distribution gate: image checks (colour, size, shape, blank or saturated) and a feature check — ${gate.description || 'Mahalanobis distance of the network\'s features to the training films'}. Threshold ${gate.threshold.toFixed(3)}${gate.validationPassRate !== undefined ? `; ${percent(gate.validationPassRate, { digits: 1 })} of validation films pass` : ''}. Films it flags are withheld unless you choose to see them with a warning.` }));
+  if (gate.adult || gate.ages) {
+    const ages = gate.ages ? `children aged about ${gate.ages.from} to ${gate.ages.to}` : 'children';
+    box.append(el('p', { text: `Out of scope: the model was made for ${ages}. `
+      + (gate.adult ? `An adult check withholds films that look like an adult's chest X-ray (${gate.adult.description || 'a logistic score on the network\'s features'})${gate.adult.validationPassRate !== undefined ? `; ${percent(gate.adult.validationPassRate, { digits: 1 })} of pediatric validation films pass it` : ''}. ` : '')
+      + (gate.ages ? 'A DICOM file stating an age outside that range is withheld too (the age is never shown).' : '') }));
+  }
   const b = gate.benchmark;
   if (!b) { box.append(na('Out-of-distribution benchmark')); return; }
   const t = el('table', {}, el('caption', { text: `Benchmark: real X-rays (the ${splitName(b.inDistribution)} split) against generated inputs the model was not made for` }),
@@ -140,6 +146,9 @@ function renderTrust(model, meta) {
   const body = el('tbody');
   for (const x of b.sets) body.append(el('tr', {}, el('th', { scope: 'row', text: x.description || x.name }), el('td', { class: 'num', text: rate(x.rejected) })));
   body.append(el('tr', {}, el('th', { scope: 'row', text: 'All generated inputs' }), el('td', { class: 'num', text: rate(b.rejectionRate) })));
+  if (b.adult?.withheld) {
+    body.append(el('tr', {}, el('th', { scope: 'row', text: `Adult chest X-rays (NIH, ${b.adult.films} set aside, never fitted on): withheld` }), el('td', { class: 'num', text: rate(b.adult.withheld) })));
+  }
   body.append(el('tr', {}, el('th', { scope: 'row', text: 'Real test X-rays passing' }), el('td', { class: 'num', text: rate(b.passRate) })));
   t.append(body);
   box.append(t);

@@ -10,7 +10,7 @@ import { browserCanShow, kindLabel } from './lib/sniff.js';
 import { sortItems, nextSort } from './lib/sort.js';
 import { resultsCsv } from './lib/csv.js';
 import { percent, batchSummary } from './lib/format.js';
-import { thresholdMeaning, positiveName, checksSentence } from './lib/wording.js';
+import { thresholdMeaning, positiveName, checksSentence, oodNote } from './lib/wording.js';
 import { modelId } from './lib/audit.js';
 
 // What a click or a key on a row does (the viewer's select, given by
@@ -103,7 +103,7 @@ function statusCell(item) {
 function notesCell(item) {
   if (item.status === 'error') return el('span', { class: 'notes-text error-text', text: item.error });
   const w = [...(item.result?.warnings ?? [])];
-  if (item.result?.ood?.flagged) w.unshift(`Unlike the training X-rays: ${item.result.ood.reasons.join('; ')}`);
+  if (item.result?.ood?.flagged) w.unshift(oodNote(item.result.ood));
   const bits = [];
   if (item.kind && item.kind !== 'jpeg' && item.kind !== 'png' && item.status !== 'done') bits.push(kindLabel(item.kind));
   return el('span', { class: `notes-text ${w.length ? 'warn-text' : 'muted'}`, text: [...w, ...bits].join('; ') });

@@ -33,6 +33,7 @@ export function auditEntry({ item, info, recordNames, policy = 'withhold', time 
     probability: shown ? Number(r.positiveProbability.toFixed(6)) : null,
     threshold: r ? r.threshold : null,
     oodFlagged: r ? !!r.ood?.flagged : null,
+    outOfScope: r ? !!r.ood?.outOfScope : null,
     oodReasons: r ? [...(r.ood?.reasons ?? [])] : [],
     warnings: r ? [...(r.warnings ?? [])] : [],
     error: r ? null : item.error ?? 'not classified',

@@ -113,8 +113,11 @@ export function readCalibration(v) {
 }
 
 // The OOD gate as the model card shows it, or null when the model has none
-// fitted: {threshold, layers, validationPassRate, benchmark: {passRate,
-// rejectionRate, auroc, inDistribution, sets: [{name, description, rejected}]}}.
+// fitted: {threshold, layers, validationPassRate, adult, ages, benchmark:
+// {passRate, rejectionRate, auroc, inDistribution, sets: [{name, description,
+// rejected}], adult: {withheld, withheldAsAdult, films}}}. adult (the adult
+// check, core/classify/scope.h): {description, validationPassRate} or null;
+// ages: {from, to} (metadata.intended_use) or null.
 export function readOodGate(meta) {
   const ood = meta?.ood;
   if (!isObj(ood) || !isNum(ood.threshold)) return null;
@@ -124,11 +127,21 @@ export function readOodGate(meta) {
     layers: Array.isArray(ood.layers) ? ood.layers : [],
     description: typeof ood.description === 'string' ? ood.description : '',
     validationPassRate: readMetric(ood.validation?.pass_rate)?.value,
+    adult: isObj(ood.adult) && isNum(ood.adult.threshold) ? {
+      description: typeof ood.adult.description === 'string' ? ood.adult.description : '',
+      validationPassRate: readMetric(ood.adult.validation_pass_rate)?.value,
+    } : null,
+    ages: isObj(meta.intended_use?.age_years) && isNum(meta.intended_use.age_years.from) && isNum(meta.intended_use.age_years.to)
+      ? { from: meta.intended_use.age_years.from, to: meta.intended_use.age_years.to } : null,
     benchmark: b && {
       passRate: readMetric(b.pass_rate), rejectionRate: readMetric(b.ood_rejection_rate), auroc: isNum(b.auroc) ? b.auroc : undefined,
       inDistribution: b.in_distribution,
       sets: (Array.isArray(b.sets) ? b.sets : []).map((x) => ({ name: x.name, description: x.description, rejected: readMetric(x.rejected) }))
         .filter((x) => x.rejected),
+      adult: isObj(b.adult?.['set-aside']) ? {
+        withheld: readMetric(b.adult['set-aside'].withheld), withheldAsAdult: readMetric(b.adult['set-aside'].withheld_as_adult),
+        films: b.adult['set-aside'].films,
+      } : null,
     },
   };
 }

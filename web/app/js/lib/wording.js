@@ -107,14 +107,37 @@ export function verdict(result, info, policy = 'withhold') {
   return { label: result.decision, kind: result.decision === positiveName(info) ? 'pos' : 'neg', showOutput: true };
 }
 
+// The gate's reasons split in two: the out-of-scope one (a patient the model
+// was not made for: an adult's film, or a DICOM age outside its range; the
+// core puts it first) and the rest ("unlike the training films").
+export function oodReasons(ood) {
+  const reasons = ood?.reasons ?? [];
+  const scope = ood?.outOfScope && reasons.length ? reasons[0] : '';
+  return { scope, unlike: scope ? reasons.slice(1) : reasons };
+}
+
+// One line for a table cell or a summary: "Out of scope: ...; Unlike the training X-rays: ...".
+export function oodNote(ood) {
+  if (!ood?.flagged) return '';
+  const { scope, unlike } = oodReasons(ood);
+  return [scope && `Out of scope: ${scope}`, unlike.length && `Unlike the training X-rays: ${unlike.join('; ')}`]
+    .filter(Boolean).join('; ');
+}
+
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 // The intended-use checks in words: the OOD gate's verdict, on every result.
 export function checksSentence(result, policy = 'withhold') {
   const ood = result?.ood;
   if (!result?.ok || !ood) return '';
   if (ood.flagged) {
-    const why = (ood.reasons ?? []).join('; ');
     const what = policy === 'warn' ? 'The result is shown anyway: do not rely on it.' : 'The result is withheld.';
-    return `This does not look like a frontal chest X-ray of the kind the model was trained on: ${why}. ${what}`;
+    const { scope, unlike } = oodReasons(ood);
+    if (scope) {
+      const also = unlike.length ? ` It is also unlike the training films: ${unlike.join('; ')}.` : '';
+      return `${capitalised(scope)}.${also} ${what}`;
+    }
+    return `This does not look like a frontal chest X-ray of the kind the model was trained on: ${unlike.join('; ')}. ${what}`;
   }
   return ood.available
     ? 'Checks passed: this looks like the frontal chest X-rays the model was trained on.'

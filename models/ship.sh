@@ -22,6 +22,9 @@ mkdir -p "$work"
 model=$work/pneumonia.cxrm
 cp "$run" "$model"
 export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
+# The train-serve match (preprocess.h) before anything is fitted: fit writes
+# it already; an older file gets it here.
+$train repack --model "$model" --prescale "${PRESCALE:-224x224}"
 $train gate --model "$model" --data "$data"
 [ -n "${KEEP_WEIGHTS:-}" ] || $train convert --model "$model" --out "$model" --data "$data"
 $train repack --model "$model" --ood-precision f16 --data "$data" --version "${VERSION:-2.0.0}"

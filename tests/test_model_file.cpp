@@ -75,6 +75,16 @@ TEST(ModelFile, RoundTripKeepsEveryTensorAndField) {
     }
   }
   EXPECT_NE(model.metadata.find("provenance"), nullptr);
+  // The prescale step survives the writer and the reader.
+  PreprocessSpec spec = model.info.preprocess;
+  spec.prescale_width = 224, spec.prescale_height = 200;
+  Model again;
+  json::Value metadata = model.metadata;
+  metadata.set("preprocess", preprocess_to_json(spec));
+  const auto rewritten = write_model(metadata, layer_tensors(model.layers));
+  ASSERT_TRUE(read_model(rewritten.data(), rewritten.size(), &again).ok());
+  EXPECT_EQ(again.info.preprocess.prescale_width, 224u);
+  EXPECT_EQ(again.info.preprocess.prescale_height, 200u);
 }
 
 TEST(ModelFile, RefusesTruncationAtEveryOffset) {
@@ -135,6 +145,14 @@ TEST(ModelFile, RefusesBadMetadata) {
       {[](json::Value& m) { m.find("input")->set("width", json::Value::of(31.0)); },
        "does not match"},
       {[](json::Value& m) { m.find("layers")->array[0].set("type", json::Value::of("lstm")); }, "lstm"},
+      {[](json::Value& m) { m.find("preprocess")->set("prescale", json::Value::of(224.0)); }, "prescale"},
+      {[](json::Value& m) {
+         json::Value p = json::Value::make_object();
+         p.set("width", json::Value::of(224.0)), p.set("height", json::Value::of(224.0));
+         p.set("filter", json::Value::of("lanczos"));
+         m.find("preprocess")->set("prescale", p);
+       },
+       "triangle"},
   };
   for (const Case& c : cases) {
     const auto bytes = with_metadata_edit(c.edit);

@@ -132,6 +132,60 @@ TEST(Preprocess, StretchMatchesReferenceForShrinkGrowAndMixedAxes) {
   }
 }
 
+// The prescale step (preprocess.h): a triangle filter of half-width
+// max(1, shrink factor) around each output centre, over every source pixel.
+Image reference_prescale(const Image& image, uint32_t w, uint32_t h) {
+  auto taps = [](uint32_t src, uint32_t dst, uint32_t i) {
+    const double step = double(src) / dst, support = std::max(1.0, step), centre = (i + 0.5) * step;
+    Taps t;
+    if (step < 1) return reference_taps(src, 0, src, dst, i);  // growing: the hat of the main resampler
+    for (uint32_t k = 0; k < src; ++k)
+      if (const double wk = std::max(0.0, 1.0 - std::abs(k + 0.5 - centre) / support); wk > 0) t.emplace_back(k, wk);
+    double total = 0;
+    for (auto& x : t) total += x.second;
+    for (auto& x : t) x.second /= total;
+    return t;
+  };
+  Image out;
+  out.width = w, out.height = h, out.bit_depth = 16, out.max_value = 65535;
+  std::vector<Taps> xs(w), ys(h);
+  for (uint32_t i = 0; i < w; ++i) xs[i] = taps(image.width, w, i);
+  for (uint32_t j = 0; j < h; ++j) ys[j] = taps(image.height, h, j);
+  for (uint32_t j = 0; j < h; ++j)
+    for (uint32_t i = 0; i < w; ++i) {
+      double sum = 0;
+      for (const auto& [row, wy] : ys[j])
+        for (const auto& [col, wx] : xs[i]) sum += wy * wx * image.pixels[size_t(row) * image.width + col];
+      out.pixels.push_back(uint16_t(std::lround(sum / image.max_value * 65535)));
+    }
+  return out;
+}
+
+TEST(Preprocess, PrescaleIsATriangleFilterFirstAndLeavesFilmsOfItsSizeUntouched) {
+  const uint32_t seed = testing::test_seed();
+  std::mt19937 rng(seed);
+  PreprocessSpec plain = make_spec(192, 192), prescaled = plain;
+  prescaled.prescale_width = prescaled.prescale_height = 224;
+  // A training copy (224x224): bit-identical with and without the step.
+  const Image copy = random_image(224, 224, 8, rng);
+  const std::vector<float> a = run(copy, plain), b = run(copy, prescaled);
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  // Full-size, odd and growing sizes: the reference two steps. The 16-bit
+  // rounding of the step may differ by one unit (1/65535) where the float and
+  // double sums straddle a half; the second step averages such units.
+  for (auto [w, h] : {std::pair{1500u, 1100u}, {301u, 997u}, {150u, 260u}}) {
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << ": " << w << "x" << h);
+    const Image film = random_image(w, h, 16, rng);
+    const Image step = reference_prescale(film, 224, 224);
+    expect_near_all(run(film, prescaled), reference_resample(step, whole(step), 192, 192), 1.0 / 65535 + 1e-5);
+  }
+  // Only with stretch, both sides or neither.
+  prescaled.resize = ResizePolicy::letterbox;
+  EXPECT_EQ(validate_spec(prescaled).code, cxr_status_invalid_model);
+  prescaled.resize = ResizePolicy::stretch, prescaled.prescale_height = 0;
+  EXPECT_EQ(validate_spec(prescaled).code, cxr_status_invalid_model);
+}
+
 TEST(Preprocess, EqualSizeIsExactIdentity) {
   std::mt19937 rng(testing::test_seed());
   const Image image = random_image(224, 224, 16, rng);

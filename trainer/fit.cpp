@@ -33,6 +33,7 @@ struct FitConfig {
   uint64_t seed;
   size_t limit;
   bool equalize, hflip, smoke_check;
+  uint32_t prescale_width, prescale_height;  // preprocess.h; 0: none
 };
 
 // "LO:HI" (0 < LO <= HI) into *low, *high; false when malformed.
@@ -54,6 +55,7 @@ FitConfig read_config(const Options& o) {
   c.log = o.get("log", c.out + ".log");
   c.arch = o.get("arch", "resnet");
   c.normalize = o.get("normalize", "per_image");
+  c.prescale_width = c.prescale_height = 0;  // checked and set in run_fit
   c.size = int(o.number("size", 192));
   c.width = int(o.number("width", 16));
   c.blocks = int(o.number("blocks", 1));
@@ -93,6 +95,7 @@ PreprocessSpec spec_of(const FitConfig& c) {
   // Used by "fixed" only: [0, 1] to [-2, 2], or for ImageNet-pretrained
   // weights to the [-1, 1] they were trained on.
   spec.mean = 0.5f, spec.std = c.pretrained.empty() ? 0.25f : 0.5f;
+  spec.prescale_width = c.prescale_width, spec.prescale_height = c.prescale_height;
   return spec;
 }
 
@@ -171,7 +174,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   const auto started = std::chrono::steady_clock::now();
   // The tree this run starts from (HEAD may move while a long run trains).
   const std::string trainer_commit = source_commit();
-  const FitConfig cfg = read_config(options);
+  FitConfig cfg = read_config(options);
   set_single_thread();
   std::string error;
   if (!prepare_output(cfg.out, &error)) return logf("error: %s", error.c_str()), 2;
@@ -185,6 +188,9 @@ int run_fit(const Options& options, const std::string& command_line) {
   if (!parse_range(options.get("aspect-x", "1:1"), &augment_config.aspect_x_low, &augment_config.aspect_x_high) ||
       !parse_range(options.get("aspect-y", "1:1"), &augment_config.aspect_y_low, &augment_config.aspect_y_high))
     return logf("error: --aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35"), 2;
+  // The data's copies are 224x224: full-size films go there first, as they did.
+  if (!parse_prescale(options.get("prescale", "224x224"), &cfg.prescale_width, &cfg.prescale_height))
+    return logf("error: --prescale is WxH (e.g. 224x224) or none"), 2;
   const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
   if (architecture.empty()) return logf("error: unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str()), 2;
   PretrainedWeights pretrained;

@@ -197,7 +197,7 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
                      double distance_threshold, const std::vector<Scored>& train, const std::vector<Scored>& validation,
                      const Options& options, Value* ood, std::vector<TensorRecord>* tensors) {
   const std::string dir = adult_films_dir(options);
-  const double l2 = options.number("adult-l2", 0.001), pass_quantile = options.number("adult-pass-quantile", 0.995);
+  const double l2 = options.number("adult-l2", 0.1), pass_quantile = options.number("adult-pass-quantile", 0.998);
   const std::string fit_roles = options.get("adult-fit", "fit+check");
   if (fit_roles != "fit" && fit_roles != "fit+check")
     return logf("error: --adult-fit is \"fit\" or \"fit+check\" (the set-aside films are never fitted on)"), false;
@@ -221,11 +221,26 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   if (!score_films(adult_films_with(films, roles), "gate: adult fit films", &fit_films) ||
       !score_films(adult_films_with(films, {AdultRole::check}), "gate: adult check films", &check_films))
     return false;
+  // --adult-layers K: only the last K feature layers' features (the deeper,
+  // content ones); the others get weight 0.
+  const size_t layers = stats.layers.size();
+  const size_t used_layers = std::min(layers, size_t(options.number("adult-layers", 6.0)));
+  size_t first = 0, total = 0;
+  for (size_t l = 0; l < layers; ++l) (l < layers - used_layers ? first : total) += stats.layers[l].channels;
+  total += first;
+  auto tail = [&](const std::vector<Scored>& rows, std::vector<std::vector<float>>* out) {
+    for (const Scored& s : rows) out->emplace_back(s.features.begin() + first, s.features.end());
+  };
+  std::vector<std::vector<float>> in_scope_rows, adult_rows;
+  tail(train, &in_scope_rows);
+  tail(fit_films, &adult_rows);
   std::vector<const std::vector<float>*> in_scope, adult;
-  for (const Scored& s : train) in_scope.push_back(&s.features);
-  for (const Scored& s : fit_films) adult.push_back(&s.features);
+  for (const auto& r : in_scope_rows) in_scope.push_back(&r);
+  for (const auto& r : adult_rows) adult.push_back(&r);
   LogisticFit fit;
   if (!fit_logistic(in_scope, adult, l2, &fit, &error)) return logf("error: %s", error.c_str()), false;
+  fit.weights.insert(fit.weights.begin(), first, 0.0f);  // over all the gate's features, as the core reads them
+  if (fit.weights.size() != total) return logf("error: adult check: %zu weights for %zu features", fit.weights.size(), total), false;
 
   std::vector<double> validation_scores;
   for (const Scored& s : validation) validation_scores.push_back(logistic_score(fit, s.features));
@@ -246,10 +261,10 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   }
   std::sort(margins.begin(), margins.end());
   const double margin_5 = margins[margins.size() / 20];
-  logf("gate: adult check (L2 %g, fitted on %zu pediatric + %zu adult films, %d Newton steps): threshold %.3f; "
+  logf("gate: adult check (last %zu of %zu layers, L2 %g, fitted on %zu pediatric + %zu adult films, %d Newton steps): threshold %.3f; "
        "validation %.2f%% pass; check films (%zu): %.1f%% withheld as adult, %.1f%% by the whole gate; 5th-percentile "
        "margin %.2f validation SDs",
-       l2, train.size(), fit_films.size(), fit.iterations, threshold, 100 * rate(validation_pass, validation.size()),
+       used_layers, layers, l2, train.size(), fit_films.size(), fit.iterations, threshold, 100 * rate(validation_pass, validation.size()),
        check_films.size(), 100 * rate(as_adult, check_films.size()), 100 * rate(withheld, check_films.size()), margin_5);
 
   Value a = Value::make_object();
@@ -261,6 +276,7 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
                                  "between the " + format_number(pass_quantile) +
                                  " quantile of pediatric validation scores and the next one"));
   a.set("l2", Value::of(l2));
+  a.set("layers_used", Value::of(double(used_layers)));
   a.set("pass_quantile", Value::of(pass_quantile));
   a.set("fit_films", Value::of(fit_roles));
   a.set("fit_images_pediatric", Value::of(double(train.size())));

@@ -142,6 +142,27 @@ int run_repack(const Options& options, const std::string& command_line) {
     note.set("from_version", Value::of(metadata.find("version")->string));
     metadata.set("version", Value::of(release));
   }
+  // --prescale WxH|none: the preprocessing's train-serve match (preprocess.h).
+  // It changes nothing for a film of that size, so a model's stored metrics on
+  // the dataset's 224x224 copies stay true; full-size films change.
+  if (options.get("prescale", "") != "") {
+    uint32_t w = 0, h = 0;
+    if (!parse_prescale(options.get("prescale", ""), &w, &h))
+      return logf("error: --prescale is WxH (e.g. 224x224) or none"), 2;
+    Value* pre = metadata.find("preprocess");
+    Value p = Value::make_object();
+    for (const auto& [key, value] : pre->object)
+      if (key != "prescale") p.set(key, value);
+    if (w) {
+      Value scale = Value::make_object();
+      scale.set("width", Value::of(double(w)));
+      scale.set("height", Value::of(double(h)));
+      scale.set("filter", Value::of("triangle"));
+      p.set("prescale", std::move(scale));
+    }
+    metadata.set("preprocess", std::move(p));
+    note.set("prescale", Value::of(options.get("prescale", "")));
+  }
   if (!metadata.find("storage")) metadata.set("storage", Value::make_object());
   metadata.find("storage")->set("repacked", std::move(note));
 

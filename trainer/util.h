@@ -42,6 +42,9 @@ struct Options {
   bool flag(const std::string& key) const;
 };
 
+// "WxH" (sides 1..4096) or "none" (0x0): preprocess.h's prescale size.
+bool parse_prescale(const std::string& text, uint32_t* width, uint32_t* height);
+
 // FNV-1a 64: a stable, dependency-free fingerprint (not a security hash).
 uint64_t fnv1a(const void* data, size_t size, uint64_t hash = 1469598103934665603ull);
 std::string hex64(uint64_t value);

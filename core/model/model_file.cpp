@@ -239,6 +239,17 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
   CXR_TRY(p.number("mean", -1e6, 1e6, &mean, true));
   CXR_TRY(p.number("std", 1e-12, 1e6, &std, true));
   spec.mean = float(mean), spec.std = float(std);
+  if (const json::Value* pre_scale = pre->find("prescale")) {  // preprocess.h: the train-serve match
+    const json::Value* w = pre_scale->is_object() ? pre_scale->find("width") : nullptr;
+    const json::Value* h = pre_scale->is_object() ? pre_scale->find("height") : nullptr;
+    const json::Value* filter = pre_scale->is_object() ? pre_scale->find("filter") : nullptr;
+    if (!w || !h || !w->is_number() || !h->is_number() || !(w->number >= 1 && w->number <= 4096) ||
+        !(h->number >= 1 && h->number <= 4096) || w->number != std::floor(w->number) || h->number != std::floor(h->number))
+      return bad("preprocess.prescale must be {width, height, filter} with sides in 1..4096");
+    if (!filter || !filter->is_string() || filter->string != "triangle")
+      return bad("preprocess.prescale.filter is unknown (this core knows \"triangle\")");
+    spec.prescale_width = uint32_t(w->number), spec.prescale_height = uint32_t(h->number);
+  }
   CXR_TRY(validate_spec(spec));
   if (spec.width != info->input.w || spec.height != info->input.h || spec.channels != info->input.c)
     return bad("preprocess output size does not match the network input");
@@ -602,6 +613,13 @@ json::Value preprocess_to_json(const PreprocessSpec& spec) {
   o.set("normalize", json::Value::of(kNormalizations[int(spec.normalize)]));
   o.set("mean", json::Value::of(spec.mean));
   o.set("std", json::Value::of(spec.std));
+  if (spec.prescale_width) {
+    json::Value pre_scale = json::Value::make_object();
+    pre_scale.set("width", json::Value::of(spec.prescale_width));
+    pre_scale.set("height", json::Value::of(spec.prescale_height));
+    pre_scale.set("filter", json::Value::of("triangle"));
+    o.set("prescale", std::move(pre_scale));
+  }
   return o;
 }
 

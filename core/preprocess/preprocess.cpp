@@ -120,19 +120,42 @@ void build_linear_taps(const AxisMap& axis, PreprocessScratch& s) {
   }
 }
 
-void build_axis_taps(const AxisMap& axis, PreprocessScratch& s) {
-  if (axis.length >= axis.dst_size)
-    build_box_taps(axis, s);  // also the identity: one tap of weight 1
-  else
+// Shrinking axis, prescale step: a triangle (tent) filter of half-width
+// `scale` source pixels around each output's centre (PIL's "bilinear" when
+// reducing), weights normalised to 1. Whole axis, so no clamping of centres.
+void build_triangle_taps(const AxisMap& axis, PreprocessScratch& s) {
+  const double scale = axis.length / axis.dst_size, support = std::fmax(1.0, scale);
+  for (uint32_t i = 0; i < axis.dst_size; ++i) {
+    const double centre = axis.start + (i + 0.5) * scale;  // pixel k's centre is k + 0.5
+    const double lo = std::fmax(0.0, std::floor(centre - support)), hi = std::fmin(double(axis.src_size), std::ceil(centre + support));
+    const uint32_t k0 = uint32_t(lo), k1 = uint32_t(std::fmax(hi, lo + 1));
+    double total = 0;
+    for (uint32_t k = k0; k < k1; ++k) total += std::fmax(0.0, 1.0 - std::fabs(k + 0.5 - centre) / support);
+    begin_taps(k0, k1 - k0, s);
+    for (uint32_t k = k0; k < k1; ++k) {
+      const double w = std::fmax(0.0, 1.0 - std::fabs(k + 0.5 - centre) / support);
+      s.weights.push_back(total > 0 ? float(w / total) : (k == k0 ? 1.0f : 0.0f));
+    }
+  }
+}
+
+enum class Filter { box, triangle };
+
+void build_axis_taps(const AxisMap& axis, Filter filter, PreprocessScratch& s) {
+  if (axis.length < axis.dst_size)
     build_linear_taps(axis, s);
+  else if (filter == Filter::triangle)
+    build_triangle_taps(axis, s);
+  else
+    build_box_taps(axis, s);  // also the identity: one tap of weight 1
 }
 
 // Resamples the image into s.b (content.height x content.width), in [0, 1].
-void resample(const Image& image, const Geometry& g, PreprocessScratch& s) {
+void resample(const Image& image, const Geometry& g, Filter filter, PreprocessScratch& s) {
   s.taps.clear();
   s.weights.clear();
-  build_axis_taps(g.x, s);
-  build_axis_taps(g.y, s);
+  build_axis_taps(g.x, filter, s);
+  build_axis_taps(g.y, filter, s);
   const uint32_t out_w = g.x.dst_size, out_h = g.y.dst_size;
   const uint32_t* x_taps = s.taps.data();
   const uint32_t* y_taps = s.taps.data() + 3 * size_t(out_w);
@@ -264,6 +287,12 @@ Status validate_spec(const PreprocessSpec& spec) {
   if (!std::isfinite(spec.mean) || !std::isfinite(spec.std) || !(spec.std > 0.0f))
     return Fail(cxr_status_invalid_model, "normalization mean %g / std %g: need finite values and std > 0",
                 double(spec.mean), double(spec.std));
+  if ((spec.prescale_width == 0) != (spec.prescale_height == 0) || spec.prescale_width > kMaxSpecSide ||
+      spec.prescale_height > kMaxSpecSide)
+    return Fail(cxr_status_invalid_model, "prescale size %ux%u: need both sides in 1..%u (or neither)",
+                spec.prescale_width, spec.prescale_height, kMaxSpecSide);
+  if (spec.prescale_width && spec.resize != ResizePolicy::stretch)
+    return Fail(cxr_status_invalid_model, "prescale is defined for the stretch resize policy only");
   return Ok();
 }
 
@@ -278,8 +307,19 @@ Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch&
 #if defined(__cpp_exceptions)
   try {
 #endif
-    const Geometry geometry = plan_geometry(image.width, image.height, spec);
-    resample(image, geometry, s);
+    const Image* source = &image;
+    if (spec.prescale_width && (image.width != spec.prescale_width || image.height != spec.prescale_height)) {
+      PreprocessSpec to = spec;
+      to.width = spec.prescale_width, to.height = spec.prescale_height;
+      resample(image, plan_geometry(image.width, image.height, to), Filter::triangle, s);
+      Image& p = s.prescaled;  // 16-bit, like a decoded film: rounding costs < 1e-5 of full scale
+      p.width = to.width, p.height = to.height, p.bit_depth = 16, p.max_value = 65535;
+      p.pixels.resize(s.b.size());
+      for (size_t i = 0; i < s.b.size(); ++i) p.pixels[i] = uint16_t(std::lround(std::fmin(1.0f, std::fmax(0.0f, s.b[i])) * 65535.0f));
+      source = &p;
+    }
+    const Geometry geometry = plan_geometry(source->width, source->height, spec);
+    resample(*source, geometry, Filter::box, s);
     if (spec.equalize) equalize(s.b);
     *content = geometry.content;
 #if defined(__cpp_exceptions)

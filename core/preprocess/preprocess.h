@@ -28,6 +28,14 @@ struct PreprocessSpec {
   bool equalize = false;  // histogram equalisation (256 bins) after resizing
   Normalization normalize = Normalization::unit;
   float mean = 0.0f, std = 1.0f;
+  // Train-serve match (stretch only; 0 = none): a film not already
+  // prescale_width x prescale_height is first resampled to that size with a
+  // triangle (tent) filter, the way the training set's copies were made from
+  // the originals, and only then to width x height. Without it a full-size
+  // original reaches the network sharper than any training film, and the OOD
+  // gate's texture features take it for a stranger. A film already that size
+  // (a training copy) is untouched: its tensor is bit-identical either way.
+  uint32_t prescale_width = 0, prescale_height = 0;
 };
 
 // Checks a spec read from a model file (sizes within limits, std > 0, ...).
@@ -42,12 +50,15 @@ struct PreprocessScratch {
   // offset into `weights`}, x axis then y axis.
   std::vector<uint32_t> taps;
   std::vector<float> weights;
+  Image prescaled;  // the prescale step's film (spec.prescale_width)
 };
 
 // Writes spec.height*spec.width*spec.channels floats (HWC) to `out`.
 // Resampling is separable: an exact area average (box filter with fractional
 // overlap weights) along an axis that shrinks, linear interpolation
-// (half-pixel centres) along an axis that grows.
+// (half-pixel centres) along an axis that grows. The prescale step instead
+// uses a triangle filter whose half-width is the shrink factor (at least 1
+// pixel; linear interpolation when growing), normalised, into 16-bit samples.
 // Letterbox: the content rect is the aspect-preserving size rounded to the
 // nearest pixel (halves up), placed at floor((out - content) / 2); equalisation
 // and per_image statistics use the content rect only, and the padding (0 before

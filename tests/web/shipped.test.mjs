@@ -3,7 +3,7 @@
 // as a test model, classifies real films, and its model card renders.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
@@ -52,6 +52,21 @@ test('the shipped model loads, is flagged only if it is a test model, and classi
     await page.click('#results-body th.file >> text=noise.png');
     assert.equal(await page.textContent('#detail-decision'), 'WITHHELD');
     assert.match(await page.textContent('#detail-checks'), /far from those of the training films/);
+  }
+  const adultDir = join(DATA_DIR, 'adult_nih', 'PNEUMONIA');
+  if (info.adultCheckAvailable && existsSync(adultDir)) {
+    // An adult's film (issue 15) is withheld with its own reason, first, in
+    // the details, the table's note, the CSV and the audit log.
+    const adult = join(adultDir, readdirSync(adultDir).sort()[0]);
+    await page.setInputFiles('#file-input', adult);
+    const rows = info.oodFeatureCheckAvailable ? 4 : 3;
+    await page.waitForFunction((n) => document.body.dataset.busy === 'false' && document.querySelectorAll('#results-body tr[data-status=done]').length === n, rows, { timeout: 60_000 });
+    const name = adult.split('/').pop();
+    await page.click(`#results-body th.file >> text=${name}`);
+    assert.equal(await page.textContent('#detail-decision'), 'WITHHELD');
+    assert.match(await page.textContent('#detail-checks'), /^It looks like an adult chest X-ray: the model was made for children aged about 1 to 5, and its answer would not mean anything here\./);
+    assert.match(await page.textContent(`#results-body tr:has-text("${name}")`), /Out of scope: it looks like an adult chest X-ray/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'shipped-adult-withheld-1280x800.png') });
   }
   await page.screenshot({ path: join(SCREENSHOTS, 'shipped-results-1280x800.png') });
   await page.goto(new URL('model-card.html', server.url).href);

@@ -3,6 +3,7 @@
 # instrumentation. Paths relative to core/.
 set(CXR_CORE_SOURCES
   common/status.cpp
+  common/sha256.cpp
   decode/decode.cpp
   decode/dicom_parse.cpp
   decode/dicom_pixels.cpp

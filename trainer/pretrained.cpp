@@ -4,7 +4,7 @@
 #include <cstring>
 #include <random>
 
-#include "trainer/sha256.h"
+#include "common/sha256.h"
 #include "trainer/util.h"
 
 namespace cxr::train {

@@ -1,9 +1,9 @@
-#include "trainer/sha256.h"
+#include "common/sha256.h"
 
 #include <cstdio>
 #include <vector>
 
-namespace cxr::train {
+namespace cxr {
 namespace {
 
 constexpr uint32_t kRoundConstants[64] = {
@@ -61,4 +61,4 @@ std::string sha256_hex(const uint8_t* data, size_t size) {
   return hex;
 }
 
-}  // namespace cxr::train
+}  // namespace cxr

@@ -20,4 +20,7 @@ set(CXR_CORE_SOURCES
   classify/classifier.cpp
   classify/ood.cpp
   classify/scope.cpp
+  calibrate/measures.cpp
+  calibrate/record.cpp
+  calibrate/calibration.cpp
 )

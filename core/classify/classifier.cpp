@@ -7,9 +7,12 @@
 #include <memory>
 #include <new>
 
+#include "calibrate/measures.h"
+#include "calibrate/record.h"
 #include "classify/cam.h"
 #include "classify/ood.h"
 #include "classify/scope.h"
+#include "cxr/calibration.h"
 #include "cxr/cxr.h"
 #include "decode/image.h"
 #include "model/model_file.h"
@@ -29,6 +32,11 @@ struct cxr_classifier {
   cxr::PreprocessScratch scratch;
   std::vector<float> cam, heatmap, features;
   std::vector<std::string> warnings, ood_reasons;
+  // Site calibration (cxr/calibration.h); inactive: the model default.
+  bool site_active = false;
+  cxr::calibrate::SiteRecord site;
+  float site_low = 0, site_high = 0;  // the uncertain band moved with the threshold
+  std::string calibration_label = "model default", site_json;
 };
 
 namespace {
@@ -110,6 +118,64 @@ void gate(cxr_classifier* c, cxr_result* r) {
   ood.flagged = ood.num_reasons > 0;
 }
 
+double log_odds(double p) { return std::log(p / (1 - p)); }
+double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+
+// The site's threshold, probability (with temperature/bias) and band.
+void apply_site(const cxr_classifier* c, cxr_result* r) {
+  const cxr::calibrate::SiteRecord& site = c->site;
+  const uint32_t pos = r->positive_class;
+  if (site.has_temperature) {
+    const float p = cxr::calibrate::site_probability(r->positive_log_odds, site.temperature, site.bias);
+    r->probabilities[pos] = p;
+    r->probabilities[1 - pos] = 1 - p;
+    r->predicted_class = p >= 0.5f ? pos : 1 - pos;
+  }
+  const float p = r->probabilities[pos];
+  r->threshold = site.threshold;
+  r->decision_class = p >= site.threshold ? pos : 1 - pos;
+  r->uncertain_low = c->site_low;
+  r->uncertain_high = c->site_high;
+  r->uncertain = c->site_low < c->site_high && p >= c->site_low && p <= c->site_high;
+}
+
+// The model's band keeps its width in log-odds around the site threshold.
+void move_band(cxr_classifier* c) {
+  const cxr::ModelInfo& info = c->model.info;
+  c->site_low = c->site_high = c->site.threshold;
+  if (!(info.uncertain_low < info.uncertain_high)) return;
+  const double t = c->site.threshold, t0 = info.threshold;
+  if (t <= 0 || t >= 1 || t0 <= 0 || t0 >= 1) return;
+  const double below = info.uncertain_low > 0 ? log_odds(t0) - log_odds(info.uncertain_low) : INFINITY;
+  const double above = info.uncertain_high < 1 ? log_odds(info.uncertain_high) - log_odds(t0) : INFINITY;
+  c->site_low = std::min(float(sigmoid(log_odds(t) - below)), c->site.threshold);
+  c->site_high = std::max(float(sigmoid(log_odds(t) + above)), c->site.threshold);
+}
+
+cxr::Status set_site(cxr_classifier* c, const char* json, size_t length) {
+  if (!json || !length) {
+    c->site_active = false;
+    c->calibration_label = "model default";
+    c->site_json.clear();
+    return cxr::Ok();
+  }
+  if (c->model.info.classes.size() != 2)
+    return cxr::Fail(cxr_status_invalid_argument, "site calibration needs a model with two classes");
+  cxr::calibrate::SiteRecord record;
+  CXR_TRY(cxr::calibrate::parse_record(std::string(json, length), &record));
+  const cxr::ModelInfo& info = c->model.info;
+  CXR_TRY(cxr::calibrate::check_model(record, {info.name, info.version, c->model.checksum}));
+  if (record.positive_class != info.classes[info.positive_class])
+    return cxr::Fail(cxr_status_invalid_argument, "this site calibration's positive class is %s, the model's is %s",
+                     record.positive_class.c_str(), info.classes[info.positive_class].c_str());
+  c->site = record;
+  c->site_active = true;
+  c->calibration_label = cxr::calibrate::label(record);
+  c->site_json = cxr::calibrate::write_record(record);
+  move_band(c);
+  return cxr::Ok();
+}
+
 cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool want_heatmap, cxr_result* r) {
   const cxr::ModelInfo& info = c->model.info;
   const cxr::Plan& plan = c->plan;
@@ -152,6 +218,9 @@ cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool 
   const float p_positive = r->probabilities[info.positive_class];
   r->uncertain = n == 2 && info.uncertain_low < info.uncertain_high && p_positive >= info.uncertain_low &&
                  p_positive <= info.uncertain_high;
+  if (n == 2) r->positive_log_odds = float((double(logits[info.positive_class]) - logits[1 - info.positive_class]) / info.temperature);
+  if (c->site_active) apply_site(c, r);
+  r->calibration = c->calibration_label.c_str();
   gate(c, r);
   r->image_width = c->image.width;
   r->image_height = c->image.height;
@@ -242,6 +311,26 @@ cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, 
     report(s, error);
   }
   return s.code;
+}
+
+cxr_status cxr_classifier_set_site_calibration(cxr_classifier* classifier, const char* json, size_t length,
+                                               cxr_error* error) {
+  if (error) *error = cxr_error{};
+  if (!classifier) {
+    report(cxr::Fail(cxr_status_invalid_argument, "cxr_classifier_set_site_calibration: no classifier"), error);
+    return cxr_status_invalid_argument;
+  }
+  cxr::Status s = set_site(classifier, json, length);
+  if (!s.ok()) report(s, error);
+  return s.code;
+}
+
+const char* cxr_classifier_calibration_label(const cxr_classifier* classifier) {
+  return classifier ? classifier->calibration_label.c_str() : "";
+}
+
+const char* cxr_classifier_site_calibration_json(const cxr_classifier* classifier) {
+  return classifier ? classifier->site_json.c_str() : "";
 }
 
 const char* cxr_status_name(cxr_status status) {

@@ -126,6 +126,13 @@ typedef struct cxr_result {
   cxr_timings timings;
   uint32_t num_warnings;
   const char* warnings[CXR_MAX_WARNINGS];
+  /* Two classes: the positive class's log-odds after the model's temperature,
+   * (logit[positive] - logit[other]) / temperature, before any site
+   * calibration: what cxr_calibration_create fits a temperature on. */
+  float positive_log_odds;
+  /* The calibration in force: "model default" or "site calibration of
+   * 2026-12-07, 412 films" (cxr/calibration.h). */
+  const char* calibration;
 } cxr_result;
 
 typedef struct cxr_classify_options {

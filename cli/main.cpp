@@ -8,11 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "cli/calibrate.h"
+#include "cli/inputs.h"
 #include "cli/report.h"
+#include "cxr/calibration.h"
 #include "cxr/cxr.h"
 
-namespace fs = std::filesystem;
+using cxr::cli::expand_inputs;
 using cxr::cli::Format;
+using cxr::cli::load_model;
+using cxr::cli::read_bytes;
 
 namespace {
 
@@ -21,7 +26,7 @@ const char kUsage[] =
     "\n"
     "usage:\n"
     "  cxr classify --model MODEL [--json [--heatmap] | --csv] [--backend portable|xnnpack] [--ood withhold|warn]\n"
-    "               INPUT...\n"
+    "               [--site SITE.json] INPUT...\n"
     "      INPUT: image files (JPEG, PNG, DICOM; type read from the bytes) or folders, walked\n"
     "      recursively (hidden files skipped). One result per file; a file that cannot\n"
     "      be read is reported on its own and the others still run.\n"
@@ -32,61 +37,15 @@ const char kUsage[] =
     "               (absent for a withheld film and for a model without a heat map)\n"
     "      --csv    CSV with a header row\n"
     "      exit status: 0 all classified, 1 some input failed, 2 usage or model error\n"
+    "      --site   a site calibration (cxr calibrate): its threshold decides, and every output names it\n"
+    "  cxr calibrate --model MODEL --labels DIR|CSV [--target-sensitivity S | --target-specificity S]\n"
+    "               [--fit-temperature] [--date YYYY-MM-DD] --out SITE.json\n"
+    "      measures the model on your labelled films (DIR/NORMAL, DIR/PNEUMONIA or a CSV file,label):\n"
+    "      AUC with its 95% CI, sensitivity and specificity at the default and at the site threshold\n"
     "  cxr info MODEL [--json]\n"
     "      the model's name, input, classes, calibration and operating point;\n"
     "      --json prints its whole metadata\n"
     "  cxr --help\n";
-
-constexpr uintmax_t kMaxInputBytes = uintmax_t(1) << 30;
-
-bool read_bytes(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
-  std::error_code ec;
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) return *error = "cannot read the file: " + ec.message(), false;
-  if (size > kMaxInputBytes) return *error = "file is larger than 1 GiB; not an X-ray image", false;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return *error = "cannot open the file: " + std::string(std::strerror(errno)), false;
-  out->assign(std::istreambuf_iterator<char>(in), {});
-  return true;
-}
-
-// Files named on the command line, then each folder's files in sorted order.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
-  for (const std::string& input : inputs) {
-    std::error_code ec;
-    if (!fs::is_directory(input, ec)) {
-      files.push_back(input);
-      continue;
-    }
-    std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      if (!name.empty() && name[0] == '.') {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file(ec)) found.push_back(it->path().string());
-    }
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
-
-cxr_classifier* load_model(const std::string& path, cxr_backend backend) {
-  std::vector<uint8_t> bytes;
-  std::string error;
-  if (!read_bytes(path, &bytes, &error)) {
-    std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), error.c_str());
-    return nullptr;
-  }
-  cxr_error err;
-  cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), backend, &err);
-  if (!c) std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), err.message);
-  return c;
-}
 
 int usage_error(const char* message) {
   std::fprintf(stderr, "cxr: %s\n\n%s", message, kUsage);
@@ -94,7 +53,7 @@ int usage_error(const char* message) {
 }
 
 int classify_command(int argc, char** argv) {
-  std::string model_path;
+  std::string model_path, site_path;
   Format format = Format::table;
   cxr_backend backend = cxr_backend_portable;
   cxr::cli::OodPolicy policy = cxr::cli::OodPolicy::withhold;
@@ -106,6 +65,7 @@ int classify_command(int argc, char** argv) {
     else if (arg == "--json") format = Format::json;
     else if (arg == "--csv") format = Format::csv;
     else if (arg == "--heatmap") heatmap = true;
+    else if (arg == "--site" && i + 1 < argc) site_path = argv[++i];
     else if (arg == "--backend" && i + 1 < argc) {
       const std::string name = argv[++i];
       if (name == "portable") backend = cxr_backend_portable;
@@ -125,6 +85,7 @@ int classify_command(int argc, char** argv) {
     return usage_error("--heatmap adds the heat map to --json output (the table and CSV have no room for it): add --json");
   cxr_classifier* classifier = load_model(model_path, backend);
   if (!classifier) return 2;
+  if (!site_path.empty() && !cxr::cli::apply_site_file(classifier, site_path)) return cxr_classifier_destroy(classifier), 2;
   cxr_model_info info;
   cxr_classifier_info(classifier, &info);
   char checksum[16];
@@ -132,6 +93,7 @@ int classify_command(int argc, char** argv) {
   const cxr::cli::ModelId model{info.name, info.version, checksum};
 
   int failures = 0;
+  if (format == Format::table) std::printf("operating point: %s\n", cxr_classifier_calibration_label(classifier));
   print_header(format, stdout);
   const cxr_classify_options options{heatmap ? 1 : 0};
   for (const std::string& file : expand_inputs(inputs)) {
@@ -189,5 +151,6 @@ int main(int argc, char** argv) {
       return std::fputs(kUsage, stdout), 0;
   if (!std::strcmp(argv[1], "classify")) return classify_command(argc - 2, argv + 2);
   if (!std::strcmp(argv[1], "info")) return info_command(argc - 2, argv + 2);
+  if (!std::strcmp(argv[1], "calibrate")) return cxr::cli::calibrate_command(argc - 2, argv + 2);
   return usage_error(("unknown command " + std::string(argv[1])).c_str());
 }

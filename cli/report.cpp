@@ -96,6 +96,7 @@ json::Value json_outcome(const Outcome& o, OodPolicy policy, const ModelId& mode
   m.set("version", Value::of(model.version));
   m.set("crc32", Value::of(model.checksum));
   v.set("model", std::move(m));
+  v.set("calibration", Value::of(r.calibration ? r.calibration : ""));
   Value image = Value::make_object();
   image.set("width", Value::of(r.image_width));
   image.set("height", Value::of(r.image_height));
@@ -125,7 +126,7 @@ const char* verdict(const cxr_result& r, OodPolicy policy) {
 void print_header(Format format, FILE* out) {
   if (format == Format::csv)
     std::fprintf(out, "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,out_of_scope,ood_score,"
-                      "model,model_version,total_ms,notes,error\n");
+                      "model,model_version,total_ms,notes,error,calibration\n");
   if (format == Format::table) std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "VERDICT", "P(POS)", "THRESHOLD", "MS", "NOTES");
 }
 
@@ -141,17 +142,17 @@ void print_outcome(Format format, OodPolicy policy, const Outcome& o, const Mode
       break;
     case Format::csv:
       if (!o.ok) {
-        std::fprintf(out, "%s,false,,,,,,,,,,%s,%s,,,%s\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
+        std::fprintf(out, "%s,false,,,,,,,,,,%s,%s,,,%s,\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
                      csv_field(model.version).c_str(), csv_field(o.error).c_str());
         break;
       }
-      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%s,%.2f,%s,\n", csv_field(o.file).c_str(),
+      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%s,%.2f,%s,,%s\n", csv_field(o.file).c_str(),
                    verdict(r, policy), hide ? "" : r.class_names[r.decision_class],
                    hide ? "" : r.class_names[r.predicted_class], probability, r.threshold,
                    r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false",
                    r.ood.out_of_scope ? "true" : "false", score,
                    csv_field(model.name).c_str(), csv_field(model.version).c_str(), r.timings.total_ms,
-                   csv_field(notes(r, "; ")).c_str());
+                   csv_field(notes(r, "; ")).c_str(), csv_field(r.calibration ? r.calibration : "").c_str());
       break;
     case Format::table:
       if (!o.ok) {

@@ -91,7 +91,7 @@ test('CSV and the table are unchanged, and --heatmap outside --json is refused',
   const csv = classify('--csv', '--ood', 'warn', film);
   assert.equal(csv.status, 0, csv.stderr);
   assert.equal(csv.lines[0], 'file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,out_of_scope,' +
-    'ood_score,model,model_version,total_ms,notes,error');
+    'ood_score,model,model_version,total_ms,notes,error,calibration');
   assert.equal(csv.lines.length, 2);
   for (const format of [['--csv'], []]) {
     const refused = classify(...format, '--heatmap', film);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 
 #include "common/sha256.h"
 #include "model/json.h"
@@ -99,42 +100,29 @@ double as_stored(double value) {
 }
 
 std::string write_record(const SiteRecord& r) {
-  Value v = Value::make_object();
-  v.set("schema", Value::of(kRecordSchema));
-  v.set("version", Value::of(kRecordVersion));
-  v.set("date", Value::of(r.date));
-  Value model = Value::make_object();
-  model.set("name", Value::of(r.model.name));
-  model.set("version", Value::of(r.model.version));
-  model.set("crc32", Value::of(crc_hex(r.model.crc32)));
-  v.set("model", std::move(model));
-  Value target = Value::make_object();
-  target.set("kind", Value::of(r.target == cxr_target_sensitivity ? "sensitivity" : "specificity"));
-  target.set("value", Value::of(r.target_value));
-  v.set("target", std::move(target));
+  const auto object = [](std::initializer_list<std::pair<std::string, Value>> members) {
+    Value o = Value::make_object();
+    for (const auto& [key, value] : members) o.set(key, value);
+    return o;
+  };
+  Value v = object({{"schema", Value::of(kRecordSchema)}, {"version", Value::of(kRecordVersion)}, {"date", Value::of(r.date)}});
+  v.set("model", object({{"name", Value::of(r.model.name)},
+                         {"version", Value::of(r.model.version)},
+                         {"crc32", Value::of(crc_hex(r.model.crc32))}}));
+  v.set("target", object({{"kind", Value::of(r.target == cxr_target_sensitivity ? "sensitivity" : "specificity")},
+                          {"value", Value::of(r.target_value)}}));
   v.set("threshold", Value::of(r.threshold));
   if (r.has_temperature) {
     v.set("temperature", Value::of(r.temperature));
     v.set("bias", Value::of(r.bias));
   }
-  Value films = Value::make_object();
-  Value per_class = Value::make_object();
-  per_class.set(r.negative_class, Value::of(r.negatives));
-  per_class.set(r.positive_class, Value::of(r.positives));
-  films.set("count", Value::of(r.positives + r.negatives));
-  films.set("positive_class", Value::of(r.positive_class));
-  films.set("per_class", std::move(per_class));
-  films.set("sha256_of_sorted_sha256s", Value::of(r.films_sha256));
-  v.set("films", std::move(films));
-  Value auc = Value::make_object();
-  auc.set("value", Value::of(r.auc));
-  auc.set("low", Value::of(r.auc_low));
-  auc.set("high", Value::of(r.auc_high));
-  v.set("auc", std::move(auc));
-  Value at = Value::make_object();
-  at.set("sensitivity", Value::of(r.sensitivity));
-  at.set("specificity", Value::of(r.specificity));
-  v.set("at_threshold", std::move(at));
+  v.set("films", object({{"count", Value::of(r.positives + r.negatives)},
+                         {"positive_class", Value::of(r.positive_class)},
+                         {"per_class", object({{r.negative_class, Value::of(r.negatives)},
+                                               {r.positive_class, Value::of(r.positives)}})},
+                         {"sha256_of_sorted_sha256s", Value::of(r.films_sha256)}}));
+  v.set("auc", object({{"value", Value::of(r.auc)}, {"low", Value::of(r.auc_low)}, {"high", Value::of(r.auc_high)}}));
+  v.set("at_threshold", object({{"sensitivity", Value::of(r.sensitivity)}, {"specificity", Value::of(r.specificity)}}));
   return json::serialize(v);
 }
 

@@ -223,6 +223,9 @@ int calibrate_command(int argc, char** argv) {
     return 1;
   }
 
+  // The films are scored under the model default (a site temperature would
+  // change their probabilities); a --check file is applied again after.
+  cxr_classifier_set_site_calibration(classifier, nullptr, 0, nullptr);
   std::vector<float> probability, log_odds;
   std::vector<uint8_t> positive;
   std::vector<std::string> digests;
@@ -260,6 +263,7 @@ int calibrate_command(int argc, char** argv) {
   }
   for (const Refused& r : refused) std::printf("left out        %s: %s\n", r.path.c_str(), r.reason.c_str());
 
+  if (!o.check.empty() && !apply_site_file(classifier, o.check)) return cxr_classifier_destroy(classifier), 2;
   std::vector<const char*> hex;
   for (const std::string& d : digests) hex.push_back(d.c_str());
   const cxr_calibration_films films{probability.size(), probability.data(), log_odds.data(), positive.data(),

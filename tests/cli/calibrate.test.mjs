@@ -108,6 +108,14 @@ test('calibrate a labelled folder, then classify with it', { skip }, () => {
   assert.equal(check.status, 0, check.err);
   assert.match(check.out, new RegExp(`site +threshold ${record.threshold}`));
   assert.match(check.out, new RegExp(`checked +${label}`));
+  // A fitted temperature changes the site's probabilities, never the films' model-default scores.
+  const warm = join(root, 'warm.json');
+  assert.equal(calibrate('--labels', dir, '--fit-temperature', '--out', warm).status, 0);
+  assert.ok('temperature' in JSON.parse(readFileSync(warm, 'utf8')));
+  const warmCheck = calibrate('--labels', held, '--check', warm);
+  const defaultLine = (out) => /model default .*/.exec(out)[0];
+  assert.equal(defaultLine(warmCheck.out), defaultLine(check.out));
+  assert.match(warmCheck.out, /probabilities +temperature \S+, bias \S+: on these films the model's probabilities are/);
 });
 
 test('bad labels, one class and too few films are refused with a reason', { skip }, () => {

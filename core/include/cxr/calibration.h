@@ -51,7 +51,9 @@ typedef enum cxr_target_kind {
 
 typedef struct cxr_calibration_films {
   size_t count;
-  const float* probability; /* result.probabilities[result.positive_class] */
+  /* result.probabilities[result.positive_class], classified under the model
+   * default (no site calibration active: its temperature would change them) */
+  const float* probability;
   const float* log_odds;    /* result.positive_log_odds; may be NULL unless fitting a temperature */
   const uint8_t* positive;  /* nonzero: the film is labelled with the positive class */
   /* Each film's SHA-256 as 64 hex digits; may be NULL (the record then

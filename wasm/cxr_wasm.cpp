@@ -3,6 +3,7 @@
 //   if (c.error()) ...                              // "" when loaded
 //   c.info()                                        // plain object
 //   c.classify(imageBytes, {heatmap: true})         // plain object, never throws
+//   c.calibrate(films, options), c.setSiteCalibration(json)  // calibration_door.h
 //   c.delete()                                      // frees wasm memory
 // Bytes (Uint8Array or ArrayBuffer) cross into wasm once, in one
 // TypedArray.set (Embind's std::string binding copies byte by byte in JS:
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "cxr/cxr.h"
+#include "wasm/calibration_door.h"
 
 using emscripten::val;
 
@@ -117,6 +119,8 @@ class Classifier {
     o.set("probabilities", probabilities);
     o.set("logits", logits);
     o.set("positiveProbability", r.probabilities[r.positive_class]);
+    o.set("positiveLogOdds", r.positive_log_odds);
+    o.set("calibration", std::string(r.calibration));
     o.set("imageWidth", r.image_width);
     o.set("imageHeight", r.image_height);
     o.set("imageBitDepth", r.image_bit_depth);
@@ -151,6 +155,9 @@ class Classifier {
     return o;
   }
 
+  val calibrate(const val& films, const val& options) const { return cxr::wasm::calibrate(classifier_, films, options); }
+  val setSiteCalibration(const std::string& json) { return cxr::wasm::set_site_calibration(classifier_, json); }
+
  private:
   static val failure(val o, cxr_status status, const char* message) {
     o.set("ok", false);
@@ -175,5 +182,7 @@ EMSCRIPTEN_BINDINGS(cxr) {
       .constructor<const val&>()
       .function("error", &Classifier::error)
       .function("info", &Classifier::info)
-      .function("classify", &Classifier::classify);
+      .function("classify", &Classifier::classify)
+      .function("calibrate", &Classifier::calibrate)
+      .function("setSiteCalibration", &Classifier::setSiteCalibration);
 }

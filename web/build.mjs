@@ -26,7 +26,7 @@ const BOOT = 'js/boot.js';
 // import inlined (web/bundle.mjs): a first visit then waits for a handful of
 // requests, not one per module. boot.js stays its own small module: the page
 // runs it first, and the page's bundle imports that same instance.
-const BUNDLES = ['js/app.js', 'js/worker.js', 'js/model-card.js'];
+const BUNDLES = ['js/app.js', 'js/worker.js', 'js/model-card.js', 'js/calibrate.js'];
 
 function args(argv) {
   const out = {};
@@ -106,7 +106,7 @@ async function main() {
   info.hasModelCard = hasModelCard;
   await writeFile(join(out, 'model-info.json'), `${JSON.stringify(info, null, 2)}\n`);
 
-  for (const page of ['index.html', 'model-card.html']) {
+  for (const page of ['index.html', 'model-card.html', 'calibrate.html']) {
     const p = join(out, page);
     const html = await readFile(p, 'utf8');
     if (!html.includes('__CSP__')) throw new Error(`${page} has no CSP placeholder`);

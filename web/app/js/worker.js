@@ -2,7 +2,10 @@
 // decoding and inference never block the page. Messages:
 //   {type:'files', wasm, model} | {type:'files', error}   (from the page, which loads them: see boot.js)
 //   {type:'init'}                      -> {type:'ready', info, loadMs, heapBytes} | {type:'init-error', error}
-//   {type:'classify', id, bytes}       -> {type:'result', id, result, heapBytes}
+//   {type:'classify', id, bytes, site} -> {type:'result', id, result, heapBytes}
+//     site: a site calibration's JSON to classify under ('' the model default)
+//   {type:'classify', id, request}     -> {type:'result', id, result}: a calibration request
+//     (lib/site-calibration.js) answered by the core instead of a classification
 // (The page hashes the file itself, in parallel with this work: the SHA-256
 // is not on the way to the decision.)
 // A wasm abort leaves the module unusable: it is reported as {type:'fatal'}
@@ -44,7 +47,41 @@ async function start(files) {
 let filesArrived;
 const starting = new Promise((resolve) => { filesArrived = resolve; }).then(start);
 
-function classify(id, buffer) {
+// The site calibration the classifier has now; a message names the one it wants.
+let activeSite = '';
+function useSite(site) {
+  if (site === undefined || site === activeSite) return null;
+  const answer = classifier.setSiteCalibration(site);
+  if (!answer.ok) return answer;
+  activeSite = site;
+  return null;
+}
+
+// Calibration requests: the maths is the core's (cxr/calibration.h).
+function answer(request) {
+  if (request.type === 'calibrate') {
+    const refused = useSite(request.site ?? '');
+    return refused ?? classifier.calibrate(request.films, request.options);
+  }
+  if (request.type === 'check-site') {  // validate a record without keeping it
+    const checked = classifier.setSiteCalibration(request.json);
+    classifier.setSiteCalibration(activeSite);
+    return checked;
+  }
+  return { ok: false, error: `unknown request ${request.type}` };
+}
+
+function classify(id, buffer, site, request) {
+  if (request) {
+    self.postMessage({ type: 'result', id, result: answer(request), heapBytes: cxr.heapBytesInUse() });
+    return;
+  }
+  const refused = useSite(site);
+  if (refused) {
+    const error = `The site calibration in use was refused: ${refused.error}`;
+    self.postMessage({ type: 'result', id, result: { ok: false, error }, heapBytes: cxr.heapBytesInUse() });
+    return;
+  }
   const bytes = new Uint8Array(buffer);
   let result;
   try {
@@ -70,7 +107,7 @@ self.addEventListener('message', (event) => {
   else if (m.type === 'init') starting.then((answer) => self.postMessage(answer));
   else if (m.type === 'classify') {
     try {
-      classify(m.id, m.bytes);
+      classify(m.id, m.bytes, m.site, m.request);
     } catch (err) {
       fatal(err?.message ?? err);
     }

@@ -19,7 +19,7 @@ export function readBytes(item) {
 
 // Reads, hashes and classifies one item, setting its error, or its result and
 // heat map. Resolves with the wasm heap in use of the worker that read it.
-async function classifyItem(item, pool) {
+async function classifyItem(item, pool, site) {
   if (item.size > MAX_FILE_BYTES) {
     item.error = `This file is ${Math.round(item.size / 1048576)} MB; files over ${MAX_FILE_BYTES / 1048576} MB are not read.`;
     return undefined;
@@ -45,7 +45,7 @@ async function classifyItem(item, pool) {
   }
   try {
     const file = item.file;
-    const { result, heapBytes } = await pool.classify(bytes, { reread: () => file.arrayBuffer() });
+    const { result, heapBytes } = await pool.classify(bytes, { reread: () => file.arrayBuffer(), site });
     performance.mark('cxr-answer');
     if (result.ok) {
       item.heat = result.heatmap ?? null;
@@ -61,14 +61,15 @@ async function classifyItem(item, pool) {
 
 // Classifies the items in `pending` (those added meanwhile too) on the pool:
 // one per worker at a time plus one being read ahead. started(item) as each
-// is taken, finished(item, heapBytes) in the order they were queued.
-export function classifyInOrder({ pool, pending, started, finished }) {
+// is taken, finished(item, heapBytes) in the order they were queued. site:
+// the site calibration's record to classify under ('' the model default).
+export function classifyInOrder({ pool, pending, started, finished, site }) {
   return inDropOrder({
     limit: pool.size + 1,
     next: () => pending.shift(),
     work: (item) => {
       started(item);
-      return classifyItem(item, pool);
+      return classifyItem(item, pool, site);
     },
     commit: (item, { value }) => finished(item, value),
   });

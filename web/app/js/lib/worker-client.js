@@ -145,7 +145,10 @@ export class WorkerClient {
     if (job.attempts === 1) job.retryBytes = job.reread ? null : job.bytes;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.#died('the file took too long'), this.jobTimeoutMs);
-    this.worker.postMessage({ type: 'classify', id: job.id, bytes: payload }, [payload]);
+    // site: the site calibration to classify under ('' the model default);
+    // request: a calibration request answered instead of a classification.
+    const { site, request } = job.meta;
+    this.worker.postMessage({ type: 'classify', id: job.id, bytes: payload, site, request }, [payload]);
   }
 
   #finished(m) {

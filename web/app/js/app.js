@@ -14,6 +14,18 @@ import { wireAudit } from './audit-view.js';
 import { isTestModel } from './lib/wording.js';
 import { modelId } from './lib/audit.js';
 import { parseMetadata } from './lib/metrics.js';
+import { SiteStore, checkSite, MODEL_DEFAULT } from './lib/site-calibration.js';
+
+// The site calibration kept on this device (calibrate.html), if the loaded
+// model takes it; otherwise the model default, and the reason said.
+async function useSavedSite() {
+  const saved = await new SiteStore().load().catch(() => null);
+  const checked = saved ? await checkSite(pool, saved.json) : null;
+  state.site = checked?.ok ? { json: saved.json, label: checked.label } : null;
+  $('calibration-badge').textContent = state.site?.label ?? MODEL_DEFAULT;
+  setState('calibration', state.site ? 'site' : 'none');
+  if (saved && !checked.ok) announce(`The site calibration saved on this device is not used: ${checked.error}`);
+}
 
 // The model the classifier workers loaded: the header's badge, the footer,
 // the test-model banner.
@@ -90,7 +102,8 @@ async function main() {
   watchForUpdates();
   try {
     // The classifier worker was started by boot.js, before this script ran.
-    await pool.start();
+    state.siteReady = pool.start().then(useSavedSite);
+    await state.siteReady;
     performance.mark('cxr-classifier');
     performance.mark('cxr-ready');
     setState('state', 'ready');

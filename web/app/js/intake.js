@@ -88,12 +88,13 @@ async function pump() {
   $('clear').disabled = true;
   try {
     await pool.start();
+    await state.siteReady;
     state.eta.lap(performance.now());
     // Files added meanwhile join the batch; a last one added just as it ends
     // starts the next round here.
     while (state.pending.length) {
       await classifyInOrder({
-        pool, pending: state.pending,
+        pool, pending: state.pending, site: state.site?.json ?? '',
         started: (item) => {
           item.status = 'working';
           screen.changed(item);

@@ -166,7 +166,7 @@ async function exportResults() {
 
 function printSummary() {
   $('print-meta').textContent = `cxr summary, printed ${new Date().toLocaleString()}. Model ${modelId(state.info)}. `
-    + `${state.batch.done} files. Decision support, not for diagnosis: a clinician must read every film. `
+    + `${state.batch.done} files. Operating point: ${state.site?.label ?? 'model default'}. Decision support, not for diagnosis: a clinician must read every film. `
     + (state.info ? thresholdMeaning(state.info) : '');
   window.print();
 }

@@ -23,6 +23,9 @@ export const state = {
   eta: new EtaEstimator(0.3, WORKERS),
   lastAnnounce: 0,
   // What to do with films the OOD gate flags (wording.js OOD_POLICIES).
+  // The site calibration in use ({json, label} from lib/site-calibration.js), null: the model default.
+  site: null,
+  siteReady: null,  // settles once the saved one is checked: files wait for it
   oodPolicy: OOD_POLICIES.includes(localStorage.getItem(OOD_POLICY_KEY)) ? localStorage.getItem(OOD_POLICY_KEY) : 'withhold',
 };
 

@@ -9,6 +9,7 @@ import {
   thresholdMeaning, resultSentence, barLabel, positiveName, checksSentence, uncertainSentence, calibrationSentence,
 } from './lib/wording.js';
 import { heatmapPlacement, heatmapRgba } from './lib/heatmap.js';
+import { MODEL_DEFAULT } from './lib/site-calibration.js';
 
 export function select(item, { focus, film = true }) {
   const previous = state.selected;
@@ -48,7 +49,7 @@ export function renderViewer({ film = true } = {}) {
   $('detail-sentence').textContent = !shown ? '' : r.uncertain ? uncertainSentence(r, info) : resultSentence(r, info);
   $('detail-checks').textContent = r ? checksSentence(r, state.oodPolicy) : '';
   $('detail-checks').className = `checks${r?.ood?.flagged ? ' flagged' : ''}`;
-  $('detail-meaning').textContent = shown && info ? `${calibrationSentence(r, info)} ${thresholdMeaning(info)}`.trim() : '';
+  $('detail-meaning').textContent = shown && info ? `${calibrationSentence(r, info)} ${operatingPoint(r, info)}`.trim() : '';
   $('detail-warnings').replaceChildren(...(r?.warnings ?? []).map((w) => el('li', { text: w })));
   $('detail-error').hidden = item.status !== 'error';
   $('detail-error').textContent = item.error ?? '';
@@ -92,6 +93,12 @@ export function renderFilm(item) {
     img.onerror = () => { img.hidden = true; $('film-none').hidden = false; };
     img.src = item.thumbUrl;
   } else if (img.complete) draw();
+}
+
+// The threshold's meaning: the model's (validation numbers), or the site's.
+function operatingPoint(r, info) {
+  if (!r.calibration || r.calibration === MODEL_DEFAULT) return thresholdMeaning(info);
+  return `Threshold from this site's own films (${r.calibration}), not the model's default.`;
 }
 
 function drawHeat(item, naturalWidth, naturalHeight) {

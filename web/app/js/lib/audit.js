@@ -32,6 +32,7 @@ export function auditEntry({ item, info, recordNames, policy = 'withhold', time 
     decision: shown ? r.decision : null,
     probability: shown ? Number(r.positiveProbability.toFixed(6)) : null,
     threshold: r ? r.threshold : null,
+    calibration: r?.calibration ?? null,  // "model default" or "site calibration of ..." (issue 16)
     oodFlagged: r ? !!r.ood?.flagged : null,
     outOfScope: r ? !!r.ood?.outOfScope : null,
     oodReasons: r ? [...(r.ood?.reasons ?? [])] : [],

@@ -50,7 +50,7 @@ const round = (x, digits) => (typeof x === 'number' && Number.isFinite(x) ? Numb
 export const RESULT_COLUMNS = [
   'file', 'sha256', 'model_name', 'model_version', 'model_checksum', 'positive_class', 'verdict', 'probability',
   'threshold', 'decision', 'uncertain', 'ood_flagged', 'out_of_scope', 'ood_score', 'ood_reasons', 'warnings',
-  'error', 'classified_at', 'total_ms',
+  'error', 'classified_at', 'total_ms', 'calibration',
 ];
 
 // items: the page's per-file records; model: the classifier's info(); policy:
@@ -67,6 +67,7 @@ export function resultsCsv(items, model, policy = 'withhold') {
       shown ? r.decision : '', r ? !!r.uncertain : '', r ? !!r.ood?.flagged : '', r ? !!r.ood?.outOfScope : '',
       r ? round(r.ood?.score ?? undefined, 4) : '', r ? (r.ood?.reasons ?? []).join('; ') : '',
       r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '', r ? round(r.timingsMs?.total, 1) : '',
+      r?.calibration ?? '',
     ];
   });
   return toCsv(RESULT_COLUMNS, rows);
@@ -74,12 +75,13 @@ export function resultsCsv(items, model, policy = 'withhold') {
 
 export const AUDIT_COLUMNS = [
   'time', 'sha256', 'file_name', 'model', 'ok', 'verdict', 'decision', 'probability', 'threshold', 'ood_flagged',
-  'out_of_scope', 'ood_reasons', 'warnings', 'error',
+  'out_of_scope', 'ood_reasons', 'warnings', 'error', 'calibration',
 ];
 
 export function auditCsv(entries) {
   return toCsv(AUDIT_COLUMNS, entries.map((e) => [
     e.time, e.sha256, e.fileName ?? '', e.model, e.ok, e.verdict ?? '', e.decision ?? '', e.probability ?? '',
     e.threshold ?? '', e.oodFlagged ?? '', e.outOfScope ?? '', (e.oodReasons ?? []).join('; '), (e.warnings ?? []).join('; '), e.error ?? '',
+    e.calibration ?? '',
   ]));
 }

@@ -3,12 +3,14 @@
 // baseline JPEG films: gray, gray+alpha, RGB, RGBA, odd sizes, two JPEG
 // qualities) and OUT_DIR/model (the 10 KB "tiny" random-weight model, with an
 // OOD gate, half floats and both file format versions; larger ones would slow
-// every mutation). The DICOM fixtures are added by the Makefile.
+// every mutation) and OUT_DIR/site (site calibration records). The DICOM
+// fixtures are added by the Makefile.
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "calibrate/record.h"
 #include "model/model_file.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
@@ -37,7 +39,7 @@ std::vector<uint8_t> film(int w, int h, int channels, uint32_t seed) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: cxr_fuzz_seeds OUT_DIR (OUT_DIR/image and OUT_DIR/model must exist)\n");
+    std::fprintf(stderr, "usage: cxr_fuzz_seeds OUT_DIR (OUT_DIR/image, OUT_DIR/model and OUT_DIR/site must exist)\n");
     return 2;
   }
   const std::string out = argv[1];
@@ -72,6 +74,24 @@ int main(int argc, char** argv) {
     ok &= write(out + "/model/" + arch + "-gate-all-f16.cxrm", cxr::write_model(m.metadata, tensors));
     ok &= write(out + "/model/" + arch + "-gate-v1.cxrm", cxr::write_model(m.metadata, tensors, 1));
   }
+  // Site calibration records (the site_record target), with and without temperature.
+  cxr::calibrate::SiteRecord site;
+  site.date = "2026-12-07";
+  site.target_value = 0.95;
+  site.threshold = 0.56f;
+  site.positive_class = "PNEUMONIA";
+  site.negative_class = "NORMAL";
+  site.positives = 193;
+  site.negatives = 115;
+  site.films_sha256 = std::string(64, 'a');
+  site.model = {"cxr-pneumonia", "2.0.0", 0xdc6e2076};
+  const std::string plain = cxr::calibrate::write_record(site);
+  ok &= write(out + "/site/plain.json", std::vector<uint8_t>(plain.begin(), plain.end()));
+  site.has_temperature = true;
+  site.temperature = 1.04;
+  site.bias = 0.25;
+  const std::string warm = cxr::calibrate::write_record(site);
+  ok &= write(out + "/site/temperature.json", std::vector<uint8_t>(warm.begin(), warm.end()));
   if (!ok) {
     std::fprintf(stderr, "cxr_fuzz_seeds: could not write the seeds under %s\n", out.c_str());
     return 1;

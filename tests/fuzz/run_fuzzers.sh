@@ -14,7 +14,7 @@ fixtures=${3:-}
 bin=$build/tests/fuzz
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{image,model,dicom,small-dicom} "$build"/artifacts "$build"/logs
+mkdir -p "$seeds"/{image,model,dicom,small-dicom,site} "$build"/artifacts "$build"/logs
 "$bin"/cxr_fuzz_seeds "$seeds"
 if [ -n "$fixtures" ] && [ -d "$fixtures" ]; then
   cp "$fixtures"/*.dcm "$seeds"/dicom/ 2>/dev/null || true
@@ -45,4 +45,5 @@ run dicom "$seeds"/dicom
 run image "$seeds"/image "$seeds"/small-dicom
 run model "$seeds"/model
 run classify "$seeds"/image "$seeds"/small-dicom
+run site_record "$seeds"/site
 exit $status

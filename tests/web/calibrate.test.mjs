@@ -115,6 +115,25 @@ test('measure a labelled folder, choose the threshold, save it', { skip, ...T },
   assert.match(label, /^site calibration of \d{4}-\d\d-\d\d, 60 films$/);
 });
 
+test('a folder without labels, or with one class only, is refused with what to do', { skip, ...T }, async () => {
+  const unlabelled = join(root, 'unlabelled', 'films');
+  const one = join(root, 'one-class', 'PNEUMONIA');
+  mkdirSync(unlabelled, { recursive: true });
+  mkdirSync(one, { recursive: true });
+  const dir = join(folder, 'PNEUMONIA');
+  for (const f of readdirSync(dir).filter((n) => n.startsWith('person')).slice(0, 3)) {
+    copyFileSync(join(dir, f), join(unlabelled, f));
+    copyFileSync(join(dir, f), join(one, f));
+  }
+  await page.setInputFiles('#folder-input', join(root, 'unlabelled'));
+  await page.waitForFunction(() => /No labelled film: drop a folder with NORMAL\/ and PNEUMONIA\/ subfolders/.test(document.getElementById('status').textContent));
+  await page.setInputFiles('#folder-input', join(root, 'one-class'));
+  await page.waitForSelector('body[data-calibrated=refused]', { timeout: 60_000 });
+  assert.match(await page.textContent('#status'), /cannot be calibrated on these films: only 0 NORMAL film\(s\) \(3 PNEUMONIA\): a site calibration needs at least 20/);
+  assert.ok(await page.isHidden('#results'));
+  assert.equal(await page.textContent('#active-label'), label, 'the saved calibration is untouched');
+});
+
 test('the classifier uses it and names it in the result, CSV and audit log', { skip, ...T }, async () => {
   await page.goto(server.url);
   await ready(page);

@@ -13,6 +13,7 @@
 #include "cxr/calibration.h"
 #include "model/model_file.h"
 #include "support/reference_nets.h"
+#include "support/site_record.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
@@ -167,27 +168,10 @@ TEST(Calibration, TemperatureFitIsTheMaximumLikelihood) {
   EXPECT_NEAR(gb / z.size(), 0, 1e-6);
 }
 
-calibrate::SiteRecord sample_record() {
-  calibrate::SiteRecord r;
-  r.date = "2026-12-07";
-  r.target_value = 0.95;
-  r.threshold = 0.123456789f;
-  r.positive_class = "PNEUMONIA";
-  r.negative_class = "NORMAL";
-  r.positives = 200;
-  r.negatives = 212;
-  r.films_sha256 = std::string(64, 'a');
-  r.auc = 0.9;
-  r.auc_low = 0.85;
-  r.auc_high = 0.94;
-  r.sensitivity = 0.955;
-  r.specificity = 0.6;
-  r.model = {"pneumonia", "2.0.0", 0xdeadbeef};
-  return r;
-}
+using testing::example_site_record;
 
 TEST(Calibration, RecordRoundTripsAndNamesItself) {
-  calibrate::SiteRecord r = sample_record(), back;
+  calibrate::SiteRecord r = example_site_record(), back;
   r.has_temperature = true;
   r.temperature = 1.5;
   r.bias = -0.25;
@@ -202,7 +186,7 @@ TEST(Calibration, RecordRoundTripsAndNamesItself) {
 }
 
 TEST(Calibration, MalformedNewerAndForeignRecordsAreRefused) {
-  const std::string good = calibrate::write_record(sample_record());
+  const std::string good = calibrate::write_record(example_site_record());
   calibrate::SiteRecord r;
   auto message = [&](const std::string& text) { return calibrate::parse_record(text, &r).message; };
   EXPECT_NE(message("{").find("not a valid site calibration file"), std::string::npos);

@@ -1,6 +1,8 @@
 #include "wasm/calibration_door.h"
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cxr/calibration.h"
@@ -17,50 +19,35 @@ val failure(const std::string& message) {
   return o;
 }
 
-val proportion(const cxr_proportion& p) {
+// A plain object from its members, in order.
+val object(std::initializer_list<std::pair<const char*, val>> members) {
   val o = val::object();
-  o.set("value", p.value);
-  o.set("low", p.low);
-  o.set("high", p.high);
-  o.set("count", p.count);
-  o.set("total", p.total);
+  for (const auto& [key, value] : members) o.set(key, value);
   return o;
 }
 
+val proportion(const cxr_proportion& p) {
+  return object({{"value", val(p.value)}, {"low", val(p.low)}, {"high", val(p.high)}, {"count", val(p.count)},
+                 {"total", val(p.total)}});
+}
+
 val operating_point(const cxr_operating_point& op) {
-  val o = val::object();
-  o.set("threshold", op.threshold);
-  o.set("sensitivity", proportion(op.sensitivity));
-  o.set("specificity", proportion(op.specificity));
-  return o;
+  return object({{"threshold", val(op.threshold)},
+                 {"sensitivity", proportion(op.sensitivity)},
+                 {"specificity", proportion(op.specificity)}});
 }
 
 val bins(const cxr_reliability_bin* b) {
   val list = val::array();
-  for (int i = 0; i < CXR_RELIABILITY_BINS; ++i) {
-    val o = val::object();
-    o.set("meanPredicted", b[i].mean_predicted);
-    o.set("observedRate", b[i].observed_rate);
-    o.set("count", b[i].count);
-    list.call<void>("push", o);
-  }
+  for (int i = 0; i < CXR_RELIABILITY_BINS; ++i)
+    list.call<void>("push", object({{"meanPredicted", val(b[i].mean_predicted)},
+                                    {"observedRate", val(b[i].observed_rate)},
+                                    {"count", val(b[i].count)}}));
   return list;
 }
 
 val report_object(const cxr_calibration_report& r) {
-  val o = val::object();
-  o.set("positives", r.num_positive);
-  o.set("negatives", r.num_negative);
-  o.set("fewFilms", bool(r.few_films));
-  o.set("target", std::string(r.target == cxr_target_sensitivity ? "sensitivity" : "specificity"));
-  o.set("targetValue", r.target_value);
-  val auc = val::object();
-  auc.set("value", r.auc);
-  auc.set("low", r.auc_low);
-  auc.set("high", r.auc_high);
-  auc.set("resamples", r.bootstrap_resamples);
-  o.set("auc", auc);
-  val roc = val::array();
+  val roc = val::array();  // [false positive rate, true positive rate, threshold]
   for (uint32_t i = 0; i < r.num_roc_points; ++i) {
     val p = val::array();
     p.call<void>("push", r.roc[i].false_positive_rate);
@@ -68,21 +55,27 @@ val report_object(const cxr_calibration_report& r) {
     p.call<void>("push", r.roc[i].threshold);
     roc.call<void>("push", p);
   }
-  o.set("roc", roc);  // [false positive rate, true positive rate, threshold]
-  o.set("modelDefault", operating_point(r.model_default));
-  o.set("site", operating_point(r.site));
-  val changes = val::object();
-  changes.set("nowPositiveCorrect", r.now_positive_correct);
-  changes.set("nowPositiveWrong", r.now_positive_wrong);
-  changes.set("nowNegativeCorrect", r.now_negative_correct);
-  changes.set("nowNegativeWrong", r.now_negative_wrong);
-  o.set("changes", changes);
-  o.set("temperatureFitted", bool(r.temperature_fitted));
-  o.set("temperature", r.temperature);
-  o.set("bias", r.bias);
-  o.set("reliability", bins(r.reliability));
-  o.set("siteReliability", bins(r.site_reliability));
-  return o;
+  return object({
+      {"positives", val(r.num_positive)},
+      {"negatives", val(r.num_negative)},
+      {"fewFilms", val(bool(r.few_films))},
+      {"target", val(std::string(r.target == cxr_target_sensitivity ? "sensitivity" : "specificity"))},
+      {"targetValue", val(r.target_value)},
+      {"auc", object({{"value", val(r.auc)}, {"low", val(r.auc_low)}, {"high", val(r.auc_high)},
+                      {"resamples", val(r.bootstrap_resamples)}})},
+      {"roc", roc},
+      {"modelDefault", operating_point(r.model_default)},
+      {"site", operating_point(r.site)},
+      {"changes", object({{"nowPositiveCorrect", val(r.now_positive_correct)},
+                          {"nowPositiveWrong", val(r.now_positive_wrong)},
+                          {"nowNegativeCorrect", val(r.now_negative_correct)},
+                          {"nowNegativeWrong", val(r.now_negative_wrong)}})},
+      {"temperatureFitted", val(bool(r.temperature_fitted))},
+      {"temperature", val(r.temperature)},
+      {"bias", val(r.bias)},
+      {"reliability", bins(r.reliability)},
+      {"siteReliability", bins(r.site_reliability)},
+  });
 }
 
 // A JS array (or typed array) of numbers as floats.

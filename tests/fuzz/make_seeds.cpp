@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "calibrate/record.h"
 #include "model/model_file.h"
+#include "support/site_record.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
@@ -75,16 +75,7 @@ int main(int argc, char** argv) {
     ok &= write(out + "/model/" + arch + "-gate-v1.cxrm", cxr::write_model(m.metadata, tensors, 1));
   }
   // Site calibration records (the site_record target), with and without temperature.
-  cxr::calibrate::SiteRecord site;
-  site.date = "2026-12-07";
-  site.target_value = 0.95;
-  site.threshold = 0.56f;
-  site.positive_class = "PNEUMONIA";
-  site.negative_class = "NORMAL";
-  site.positives = 193;
-  site.negatives = 115;
-  site.films_sha256 = std::string(64, 'a');
-  site.model = {"cxr-pneumonia", "2.0.0", 0xdc6e2076};
+  cxr::calibrate::SiteRecord site = cxr::testing::example_site_record();
   const std::string plain = cxr::calibrate::write_record(site);
   ok &= write(out + "/site/plain.json", std::vector<uint8_t>(plain.begin(), plain.end()));
   site.has_temperature = true;

@@ -22,7 +22,7 @@ const pool = new WorkerPool({
   createWorker: classifierWorker,
 });
 const store = new SiteStore();
-const page = { info: null, preprocess: null, used: [], refused: [], report: null, record: null, active: null, busy: false };
+const page = { info: null, preprocess: null, used: [], refused: [], report: null, record: null, active: null, busy: false, asked: 0 };
 
 // ------------------------------------------------------- the active record
 
@@ -66,6 +66,8 @@ async function measure(list) {
   page.busy = true;
   setState('busy', 'true');
   $('results').hidden = true;
+  for (const f of page.used) if (f.url) URL.revokeObjectURL(f.url);  // the previous set's thumbnails
+  page.used = [];
   try {
     const { films, refused, problem } = await labelFilms(list, page.info);
     showRefused(refused);
@@ -99,10 +101,12 @@ async function measure(list) {
 
 async function choose() {
   if (!page.used.length) return;
+  const asked = ++page.asked;  // only the latest choice is shown
   const answer = await calibrateOnPool(pool, page.used, {
     target: $('target-kind').value, value: Number($('target-value').value) / 100,
     fitTemperature: $('fit-temperature').checked, date: today(),
   });
+  if (asked !== page.asked) return;
   if (!answer.ok) {
     $('results').hidden = true;
     setState('calibrated', 'refused');

@@ -2,6 +2,8 @@
 # fuzz build (tests/fuzz), which compiles them again with coverage
 # instrumentation. Paths relative to core/.
 set(CXR_CORE_SOURCES
+  common/crc32.cpp
+  common/half.cpp
   common/status.cpp
   common/sha256.cpp
   decode/decode.cpp
@@ -10,7 +12,9 @@ set(CXR_CORE_SOURCES
   decode/stb_image_impl.cpp
   preprocess/preprocess.cpp
   model/json.cpp
-  model/model_file.cpp
+  model/model_metadata.cpp
+  model/model_reader.cpp
+  model/model_writer.cpp
   nn/plan.cpp
   nn/reference.cpp
   nn/portable_backend.cpp

@@ -35,6 +35,8 @@
 #include <string>
 #include <vector>
 
+#include "common/crc32.h"  // the trailer's checksum, for writers and tests
+#include "common/half.h"   // how f16 tensors are stored
 #include "common/status.h"
 #include "model/json.h"
 #include "nn/layers.h"
@@ -104,10 +106,6 @@ struct TensorRecord {
   bool f16 = false;  // store as IEEE half (values rounded to nearest even; a symmetric matrix scaled first)
 };
 
-// IEEE 754 binary16 conversions (round to nearest even; overflow to infinity).
-uint16_t float_to_half(float value);
-float half_to_float(uint16_t bits);
-
 // Serialises a model file. `metadata` must be a JSON object. A square matrix
 // that is exactly symmetric is stored as its upper triangle (version 2).
 // `version` 1 writes the older layout (for tests of the reader).
@@ -122,7 +120,5 @@ json::Value preprocess_to_json(const PreprocessSpec& spec);
 json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& layers);
 // Tensor records for the layers' weight/bias views.
 std::vector<TensorRecord> layer_tensors(const std::vector<LayerDesc>& layers);
-
-uint32_t crc32(const uint8_t* data, size_t size);
 
 }  // namespace cxr

@@ -1,5 +1,6 @@
 // Shared between the DICOM parser (dicom_parse.cpp: element walk, transfer
-// syntax, pixel-data location, frame extraction) and the pixel pipeline
+// syntax, pixel-data location; dicom_element.cpp: value readers;
+// dicom_frames.cpp: frame extraction) and the pixel pipeline
 // (dicom_pixels.cpp). Not part of the core's interface.
 #pragma once
 #include <cstddef>

@@ -1,5 +1,7 @@
 // DICOM structure: sniffing bare datasets, the transfer syntax, one linear
-// walk over the elements, and the first frame's encapsulated/RLE bytes.
+// walk over the elements, and the entry point (decode_dicom). Element headers
+// and value readers are in dicom_element.cpp; the first frame's
+// encapsulated/RLE bytes in dicom_frames.cpp.
 //
 // The walk is iterative with an explicit, bounded stack (no recursion): a
 // sequence or item with a defined length ends at its length, one with an
@@ -11,85 +13,19 @@
 // top-level Pixel Data.
 #include <cstring>
 
-#include "decode/dicom_internal.h"
+#include "decode/dicom_element.h"
 
 namespace cxr::dicom {
 namespace {
 
-constexpr uint32_t kUndefined = 0xFFFFFFFFu;
 constexpr size_t kOpenEnded = SIZE_MAX;  // a frame closed by a delimiter
 constexpr int kMaxDepth = 16;            // sequence + item frames (8 nested sequences)
 
-constexpr uint32_t tag(uint32_t group, uint32_t element) { return group << 16 | element; }
-constexpr uint32_t kItem = tag(0xFFFE, 0xE000);
-constexpr uint32_t kItemDelimiter = tag(0xFFFE, 0xE00D);
-constexpr uint32_t kSequenceDelimiter = tag(0xFFFE, 0xE0DD);
-constexpr uint32_t kPixelData = tag(0x7FE0, 0x0010);
 constexpr uint32_t kTransferSyntax = tag(0x0002, 0x0010);
 constexpr uint32_t kModalityLutSequence = tag(0x0028, 0x3000);
 constexpr uint32_t kVoiLutSequence = tag(0x0028, 0x3010);
 constexpr uint32_t kLutDescriptor = tag(0x0028, 0x3002);
 constexpr uint32_t kLutData = tag(0x0028, 0x3006);
-
-uint32_t le16(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8; }
-uint32_t le32(const uint8_t* p) { return le16(p) | le16(p + 2) << 16; }
-
-bool is_upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
-
-bool known_vr(uint8_t a, uint8_t b) {
-  static const char kVrs[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
-  for (size_t i = 0; i + 1 < sizeof kVrs; i += 2)
-    if (kVrs[i] == a && kVrs[i + 1] == b) return true;
-  return false;
-}
-
-// VRs whose explicit header has 2 reserved bytes and a 32-bit length.
-bool long_vr(uint8_t a, uint8_t b) {
-  static const char kLong[] = "OBODOFOLOVOWSQSVUCUNURUTUV";
-  for (size_t i = 0; i + 1 < sizeof kLong; i += 2)
-    if (kLong[i] == a && kLong[i + 1] == b) return true;
-  return false;
-}
-
-struct Header {
-  uint32_t tag = 0;
-  char vr[2] = {0, 0};  // {0, 0}: implicit (or an item/delimiter)
-  uint32_t length = 0;
-  size_t value = 0;     // offset of the value
-};
-
-// One element header at pos. Items and delimiters have no VR; an explicit
-// header with an unknown VR is read as implicit (some writers mix them).
-bool read_header(const uint8_t* d, size_t size, size_t pos, bool implicit, Header* h) {
-  if (pos > size || size - pos < 8) return false;
-  *h = Header{};
-  const uint32_t group = le16(d + pos);
-  h->tag = tag(group, le16(d + pos + 2));
-  if (group == 0xFFFE) {
-    h->length = le32(d + pos + 4);
-    h->value = pos + 8;
-    return true;
-  }
-  const uint8_t a = d[pos + 4], b = d[pos + 5];
-  if ((!implicit || group == 0x0002) && is_upper(a) && is_upper(b) && known_vr(a, b)) {
-    h->vr[0] = char(a);
-    h->vr[1] = char(b);
-    if (long_vr(a, b)) {
-      if (size - pos < 12) return false;
-      h->length = le32(d + pos + 8);
-      h->value = pos + 12;
-    } else {
-      h->length = le16(d + pos + 6);
-      h->value = pos + 8;
-    }
-    return true;
-  }
-  h->length = le32(d + pos + 4);
-  h->value = pos + 8;
-  return true;
-}
-
-bool vr_is(const Header& h, const char* vr) { return h.vr[0] == vr[0] && h.vr[1] == vr[1]; }
 
 // ------------------------------------------------------------ transfer syntax
 
@@ -184,20 +120,6 @@ struct Frame {
   uint32_t tag;    // sequence: its tag
   uint32_t items;  // sequence: items opened so far
 };
-
-Status corrupt(const char* what) {
-  return Fail(cxr_status_corrupt_input, "corrupt DICOM: %s; re-export or copy it again", what);
-}
-
-Status truncated_file() {
-  return Fail(cxr_status_corrupt_input,
-              "truncated DICOM (the file ends inside its header); re-export or copy it again");
-}
-
-Status truncated_pixels() {
-  return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (the file ends before the image does); "
-              "re-export or copy it again");
-}
 
 // Items of an undefined-length non-sequence element (encapsulated pixel data
 // nested in an icon, say) up to its sequence delimiter; returns the offset
@@ -434,184 +356,6 @@ bool looks_like_bare(const uint8_t* d, size_t size) {
     pos = h.value + h.length;
   }
   return true;
-}
-
-// ------------------------------------------------------------ encapsulated frames
-
-Status first_frame_fragments(const uint8_t* d, size_t size, const Facts& f, uint64_t frames,
-                             std::vector<uint8_t>* frame) {
-  frame->clear();
-  // Item 0: the Basic Offset Table (possibly empty).
-  Header h;
-  size_t pos = f.fragments_offset;
-  if (!read_header(d, size, pos, true, &h)) return truncated_pixels();
-  if (h.tag != kItem || h.length == kUndefined) return corrupt("its encapsulated pixel data has no offset table");
-  if (h.length > size - h.value) return truncated_pixels();
-  // The first frame ends where the table says the second begins (offsets count
-  // from the first fragment's item tag).
-  uint64_t first_frame_end = UINT64_MAX;
-  if (frames > 1 && h.length >= 8) first_frame_end = le32(d + h.value + 4);
-  pos = h.value + h.length;
-  const size_t first_fragment = pos;
-
-  size_t fragments = 0;
-  bool ended = false;
-  for (;;) {
-    if (!read_header(d, size, pos, true, &h)) return truncated_pixels();
-    if (h.tag == kSequenceDelimiter) {
-      ended = true;
-      break;
-    }
-    if (h.tag != kItem || h.length == kUndefined) return corrupt("its encapsulated pixel data is malformed");
-    if (h.length > size - h.value) return truncated_pixels();
-    if (frames <= 1 || (pos - first_fragment) < first_frame_end) {
-      if (frame->size() + h.length > size) return corrupt("its encapsulated pixel data is malformed");
-      frame->insert(frame->end(), d + h.value, d + h.value + h.length);
-      ++fragments;
-    }
-    pos = h.value + h.length;
-    if (frames > 1 && first_frame_end == UINT64_MAX) {
-      // No offset table: one fragment per frame, unless this JPEG frame has
-      // not reached its EOI marker yet (trailing padding byte allowed).
-      if (f.encoding == Encoding::rle) break;
-      size_t n = frame->size();
-      while (n > 0 && (*frame)[n - 1] == 0x00) --n;
-      if (n >= 2 && (*frame)[n - 2] == 0xFF && (*frame)[n - 1] == 0xD9) break;
-    }
-  }
-  (void)ended;
-  if (fragments == 0) return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its encapsulated "
-                                  "pixel data holds no frame); re-export or copy it again");
-  return Ok();
-}
-
-// ------------------------------------------------------------ RLE
-
-Status decode_rle_frame(const uint8_t* p, size_t size, uint32_t rows, uint32_t columns, uint32_t samples,
-                        uint32_t bytes_per_sample, std::vector<uint8_t>* planar) {
-  const size_t pixels = size_t(rows) * columns;
-  const uint32_t segments = samples * bytes_per_sample;
-  if (size < 64) return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its RLE header is cut short); "
-                             "re-export or copy it again");
-  const uint32_t count = le32(p);
-  if (count != segments || count > 15)
-    return corrupt("its RLE frame has the wrong number of segments for its pixel format");
-  uint32_t offsets[16];
-  for (uint32_t i = 0; i < count; ++i) offsets[i] = le32(p + 4 + 4 * i);
-  offsets[count] = uint32_t(size > 0xFFFFFFFFu ? 0xFFFFFFFFu : size);
-  planar->assign(pixels * samples * bytes_per_sample, 0);
-  for (uint32_t s = 0; s < count; ++s) {
-    const size_t begin = offsets[s], end = offsets[s + 1];
-    if (begin < 64 || begin > end || end > size) return corrupt("its RLE segment offsets are invalid");
-    // Segment s is byte plane (s % bytes_per_sample) of sample s / bytes_per_sample,
-    // most significant byte first; written little endian into the planar buffer.
-    const uint32_t sample = s / bytes_per_sample;
-    const uint32_t byte_in_sample = bytes_per_sample - 1 - s % bytes_per_sample;
-    uint8_t* out = planar->data() + size_t(sample) * pixels * bytes_per_sample + byte_in_sample;
-    size_t produced = 0;
-    for (size_t i = begin; i < end && produced < pixels;) {
-      const int n = int8_t(p[i++]);
-      if (n >= 0) {  // n + 1 literal bytes
-        const size_t run = size_t(n) + 1;
-        if (run > end - i) return corrupt("an RLE segment is cut short");
-        for (size_t k = 0; k < run && produced < pixels; ++k) out[produced++ * bytes_per_sample] = p[i + k];
-        i += run;
-      } else if (n != -128) {  // 1 - n copies of the next byte
-        if (i >= end) return corrupt("an RLE segment is cut short");
-        const uint8_t value = p[i++];
-        for (int k = 0; k < 1 - n && produced < pixels; ++k) out[produced++ * bytes_per_sample] = value;
-      }
-    }
-    if (produced < pixels) return corrupt("an RLE segment decodes to fewer pixels than the image has");
-  }
-  return Ok();
-}
-
-// ------------------------------------------------------------ value readers
-
-bool read_u16(View v, uint32_t* out) {
-  if (!v.present() || v.size < 2) return false;
-  *out = le16(v.data);
-  return true;
-}
-
-namespace {
-// The first value of a multi-valued string, without padding.
-View first_string_value(View v) {
-  size_t b = 0, e = 0;
-  while (e < v.size && v.data[e] != '\\') ++e;
-  while (b < e && (v.data[b] == ' ' || v.data[b] == '\0')) ++b;
-  while (e > b && (v.data[e - 1] == ' ' || v.data[e - 1] == '\0')) --e;
-  return View{v.data + b, e - b};
-}
-}  // namespace
-
-// Locale-independent: [+-]digits[.digits][(e|E)[+-]digits].
-bool read_ds(View v, double* out) {
-  if (!v.present()) return false;
-  const View s = first_string_value(v);
-  if (s.size == 0 || s.size > 64) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s.data[i] == '+' || s.data[i] == '-') negative = s.data[i++] == '-';
-  double mantissa = 0;
-  int digits = 0, scale = 0;
-  for (; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++digits) mantissa = mantissa * 10 + (s.data[i] - '0');
-  if (i < s.size && s.data[i] == '.') {
-    for (++i; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++digits, --scale)
-      mantissa = mantissa * 10 + (s.data[i] - '0');
-  }
-  if (digits == 0) return false;
-  if (i < s.size && (s.data[i] == 'e' || s.data[i] == 'E')) {
-    ++i;
-    bool negative_exponent = false;
-    if (i < s.size && (s.data[i] == '+' || s.data[i] == '-')) negative_exponent = s.data[i++] == '-';
-    int exponent = 0, exponent_digits = 0;
-    for (; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++exponent_digits)
-      exponent = exponent < 1000 ? exponent * 10 + (s.data[i] - '0') : exponent;
-    if (exponent_digits == 0) return false;
-    scale += negative_exponent ? -exponent : exponent;
-  }
-  if (i != s.size) return false;
-  // One multiplication or division by an exact power of ten (up to 1e22) is
-  // correctly rounded for the usual DS values; beyond that, repeated scaling.
-  static const double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  double value = mantissa;
-  for (; scale > 22; scale -= 22) value *= kPowers[22];
-  for (; scale < -22; scale += 22) value /= kPowers[22];
-  value = scale >= 0 ? value * kPowers[scale] : value / kPowers[-scale];
-  if (!(value == value) || value > 1e300 || value < -1e300) return false;
-  *out = negative ? -value : value;
-  return true;
-}
-
-bool read_is(View v, uint64_t* out) {
-  if (!v.present()) return false;
-  const View s = first_string_value(v);
-  size_t i = 0;
-  if (i < s.size && s.data[i] == '+') ++i;
-  if (i == s.size) return false;
-  uint64_t value = 0;
-  for (; i < s.size; ++i) {
-    if (s.data[i] < '0' || s.data[i] > '9') return false;
-    value = value * 10 + uint64_t(s.data[i] - '0');
-    if (value > (uint64_t(1) << 32)) value = uint64_t(1) << 32;
-  }
-  *out = value;
-  return true;
-}
-
-std::string read_code(View v) {
-  std::string code;
-  if (!v.present()) return code;
-  const View s = first_string_value(v);
-  for (size_t i = 0; i < s.size && code.size() < 64; ++i) {
-    uint8_t c = s.data[i];
-    if (c >= 'a' && c <= 'z') c = uint8_t(c - 32);
-    code.push_back(c >= 0x20 && c < 0x7F ? char(c) : '?');
-  }
-  return code;
 }
 
 }  // namespace cxr::dicom

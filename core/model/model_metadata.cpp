@@ -61,11 +61,6 @@ Status parse_enum(const Fields& f, const char* key, const char* const (&names)[N
   return bad_model(std::string(f.where) + "." + key + " has unknown value '" + name + "'");
 }
 
-const char* const kLayerTypes[] = {"conv2d", "max_pool", "avg_pool", "global_avg_pool", "dense", "add", "softmax"};
-const char* const kActivations[] = {"none", "relu", "relu6"};
-const char* const kResizePolicies[] = {"stretch", "letterbox", "center_crop"};
-const char* const kNormalizations[] = {"unit", "fixed", "per_image"};
-
 }  // namespace
 
 Status parse_layer(const json::Value& v, size_t index, LayerDesc* l) {
@@ -73,8 +68,8 @@ Status parse_layer(const json::Value& v, size_t index, LayerDesc* l) {
   const std::string where = "layers[" + std::to_string(index) + "]";
   Fields f{v, where.c_str()};
   CXR_TRY(f.string("name", &l->name));
-  CXR_TRY(parse_enum(f, "type", kLayerTypes, LayerType::conv2d, &l->type, /*optional=*/false));
-  CXR_TRY(parse_enum(f, "activation", kActivations, Activation::none, &l->activation));
+  CXR_TRY(parse_enum(f, "type", kLayerTypeNames, LayerType::conv2d, &l->type, /*optional=*/false));
+  CXR_TRY(parse_enum(f, "activation", kActivationNames, Activation::none, &l->activation));
   if (const json::Value* in = v.find("inputs")) {
     if (!in->is_array()) return bad_model(where + ".inputs must be a list of layer names");
     for (const json::Value& name : in->array) {
@@ -119,8 +114,8 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
   CXR_TRY(p.u32("width", 1, 4096, &spec.width));
   CXR_TRY(p.u32("height", 1, 4096, &spec.height));
   CXR_TRY(p.u32("channels", 1, 4, &spec.channels));
-  CXR_TRY(parse_enum(p, "resize", kResizePolicies, ResizePolicy::stretch, &spec.resize));
-  CXR_TRY(parse_enum(p, "normalize", kNormalizations, Normalization::unit, &spec.normalize));
+  CXR_TRY(parse_enum(p, "resize", kResizePolicyNames, ResizePolicy::stretch, &spec.resize));
+  CXR_TRY(parse_enum(p, "normalize", kNormalizationNames, Normalization::unit, &spec.normalize));
   if (const json::Value* eq = pre->find("equalize")) {
     if (eq->type != json::Value::Type::boolean) return bad_model("preprocess.equalize must be true or false");
     spec.equalize = eq->boolean;
@@ -210,9 +205,9 @@ json::Value preprocess_to_json(const PreprocessSpec& spec) {
   o.set("width", json::Value::of(spec.width));
   o.set("height", json::Value::of(spec.height));
   o.set("channels", json::Value::of(spec.channels));
-  o.set("resize", json::Value::of(kResizePolicies[int(spec.resize)]));
+  o.set("resize", json::Value::of(enum_name(spec.resize, kResizePolicyNames)));
   o.set("equalize", json::Value::of_bool(spec.equalize));
-  o.set("normalize", json::Value::of(kNormalizations[int(spec.normalize)]));
+  o.set("normalize", json::Value::of(enum_name(spec.normalize, kNormalizationNames)));
   o.set("mean", json::Value::of(spec.mean));
   o.set("std", json::Value::of(spec.std));
   if (spec.prescale_width) {

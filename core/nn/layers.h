@@ -5,10 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
+
 namespace cxr {
 
-enum class LayerType { conv2d, max_pool, avg_pool, global_avg_pool, dense, add, softmax };
-enum class Activation { none, relu, relu6 };
+// Each enum and its names (the model file's "type" and "activation", and
+// messages) from one list.
+#define CXR_LAYER_TYPES(X) X(conv2d) X(max_pool) X(avg_pool) X(global_avg_pool) X(dense) X(add) X(softmax)
+#define CXR_ACTIVATIONS(X) X(none) X(relu) X(relu6)
+enum class LayerType { CXR_LAYER_TYPES(CXR_ENUMERATOR) };
+enum class Activation { CXR_ACTIVATIONS(CXR_ENUMERATOR) };
+inline constexpr const char* kLayerTypeNames[] = {CXR_LAYER_TYPES(CXR_ENUMERATOR_NAME)};
+inline constexpr const char* kActivationNames[] = {CXR_ACTIVATIONS(CXR_ENUMERATOR_NAME)};
 
 struct Shape {
   uint32_t h = 0, w = 0, c = 0;
@@ -46,7 +54,7 @@ struct ActivationRange {
 };
 ActivationRange activation_range(Activation activation);
 
-const char* layer_type_name(LayerType type);
-const char* activation_name(Activation activation);
+inline const char* layer_type_name(LayerType type) { return enum_name(type, kLayerTypeNames); }
+inline const char* activation_name(Activation activation) { return enum_name(activation, kActivationNames); }
 
 }  // namespace cxr

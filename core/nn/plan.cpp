@@ -6,28 +6,6 @@
 
 namespace cxr {
 
-const char* layer_type_name(LayerType type) {
-  switch (type) {
-    case LayerType::conv2d: return "conv2d";
-    case LayerType::max_pool: return "max_pool";
-    case LayerType::avg_pool: return "avg_pool";
-    case LayerType::global_avg_pool: return "global_avg_pool";
-    case LayerType::dense: return "dense";
-    case LayerType::add: return "add";
-    case LayerType::softmax: return "softmax";
-  }
-  return "?";
-}
-
-const char* activation_name(Activation activation) {
-  switch (activation) {
-    case Activation::none: return "none";
-    case Activation::relu: return "relu";
-    case Activation::relu6: return "relu6";
-  }
-  return "?";
-}
-
 ActivationRange activation_range(Activation activation) {
   constexpr float inf = std::numeric_limits<float>::infinity();
   switch (activation) {

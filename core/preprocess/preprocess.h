@@ -4,22 +4,25 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "common/status.h"
 #include "decode/image.h"
 
 namespace cxr {
 
-enum class ResizePolicy {
-  stretch,      // ignore aspect ratio (how the dataset's 224x224 copies were made)
-  letterbox,    // keep aspect, fit inside, pad with black (0)
-  center_crop,  // keep aspect, fill, crop the centre
-};
-
-enum class Normalization {
-  unit,       // y = x                 (x = pixel / max_value, in [0, 1])
-  fixed,      // y = (x - mean) / std  (mean, std from the spec)
-  per_image,  // y = (x - mean(x)) / max(std(x), 1e-6) over the resized image
-};
+// Each enum and its names (the model file's "resize" and "normalize") from one list.
+//   stretch      ignore aspect ratio (how the dataset's 224x224 copies were made)
+//   letterbox    keep aspect, fit inside, pad with black (0)
+//   center_crop  keep aspect, fill, crop the centre
+#define CXR_RESIZE_POLICIES(X) X(stretch) X(letterbox) X(center_crop)
+//   unit       y = x                 (x = pixel / max_value, in [0, 1])
+//   fixed      y = (x - mean) / std  (mean, std from the spec)
+//   per_image  y = (x - mean(x)) / max(std(x), 1e-6) over the resized image
+#define CXR_NORMALIZATIONS(X) X(unit) X(fixed) X(per_image)
+enum class ResizePolicy { CXR_RESIZE_POLICIES(CXR_ENUMERATOR) };
+enum class Normalization { CXR_NORMALIZATIONS(CXR_ENUMERATOR) };
+inline constexpr const char* kResizePolicyNames[] = {CXR_RESIZE_POLICIES(CXR_ENUMERATOR_NAME)};
+inline constexpr const char* kNormalizationNames[] = {CXR_NORMALIZATIONS(CXR_ENUMERATOR_NAME)};
 
 struct PreprocessSpec {
   uint32_t width = 224, height = 224;

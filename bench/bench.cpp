@@ -16,8 +16,8 @@
 
 #include "bench_net.h"
 #include "cxr/cxr.h"
-#include "nn/portable_backend.h"
 #include "native_peers.h"
+#include "nn/portable_backend.h"
 #include "stats.h"
 #include "support/test_data.h"
 #include "support/test_model.h"

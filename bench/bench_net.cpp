@@ -34,7 +34,8 @@ std::string BenchNet::profile_table(int runs) {
   for (size_t k = 0; k < per_layer.size(); ++k) total += median[k] = percentile(per_layer[k], 0.5);
   std::string table;
   char line[256];
-  std::snprintf(line, sizeof line, "%-28s %-16s %-14s %8s %6s %8s\n", "layer", "type", "out HxWxC", "ms", "%", "MAC/ns");
+  std::snprintf(line, sizeof line, "%-28s %-16s %-14s %8s %6s %8s\n", "layer", "type", "out HxWxC", "ms", "%",
+                "MAC/ns");
   table += line;
   for (size_t k = 0; k < per_layer.size(); ++k) {
     const PlannedLayer& l = plan_.layers[k];

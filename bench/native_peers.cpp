@@ -116,10 +116,11 @@ int bench_native_peers(const std::string& model_path, const std::vector<std::str
   std::printf("%-13s %10s %11s %13s %13s %10s %10s\n", "peer", "cold ms", "median ms", "p90 ms", "max |dlogit|",
               "max |dprob|", "class");
   for (const Peer& p : peers)
-    std::printf("%-13s %10.1f %11.2f %13.2f %13.2g %10.2g %10s\n", p.name.c_str(), p.cold_ms,
-                percentile(p.ms, 0.5), percentile(p.ms, 0.9), p.max_logit_diff, p.max_prob_diff,
+    std::printf("%-13s %10.1f %11.2f %13.2f %13.2g %10.2g %10s\n", p.name.c_str(), p.cold_ms, percentile(p.ms, 0.5),
+                percentile(p.ms, 0.9), p.max_logit_diff, p.max_prob_diff,
                 p.class_differs ? (std::to_string(p.class_differs) + " differ").c_str() : "same");
-  std::printf("(%zu films compared; latency over %d interleaved runs after 5 warm-up; 1 thread)\n", inputs.size(), runs);
+  std::printf("(%zu films compared; latency over %d interleaved runs after 5 warm-up; 1 thread)\n", inputs.size(),
+              runs);
   for (size_t k = 1; k < peers.size(); ++k)
     std::printf("RATIO native cxr_portable_vs_%s=%.2f\n", peers[k].name.substr(peers[k].name.find(' ') + 1).c_str(),
                 percentile(peers[0].ms, 0.5) / percentile(peers[k].ms, 0.5));

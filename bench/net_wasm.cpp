@@ -29,7 +29,7 @@ class Net {
   val preprocess(const std::string& image_bytes) const {
     std::vector<float> out;
     const cxr::Status s = cxr::bench::preprocess_image(reinterpret_cast<const uint8_t*>(image_bytes.data()),
-                                                        image_bytes.size(), net_.model(), &out);
+                                                       image_bytes.size(), net_.model(), &out);
     if (!s.ok()) return val(s.message);
     return copy_out(out.data(), out.size());
   }

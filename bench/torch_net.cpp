@@ -40,7 +40,8 @@ class TorchNet : public PeerNet {
         case LayerType::conv2d: {
           // LibTorch pads symmetrically; pad explicitly only where the model does not.
           const bool symmetric = d.pad_top == d.pad_bottom && d.pad_left == d.pad_right;
-          const at::Tensor padded = symmetric ? x : at::constant_pad_nd(x, {d.pad_left, d.pad_right, d.pad_top, d.pad_bottom});
+          const at::Tensor padded =
+              symmetric ? x : at::constant_pad_nd(x, {d.pad_left, d.pad_right, d.pad_top, d.pad_bottom});
           y = at::conv2d(padded, weights_[i], biases_[i], {d.stride_h, d.stride_w},
                          {symmetric ? d.pad_top : 0, symmetric ? d.pad_left : 0}, {1, 1}, d.groups);
           break;

@@ -52,8 +52,8 @@ ReferenceNet hand_built_net(uint32_t seed) {
   ReferenceNet net;
   net.arch = "hand_built";
   net.input = Shape{24, 24, 3};
-  auto conv = [&](const char* name, uint32_t in_c, uint32_t out_c, uint32_t k, uint32_t stride,
-                  uint32_t groups, Activation act) {
+  auto conv = [&](const char* name, uint32_t in_c, uint32_t out_c, uint32_t k, uint32_t stride, uint32_t groups,
+                  Activation act) {
     LayerDesc l;
     l.type = LayerType::conv2d;
     l.name = name;
@@ -64,8 +64,8 @@ ReferenceNet hand_built_net(uint32_t seed) {
     l.out_channels = out_c;
     l.activation = act;
     const uint32_t fan_in = k * k * in_c / groups;
-    l.weight = random_tensor(net, std::string(name) + ".weight", {out_c, k, k, in_c / groups},
-                             std::sqrt(6.0f / fan_in), rng);
+    l.weight =
+        random_tensor(net, std::string(name) + ".weight", {out_c, k, k, in_c / groups}, std::sqrt(6.0f / fan_in), rng);
     l.bias = random_tensor(net, std::string(name) + ".bias", {out_c}, 0.1f, rng);
     net.layers.push_back(l);
     return &net.layers.back();
@@ -106,8 +106,7 @@ struct Output {
 };
 
 // Copies `input` into `arena`, runs, and reads the logits (and probabilities).
-Output run_net(Backend& backend, const Plan& plan, const std::vector<float>& input,
-               std::vector<float>& arena) {
+Output run_net(Backend& backend, const Plan& plan, const std::vector<float>& input, std::vector<float>& arena) {
   std::copy(input.begin(), input.end(), arena.begin() + plan.offsets[0]);
   const Status ran = backend.run(arena.data());
   EXPECT_TRUE(ran.ok()) << backend.name() << ": " << ran.message;
@@ -128,9 +127,7 @@ float network_tolerance(const Plan& plan, const std::vector<float>& logits) {
   return FLT_EPSILON * float(terms) * scale;
 }
 
-size_t argmax(const std::vector<float>& v) {
-  return size_t(std::max_element(v.begin(), v.end()) - v.begin());
-}
+size_t argmax(const std::vector<float>& v) { return size_t(std::max_element(v.begin(), v.end()) - v.begin()); }
 
 void expect_close(const Output& got, const Output& want, float tolerance, const std::string& who) {
   ASSERT_EQ(got.logits.size(), want.logits.size());

@@ -1,15 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <numeric>
 #include <random>
-#include <cstring>
-#include <algorithm>
 
 #include "classify/cam.h"
-#include "model/model_file.h"
 #include "cxr/cxr.h"
+#include "model/model_file.h"
 #include "nn/backend.h"
 #include "support/reference_nets.h"
 #include "support/test_data.h"
@@ -18,9 +18,9 @@
 namespace cxr {
 namespace {
 
-using testing::make_reference_net;
 using testing::ClassifierPtr;
 using testing::make_classifier;
+using testing::make_reference_net;
 using testing::make_test_model_file;
 
 TEST(Classify, ProducesCalibratedConsistentResult) {

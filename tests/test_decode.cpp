@@ -117,7 +117,8 @@ TEST(Decode, BaselineJpegDecodesWithinAFewLevels) {
 
 TEST(Decode, ColouredJpegGetsTheWarning) {
   Bytes samples;
-  for (int i = 0; i < 32 * 32; ++i) samples.insert(samples.end(), {uint8_t(i % 32 < 16 ? 220 : 20), 30, uint8_t(i % 32 < 16 ? 20 : 220)});
+  for (int i = 0; i < 32 * 32; ++i)
+    samples.insert(samples.end(), {uint8_t(i % 32 < 16 ? 220 : 20), 30, uint8_t(i % 32 < 16 ? 20 : 220)});
   const Image image = decode_ok(testing::encode_jpeg(samples, 32, 32, 3, 95));
   EXPECT_TRUE(image.color_content);
   EXPECT_EQ(image.warnings.size(), 1u);

@@ -114,8 +114,8 @@ TEST(Decode, JpegFieldsThatOverrunStb227AreRefused) {
   oversized_table.resize(15, 0);
   oversized_table.insert(oversized_table.end(), {200, 200});
   oversized_table.resize(oversized_table.size() + 400, 0x01);
-  expect_refusal(decode_status(with_segment_before_first_scan(valid, 0xC4, oversized_table)),
-                 cxr_status_corrupt_input, "Huffman table");
+  expect_refusal(decode_status(with_segment_before_first_scan(valid, 0xC4, oversized_table)), cxr_status_corrupt_input,
+                 "Huffman table");
 
   Bytes undefined_table = valid;  // the scan asks for DC/AC table 1, never defined
   const Bytes sos = {0xFF, 0xDA};
@@ -151,8 +151,14 @@ TEST(Decode, NonImagesAreNamed) {
       {text_bytes(std::string("MM\0*\0\0\0\x08", 8)), "TIFF image", "TIFF images"},
       {riff, "WebP image", "WebP images"},
       {text_bytes(std::string("\0\0\0\x0CjP  \r\n\x87\n", 12)), "JPEG 2000 image", "JPEG 2000 images"},
-      {text_bytes(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)), "HEIC image", "HEIC images"},
-      {text_bytes(std::string("\0\0\0\x1C" "ftypavif\0\0\0\0", 16)), "AVIF image", "AVIF images"},
+      {text_bytes(std::string("\0\0\0\x18"
+                              "ftypheic\0\0\0\0",
+                              16)),
+       "HEIC image", "HEIC images"},
+      {text_bytes(std::string("\0\0\0\x1C"
+                              "ftypavif\0\0\0\0",
+                              16)),
+       "AVIF image", "AVIF images"},
       {text_bytes(std::string("\x1F\x8B\x08\0\0\0", 6)), "gzip archive", "gzip"},
       {text_bytes("Patient: anonymous\nNotes: follow-up film attached\n"), "text file", "text file"},
       {text_bytes("<!DOCTYPE html><html><body>x-ray</body></html>"), "HTML page", "HTML"},

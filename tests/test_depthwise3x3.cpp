@@ -11,8 +11,8 @@
 
 #include <cmath>
 #include <random>
-#include <string>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "nn/plan.h"

@@ -67,7 +67,8 @@ Fixtures load_fixtures() {
     f.missing = "DICOM fixtures not found in " + f.dir +
                 ": /usr/bin/python3 needs pydicom, numpy and PIL (make deps installs python3-pydicom "
                 "python3-numpy python3-pil), then run ctest (its cxr_dicom_fixtures step) or "
-                "tests/dicom/make_dicom_fixtures.py " + f.dir;
+                "tests/dicom/make_dicom_fixtures.py " +
+                f.dir;
     return f;
   }
   Status s = json::parse(std::string(text.begin(), text.end()), &f.manifest);
@@ -80,8 +81,8 @@ const Fixtures& fixtures() {
   return f;
 }
 
-#define CXR_REQUIRE_DICOM_FIXTURES()                                  \
-  do {                                                                \
+#define CXR_REQUIRE_DICOM_FIXTURES()                                     \
+  do {                                                                   \
     if (!fixtures().missing.empty()) GTEST_SKIP() << fixtures().missing; \
   } while (0)
 
@@ -161,15 +162,16 @@ void check_decodes(const std::string& name) {
   ::testing::Test::RecordProperty("worst_of_65535", std::to_string(worst * 65535));
   ::testing::Test::RecordProperty("mean_of_65535", std::to_string(total / expected.size() * 65535));
   EXPECT_LE(worst, tolerance) << "worst pixel (" << worst_at % image.width << ", " << worst_at / image.width
-                              << "): core " << image.pixels[worst_at] / 65535.0 << ", pydicom "
-                              << expected[worst_at] << " (" << worst * 65535 << " of 65535)";
+                              << "): core " << image.pixels[worst_at] / 65535.0 << ", pydicom " << expected[worst_at]
+                              << " (" << worst * 65535 << " of 65535)";
   if (const json::Value* mean = c->find("mean_tolerance")) {
     EXPECT_LE(total / expected.size(), mean->number) << "mean difference from pydicom";
   }
 
   const json::Value* warnings = c->find("warnings");
   if (warnings) {
-    for (const json::Value& w : warnings->array) EXPECT_TRUE(has_warning(image, w.string)) << "no warning: " << w.string;
+    for (const json::Value& w : warnings->array)
+      EXPECT_TRUE(has_warning(image, w.string)) << "no warning: " << w.string;
   }
   const json::Value* exact = c->find("exact_warnings");
   if (exact && exact->boolean && warnings) {
@@ -280,10 +282,10 @@ DICOM_DECODES(DicomMetadata, ChildInMonthsNoWarning, "meta_child_months_no_warni
 
 TEST(DicomRefusal, UnsupportedTransferSyntaxesNameThemselvesAndAConversion) {
   CXR_REQUIRE_DICOM_FIXTURES();
-  for (const char* name : {"syntax_jpeg2000", "syntax_jpeg2000_lossless", "syntax_jpeg_lossless",
-                           "syntax_jpeg_lossless_57", "syntax_jpeg_extended", "syntax_jpeg_ls",
-                           "syntax_jpeg_ls_near", "syntax_htj2k", "syntax_mpeg4", "syntax_hevc", "syntax_unknown",
-                           "syntax_big_endian", "syntax_deflated"})
+  for (const char* name :
+       {"syntax_jpeg2000", "syntax_jpeg2000_lossless", "syntax_jpeg_lossless", "syntax_jpeg_lossless_57",
+        "syntax_jpeg_extended", "syntax_jpeg_ls", "syntax_jpeg_ls_near", "syntax_htj2k", "syntax_mpeg4", "syntax_hevc",
+        "syntax_unknown", "syntax_big_endian", "syntax_deflated"})
     check_refuses(name);
 }
 
@@ -402,6 +404,8 @@ TEST(DicomManifest, EveryCaseHasATest) {
   const json::Value* cases = fixtures().manifest.find("cases");
   ASSERT_TRUE(cases);
   EXPECT_GE(cases->array.size(), 60u);
+  // Filled lines, not one name per line.
+  // clang-format off
   static const std::set<std::string> known = {
       "mono16_explicit_part10", "mono16_implicit_part10", "mono16_implicit_bare", "mono16_explicit_bare",
       "mono8_explicit_part10", "mono8_implicit_bare", "bits12_unsigned_masked", "bits12_signed_masked", "signed16",
@@ -420,6 +424,7 @@ TEST(DicomManifest, EveryCaseHasATest) {
       "oversized_pixels", "overflowing_frames", "bits_allocated_32", "palette_colour", "no_pixel_data",
       "real_normal_jpeg_encapsulated", "real_normal_uncompressed8", "real_normal_monochrome1_16bit",
       "real_pneumonia_jpeg_encapsulated", "real_pneumonia_uncompressed8", "real_pneumonia_monochrome1_16bit"};
+  // clang-format on
   for (const json::Value& c : cases->array)
     EXPECT_TRUE(known.count(text(c, "name"))) << "fixture " << text(c, "name") << " has no test";
 }

@@ -69,7 +69,13 @@ TEST(DicomStructure, DefinedLengthVoiLutSequenceInImplicitVr) {
   // pydicom writes sequences with undefined lengths; this one has defined
   // lengths throughout: the dictionary must know (0028,3010) is a sequence.
   Bytes lut_item;
-  implicit_element(lut_item, 0x0028, 0x3002, [] { Bytes d; put16(d, 4); put16(d, 10); put16(d, 8); return d; }());
+  implicit_element(lut_item, 0x0028, 0x3002, [] {
+    Bytes d;
+    put16(d, 4);
+    put16(d, 10);
+    put16(d, 8);
+    return d;
+  }());
   implicit_element(lut_item, 0x0028, 0x3006, Bytes{0, 0, 85, 0, 170, 0, 255, 0});
   Bytes item;
   put16(item, 0xFFFE);
@@ -134,8 +140,8 @@ TEST(DicomSniff, BareDatasetsAreRecognised) {
   const Bytes implicit = bare_image(2, 1, {}, Bytes{0, 255});
   EXPECT_EQ(sniff_format(implicit.data(), implicit.size(), nullptr), ImageFormat::dicom);
   // Explicit VR, first element (0008,0005) CS.
-  const Bytes explicit_vr = {0x08, 0x00, 0x05, 0x00, 'C', 'S', 0x0A, 0x00, 'I', 'S', 'O', '_', 'I', 'R', ' ',
-                             '1',  '0',  '0',  0x08, 0x00, 0x60, 0x00, 'C', 'S', 0x02, 0x00, 'D', 'X'};
+  const Bytes explicit_vr = {0x08, 0x00, 0x05, 0x00, 'C',  'S',  0x0A, 0x00, 'I', 'S', 'O',  '_',  'I', 'R',
+                             ' ',  '1',  '0',  '0',  0x08, 0x00, 0x60, 0x00, 'C', 'S', 0x02, 0x00, 'D', 'X'};
   EXPECT_EQ(sniff_format(explicit_vr.data(), explicit_vr.size(), nullptr), ImageFormat::dicom);
   // Descending tags, or a length past the end: not DICOM.
   Bytes descending = explicit_vr;

@@ -39,9 +39,7 @@ TEST(Json, RefusesDeepNestingWithoutCrashing) {
   EXPECT_TRUE(parse(std::string(60, '[') + std::string(60, ']'), &v).ok());
 }
 
-TEST(Json, QuoteEscapesControlCharacters) {
-  EXPECT_EQ(quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-}
+TEST(Json, QuoteEscapesControlCharacters) { EXPECT_EQ(quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\""); }
 
 }  // namespace
 }  // namespace cxr::json

@@ -58,9 +58,7 @@ struct Net {
   }
 };
 
-Activation random_activation(std::mt19937& rng) {
-  return Activation(std::uniform_int_distribution<int>(0, 2)(rng));
-}
+Activation random_activation(std::mt19937& rng) { return Activation(std::uniform_int_distribution<int>(0, 2)(rng)); }
 
 uint32_t uniform(std::mt19937& rng, uint32_t lo, uint32_t hi) {
   return std::uniform_int_distribution<uint32_t>(lo, hi)(rng);
@@ -68,10 +66,10 @@ uint32_t uniform(std::mt19937& rng, uint32_t lo, uint32_t hi) {
 
 std::string describe(const LayerDesc& l, Shape in) {
   std::ostringstream s;
-  s << layer_type_name(l.type) << " in " << in.h << "x" << in.w << "x" << in.c << " kernel " << l.kernel_h
-    << "x" << l.kernel_w << " stride " << l.stride_h << "x" << l.stride_w << " pad t" << l.pad_top << " l"
-    << l.pad_left << " b" << l.pad_bottom << " r" << l.pad_right << " groups " << l.groups << " out "
-    << l.out_channels << " " << activation_name(l.activation);
+  s << layer_type_name(l.type) << " in " << in.h << "x" << in.w << "x" << in.c << " kernel " << l.kernel_h << "x"
+    << l.kernel_w << " stride " << l.stride_h << "x" << l.stride_w << " pad t" << l.pad_top << " l" << l.pad_left
+    << " b" << l.pad_bottom << " r" << l.pad_right << " groups " << l.groups << " out " << l.out_channels << " "
+    << activation_name(l.activation);
   return s.str();
 }
 
@@ -79,8 +77,7 @@ std::string describe(const LayerDesc& l, Shape in) {
 // kernel, each side's padding independent) and an input it fits.
 void random_window(std::mt19937& rng, const std::vector<uint32_t>& kernels, LayerDesc* l, Shape* in) {
   l->kernel_h = kernels[uniform(rng, 0, uint32_t(kernels.size() - 1))];
-  l->kernel_w =
-      uniform(rng, 0, 3) == 0 ? kernels[uniform(rng, 0, uint32_t(kernels.size() - 1))] : l->kernel_h;
+  l->kernel_w = uniform(rng, 0, 3) == 0 ? kernels[uniform(rng, 0, uint32_t(kernels.size() - 1))] : l->kernel_h;
   l->stride_h = uniform(rng, 1, 2);
   l->stride_w = uniform(rng, 1, 2);
   l->pad_top = uniform(rng, 0, l->kernel_h - 1);
@@ -171,8 +168,7 @@ Net random_add(std::mt19937& rng) {
 Net random_softmax(std::mt19937& rng) {
   Net net;
   const bool one_pixel = uniform(rng, 0, 1);
-  net.input =
-      Shape{one_pixel ? 1 : uniform(rng, 1, 5), one_pixel ? 1 : uniform(rng, 1, 5), uniform(rng, 1, 20)};
+  net.input = Shape{one_pixel ? 1 : uniform(rng, 1, 5), one_pixel ? 1 : uniform(rng, 1, 5), uniform(rng, 1, 20)};
   LayerDesc twice;
   twice.type = LayerType::add;
   twice.name = "twice";
@@ -188,8 +184,7 @@ Net random_softmax(std::mt19937& rng) {
 // XNNPACK refuses 1x1 pooling windows ("invalid parameter"); nothing else here.
 bool xnnpack_refuses(const Net& net) {
   for (const LayerDesc& l : net.layers)
-    if ((l.type == LayerType::max_pool || l.type == LayerType::avg_pool) && l.kernel_h * l.kernel_w == 1)
-      return true;
+    if ((l.type == LayerType::max_pool || l.type == LayerType::avg_pool) && l.kernel_h * l.kernel_w == 1) return true;
   return false;
 }
 
@@ -199,8 +194,8 @@ bool xnnpack_refuses(const Net& net) {
 // pipeline run on absolute values, |A^T| (sum over channels of |G| |g| |G^T| .
 // |B^T| |d| |B|) |A| + |bias|, is that scale for each output.
 bool runs_as_winograd(const LayerDesc& l, Shape out) {
-  return l.type == LayerType::conv2d && l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 &&
-         l.stride_w == 1 && l.groups == 1 && winograd::tiles(out.h, out.w) >= winograd::kMinTiles;
+  return l.type == LayerType::conv2d && l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 && l.stride_w == 1 &&
+         l.groups == 1 && winograd::tiles(out.h, out.w) >= winograd::kMinTiles;
 }
 
 std::vector<double> winograd_magnitudes(const LayerDesc& l, Shape in, const float* input, Shape out) {
@@ -234,8 +229,7 @@ std::vector<double> winograd_magnitudes(const LayerDesc& l, Shape in, const floa
         for (size_t r = 0; r < kTile && ty + r < out.h; ++r)
           for (size_t q = 0; q < kTile && tx + q < out.w; ++q) {
             double sum = std::fabs(l.bias.data[o]);
-            for (size_t p = 0; p < kPositions; ++p)
-              sum += std::fabs(kAt[r][p / kPatch] * kAt[q][p % kPatch]) * m[p];
+            for (size_t p = 0; p < kPositions; ++p) sum += std::fabs(kAt[r][p / kPatch] * kAt[q][p % kPatch]) * m[p];
             magnitude[((ty + r) * out.w + tx + q) * out.c + o] = sum;
           }
       }
@@ -283,8 +277,8 @@ void check_last_layer(const Net& net, Backend& backend, bool must_refuse, bool p
     const float bound = reference::error_bound(terms, winograd ? float(winograd_magnitude[i]) : magnitude[at]);
     if (!(std::fabs(arena[at] - expected[at]) <= bound)) {
       ++failures;
-      ADD_FAILURE() << "output " << i << ": " << arena[at] << " vs reference " << expected[at] << " (bound "
-                    << bound << ", K " << terms << ")";
+      ADD_FAILURE() << "output " << i << ": " << arena[at] << " vs reference " << expected[at] << " (bound " << bound
+                    << ", K " << terms << ")";
     }
   }
 }
@@ -306,15 +300,15 @@ void check_cases(const char* op, int cases, const std::function<Net(std::mt19937
       refused += must_refuse;
       check_last_layer(net, backend, must_refuse, b.name.rfind("portable/", 0) == 0, rng, input_scale);
     }
-    if (refused)
-      std::printf("  %s refused %d of %d %s cases (1x1 windows)\n", b.name.c_str(), refused, cases, op);
+    if (refused) std::printf("  %s refused %d of %d %s cases (1x1 windows)\n", b.name.c_str(), refused, cases, op);
   }
 }
 
 // Runs `cases` random networks from `make` on every fast backend.
 void check_random_cases(const char* op, int cases, const std::function<Net(std::mt19937&)>& make,
                         float input_scale = 1.0f) {
-  check_cases(op, cases, [&](std::mt19937& rng, int) { return make(rng); }, input_scale);
+  check_cases(
+      op, cases, [&](std::mt19937& rng, int) { return make(rng); }, input_scale);
 }
 
 TEST(Kernels, Conv2d) { check_random_cases("conv2d", 60, random_conv); }
@@ -411,8 +405,8 @@ Net mobilenet_conv(std::mt19937& rng, Shape in, uint32_t out_channels, uint32_t 
 // stride 2 as Keras pads it (0 before, 1 after: ZeroPadding2D then 'valid').
 TEST(Kernels, MobileNetDepthwise) {
   // A stride-2 input of 2x2 gives a 1-pixel output; 1x1 only at stride 1.
-  const MobileNetCase shapes[] = {{{7, 9, 13}, 13},  {{7, 9, 57}, 57},     {{9, 7, 24}, 24}, {{2, 2, 24}, 24},
-                                  {{1, 1, 57}, 57},  {{14, 14, 144}, 144}, {{15, 11, 84}, 84}};
+  const MobileNetCase shapes[] = {{{7, 9, 13}, 13}, {{7, 9, 57}, 57},     {{9, 7, 24}, 24},  {{2, 2, 24}, 24},
+                                  {{1, 1, 57}, 57}, {{14, 14, 144}, 144}, {{15, 11, 84}, 84}};
   constexpr int kShapes = sizeof shapes / sizeof shapes[0];
   check_cases("depthwise 3x3", kShapes * 4, [&](std::mt19937& rng, int i) {
     const MobileNetCase& c = shapes[i / 4];
@@ -431,7 +425,8 @@ TEST(Kernels, MobileNetPointwise) {
   const MobileNetCase project[] = {{{7, 9, 78}, 13}, {{1, 1, 144}, 24}, {{7, 9, 342}, 57}, {{14, 14, 96}, 24}};
   check_cases("pointwise", 4 * 2 + 2, [&](std::mt19937& rng, int i) {
     if (i < 4) return mobilenet_conv(rng, expand[i].in, expand[i].out_channels, 1, 1, 0, 0, false, Activation::relu6);
-    if (i < 8) return mobilenet_conv(rng, project[i - 4].in, project[i - 4].out_channels, 1, 1, 0, 0, false, Activation::none);
+    if (i < 8)
+      return mobilenet_conv(rng, project[i - 4].in, project[i - 4].out_channels, 1, 1, 0, 0, false, Activation::none);
     if (i == 8) return mobilenet_conv(rng, {15, 13, 1}, 16, 3, 2, 0, 1, false, Activation::relu6);
     return mobilenet_conv(rng, {3, 5, 112}, 1280, 1, 1, 0, 0, false, Activation::relu6);
   });
@@ -484,8 +479,8 @@ TEST(Kernels, ToleranceCatchesAWrongWeight) {
 TEST(Kernels, PortableTargets) {
   std::string names;
   for (const portable::Kernels* k : portable::all_supported_kernels()) names += std::string(" ") + k->target;
-  std::printf("  portable targets:%s (best %s, panel width %zu)\n", names.c_str(),
-              portable::best_kernels().target, portable::best_kernels().panel_width);
+  std::printf("  portable targets:%s (best %s, panel width %zu)\n", names.c_str(), portable::best_kernels().target,
+              portable::best_kernels().panel_width);
   EXPECT_FALSE(names.empty());
 }
 

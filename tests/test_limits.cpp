@@ -139,8 +139,8 @@ Bytes short_png(uint32_t width, uint32_t rows, uint32_t height) {
 }
 
 Bytes jpeg_header(uint32_t width, uint32_t height) {
-  return {0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, uint8_t(height >> 8), uint8_t(height), uint8_t(width >> 8),
-          uint8_t(width), 1, 1, 0x11, 0};
+  return {0xFF,           0xD8, 0xFF, 0xC0, 0, 11, 8, uint8_t(height >> 8), uint8_t(height), uint8_t(width >> 8),
+          uint8_t(width), 1,    1,    0x11, 0};
 }
 
 // A real baseline gray JPEG of `width` x `rows` whose SOF then claims
@@ -217,7 +217,8 @@ void expect_refused_within(const Hostile& h) {
   cxr_result result;
   cxr_error error;
   cxr_status status = cxr_status_ok;
-  const long growth = peak_growth([&] { status = cxr_classify(c, h.bytes.data(), h.bytes.size(), nullptr, &result, &error); });
+  const long growth =
+      peak_growth([&] { status = cxr_classify(c, h.bytes.data(), h.bytes.size(), nullptr, &result, &error); });
   EXPECT_EQ(status, h.status) << cxr_status_name(status) << ": " << error.message;
   EXPECT_NE(std::string(error.message).find(h.message), std::string::npos) << error.message;
   if (growth >= 0) {
@@ -242,28 +243,28 @@ TEST(Limits, TheMeasurementSeesARealDecode) {
 
 TEST(Limits, HeaderOnlyImageBombsAreRefusedBeforeAllocating) {
   const Hostile cases[] = {
-      {"PNG header claiming 60000x60000", png_header(60000, 60000), cxr_status_too_large,
-       "PNG is 60000x60000 pixels", 20 * kMB},
+      {"PNG header claiming 60000x60000", png_header(60000, 60000), cxr_status_too_large, "PNG is 60000x60000 pixels",
+       20 * kMB},
       {"JPEG header claiming 60000x60000", jpeg_header(60000, 60000), cxr_status_too_large,
        "JPEG is 60000x60000 pixels", 20 * kMB},
-      {"PNG header claiming 16000x16000 (256 Mpx)", png_header(16000, 16000), cxr_status_too_large,
-       "16000x16000", 20 * kMB},
-      {"JPEG header claiming 16000x16000 (256 Mpx)", jpeg_header(16000, 16000), cxr_status_too_large,
-       "16000x16000", 20 * kMB},
+      {"PNG header claiming 16000x16000 (256 Mpx)", png_header(16000, 16000), cxr_status_too_large, "16000x16000",
+       20 * kMB},
+      {"JPEG header claiming 16000x16000 (256 Mpx)", jpeg_header(16000, 16000), cxr_status_too_large, "16000x16000",
+       20 * kMB},
       {"DICOM 4000x4000 x 2147483647 frames, 4 KB of pixels", dicom_frames(4000, 4000, "2147483647", 4096),
        cxr_status_corrupt_input, "truncated DICOM pixel data", 20 * kMB},
       {"DICOM 4000x4000 x 4294967295 frames, 4 KB of pixels", dicom_frames(4000, 4000, "4294967295", 4096),
        cxr_status_corrupt_input, "truncated DICOM pixel data", 20 * kMB},
-      {"DICOM 65535x65535, 4 KB of pixels", dicom_frames(65535, 65535, "1", 4096), cxr_status_too_large,
-       "limit", 20 * kMB},
+      {"DICOM 65535x65535, 4 KB of pixels", dicom_frames(65535, 65535, "1", 4096), cxr_status_too_large, "limit",
+       20 * kMB},
   };
   for (const Hostile& h : cases) expect_refused_within(h);
 }
 
 TEST(Limits, TruncatedImagesWithinTheLimitsStayBounded) {
   const Hostile cases[] = {
-      {"PNG 16384x2441 (39.99 Mpx) whose data ends after 16 rows", short_png(16384, 16, 2441),
-       cxr_status_corrupt_input, "truncated or corrupt PNG: its compressed pixel data is damaged", 300 * kMB},
+      {"PNG 16384x2441 (39.99 Mpx) whose data ends after 16 rows", short_png(16384, 16, 2441), cxr_status_corrupt_input,
+       "truncated or corrupt PNG: its compressed pixel data is damaged", 300 * kMB},
       {"JPEG 16384x2441 (39.99 Mpx) cut inside its scan", short_jpeg(16384, 16, 2441), cxr_status_corrupt_input,
        "truncated JPEG", 300 * kMB},
       // Complete markers, but the scan's data stops after 16 rows: stb would
@@ -347,8 +348,8 @@ TEST(Limits, HostileModelFilesAreRefusedWithoutRunawayMemory) {
   net.tensors[0].dims = {8, 3, 3, 2};
   net.tensors[0].values.resize(8 * 9 * 2);
   net.layers[0].weight = TensorView{net.tensors[0].values.data(), net.tensors[0].dims};
-  expect_model_refused("conv1 weights of the wrong shape", testing::make_test_model_file(net),
-                       cxr_status_invalid_model, "layer 'conv1' weight has shape [8x3x3x2], expected [8x3x3x1]");
+  expect_model_refused("conv1 weights of the wrong shape", testing::make_test_model_file(net), cxr_status_invalid_model,
+                       "layer 'conv1' weight has shape [8x3x3x2], expected [8x3x3x1]");
 }
 
 }  // namespace

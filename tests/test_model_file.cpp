@@ -140,10 +140,8 @@ TEST(ModelFile, RefusesBadMetadata) {
       {[](json::Value& m) { m.set("positive_class", json::Value::of(5.0)); }, "positive_class"},
       {[](json::Value& m) { m.object.erase(m.object.begin()); }, "name"},
       {[](json::Value& m) { m.find("preprocess")->set("std", json::Value::of(0.0)); }, "std"},
-      {[](json::Value& m) { m.find("preprocess")->set("resize", json::Value::of("zoom")); },
-       "zoom"},
-      {[](json::Value& m) { m.find("input")->set("width", json::Value::of(31.0)); },
-       "does not match"},
+      {[](json::Value& m) { m.find("preprocess")->set("resize", json::Value::of("zoom")); }, "zoom"},
+      {[](json::Value& m) { m.find("input")->set("width", json::Value::of(31.0)); }, "does not match"},
       {[](json::Value& m) { m.find("layers")->array[0].set("type", json::Value::of("lstm")); }, "lstm"},
       {[](json::Value& m) { m.find("preprocess")->set("prescale", json::Value::of(224.0)); }, "prescale"},
       {[](json::Value& m) {
@@ -214,12 +212,12 @@ TEST(HalfFloat, EveryHalfRoundTripsAndFloatsRoundToNearestEven) {
   EXPECT_EQ(half_to_float(0x3C00), 1.0f);
   EXPECT_EQ(half_to_float(0xC000), -2.0f);
   EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  EXPECT_EQ(half_to_float(0x7BFF), 65504.0f);                // largest finite
+  EXPECT_EQ(half_to_float(0x7BFF), 65504.0f);               // largest finite
   // Halfway between 1 and the next half (1 + 2^-10): ties go to the even one.
   EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3C00);
   EXPECT_EQ(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
   EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3C01);
-  EXPECT_EQ(float_to_half(65520.0f), 0x7C00);  // rounds past the largest finite: infinity
+  EXPECT_EQ(float_to_half(65520.0f), 0x7C00);               // rounds past the largest finite: infinity
   EXPECT_EQ(float_to_half(std::ldexp(1.0f, -26)), 0x0000);  // below half the smallest subnormal
   EXPECT_TRUE(std::isnan(half_to_float(float_to_half(std::numeric_limits<float>::quiet_NaN()))));
 }
@@ -325,8 +323,7 @@ TEST(ModelFile, Version2StoresSymmetricTrianglesAndPlanarBytesLosslessly) {
         const float want = t.f16 ? half_to_float(float_to_half(t.values[k])) : t.values[k];
         if (t.name == "stats.symmetric16" && file == &v2)  // scaled by a power of two: the same 11 significant bits
           ASSERT_NEAR(read->data[k], t.values[k], std::abs(t.values[k]) * std::ldexp(1.0, -11)) << k;
-        else
-          ASSERT_EQ(0, std::memcmp(&read->data[k], &want, 4)) << t.name << "[" << k << "]";
+        else ASSERT_EQ(0, std::memcmp(&read->data[k], &want, 4)) << t.name << "[" << k << "]";
       }
     }
   }

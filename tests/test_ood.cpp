@@ -27,7 +27,8 @@ Image textured(uint32_t w, uint32_t h, uint32_t seed = 1) {
   std::uniform_int_distribution<int> noise(-25, 25);
   for (uint32_t y = 0; y < h; ++y)
     for (uint32_t x = 0; x < w; ++x)
-      image.pixels.push_back(uint16_t(std::clamp(120 + 60 * std::sin(x * 0.05) * std::cos(y * 0.03) + noise(rng), 0.0, 255.0)));
+      image.pixels.push_back(
+          uint16_t(std::clamp(120 + 60 * std::sin(x * 0.05) * std::cos(y * 0.03) + noise(rng), 0.0, 255.0)));
   return image;
 }
 
@@ -98,7 +99,8 @@ TEST(OodScore, IsTheSumOfPerLayerNearestClassDistancesPerFeature) {
     const std::vector<double> xl(x.begin() + offset, x.begin() + offset + n);
     double best = INFINITY;
     for (uint32_t k = 0; k < classes; ++k)
-      best = std::min(best, naive_distance(xl, {means[l].begin() + k * n, means[l].begin() + (k + 1) * n}, precisions[l]));
+      best =
+          std::min(best, naive_distance(xl, {means[l].begin() + k * n, means[l].begin() + (k + 1) * n}, precisions[l]));
     expected += best;
     offset += n;
   }

@@ -56,7 +56,7 @@ Taps reference_taps(uint32_t src, double start, double length, uint32_t dst, uin
   const double centre = std::clamp(start + (i + 0.5) * step - 0.5, 0.0, src - 1.0);
   for (uint32_t k = 0; k < src; ++k) {
     const double w = length >= dst ? std::max(0.0, std::min(hi, k + 1.0) - std::max(lo, double(k)))  // overlap
-                                   : std::max(0.0, 1.0 - std::abs(centre - k));                    // hat
+                                   : std::max(0.0, 1.0 - std::abs(centre - k));                      // hat
     if (w > 0) taps.emplace_back(k, w);
   }
   double total = 0;
@@ -93,8 +93,7 @@ void expect_near_all(const std::vector<float>& actual, const std::vector<double>
   size_t worst_at = 0;
   for (size_t i = 0; i < actual.size(); ++i)
     if (std::abs(actual[i] - expected[i]) > worst) worst = std::abs(actual[i] - expected[i]), worst_at = i;
-  EXPECT_LE(worst, tolerance) << "at index " << worst_at << ": " << actual[worst_at] << " vs "
-                              << expected[worst_at];
+  EXPECT_LE(worst, tolerance) << "at index " << worst_at << ": " << actual[worst_at] << " vs " << expected[worst_at];
 }
 
 // Rows [y0, y0 + h) and columns [x0, x0 + w) of an HWC single-channel output.
@@ -190,8 +189,7 @@ TEST(Preprocess, EqualSizeIsExactIdentity) {
   std::mt19937 rng(testing::test_seed());
   const Image image = random_image(224, 224, 16, rng);
   const std::vector<float> out = run(image, make_spec(224, 224));
-  for (size_t i = 0; i < out.size(); ++i)
-    ASSERT_EQ(out[i], float(image.pixels[i]) / 65535.0f) << "at " << i;
+  for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], float(image.pixels[i]) / 65535.0f) << "at " << i;
 }
 
 struct LetterboxCase {
@@ -239,10 +237,12 @@ TEST(Preprocess, CenterCropReadsTheCentredWindow) {
 std::vector<double> reference_equalize(const std::vector<float>& values) {
   auto bin = [](float x) { return std::min(255, int(std::floor(double(x) * 256))); };
   const int lowest = bin(*std::min_element(values.begin(), values.end()));
-  const double n_lowest = double(std::count_if(values.begin(), values.end(), [&](float v) { return bin(v) == lowest; }));
+  const double n_lowest =
+      double(std::count_if(values.begin(), values.end(), [&](float v) { return bin(v) == lowest; }));
   std::vector<double> out;
   for (float v : values) {
-    const double at_or_below = double(std::count_if(values.begin(), values.end(), [&](float u) { return bin(u) <= bin(v); }));
+    const double at_or_below =
+        double(std::count_if(values.begin(), values.end(), [&](float u) { return bin(u) <= bin(v); }));
     out.push_back((at_or_below - n_lowest) / (values.size() - n_lowest));
   }
   return out;
@@ -283,7 +283,8 @@ TEST(Preprocess, EqualizationKeepsConstantImageAndLetterboxPadding) {
   const std::vector<float> content = crop_rect(out, 224, 0, 56, 224, 112);
   EXPECT_EQ(*std::min_element(content.begin(), content.end()), 0.0f);
   EXPECT_EQ(*std::max_element(content.begin(), content.end()), 1.0f);
-  const std::vector<float> top_band = crop_rect(out, 224, 0, 0, 224, 56), bottom_band = crop_rect(out, 224, 0, 168, 224, 56);
+  const std::vector<float> top_band = crop_rect(out, 224, 0, 0, 224, 56),
+                           bottom_band = crop_rect(out, 224, 0, 168, 224, 56);
   EXPECT_TRUE(std::all_of(top_band.begin(), top_band.end(), [](float v) { return v == 0.0f; }));
   EXPECT_TRUE(std::all_of(bottom_band.begin(), bottom_band.end(), [](float v) { return v == 0.0f; }));
 }

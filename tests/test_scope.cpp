@@ -75,7 +75,8 @@ TEST(AdultCheck, ScoresTheGateFeaturesAndWithholdsAboveItsThresholdWithItsOwnRea
   EXPECT_EQ(s.ood.flagged, 1);
   EXPECT_EQ(s.ood.age_outside_range, 0);
   ASSERT_GE(s.ood.num_reasons, 1u);
-  EXPECT_NE(std::string(s.ood.reasons[0]).find("looks like an adult chest X-ray"), std::string::npos) << s.ood.reasons[0];
+  EXPECT_NE(std::string(s.ood.reasons[0]).find("looks like an adult chest X-ray"), std::string::npos)
+      << s.ood.reasons[0];
   EXPECT_GT(s.probabilities[0] + s.probabilities[1], 0.99f);  // the output is still there; the front end decides
   cxr_model_info info;
   cxr_classifier_info(strict.get(), &info);
@@ -127,10 +128,16 @@ std::vector<uint8_t> dicom_with(std::vector<std::pair<uint32_t, std::string>> te
   auto u16 = [](uint32_t v) { return std::string{char(v & 0xFF), char(v >> 8)}; };
   std::vector<std::pair<uint32_t, std::string>> all = {{0x00080060, "DX"}};
   all.insert(all.end(), texts.begin(), texts.end());
-  for (auto [tag, value] : std::vector<std::pair<uint32_t, std::string>>{
-           {0x00280002, u16(1)}, {0x00280004, "MONOCHROME2 "}, {0x00280010, u16(160)}, {0x00280011, u16(160)},
-           {0x00280100, u16(8)}, {0x00280101, u16(8)}, {0x00280102, u16(7)}, {0x00280103, u16(0)},
-           {0x7FE00010, std::string(pixels.begin(), pixels.end())}})
+  for (auto [tag, value] :
+       std::vector<std::pair<uint32_t, std::string>>{{0x00280002, u16(1)},
+                                                     {0x00280004, "MONOCHROME2 "},
+                                                     {0x00280010, u16(160)},
+                                                     {0x00280011, u16(160)},
+                                                     {0x00280100, u16(8)},
+                                                     {0x00280101, u16(8)},
+                                                     {0x00280102, u16(7)},
+                                                     {0x00280103, u16(0)},
+                                                     {0x7FE00010, std::string(pixels.begin(), pixels.end())}})
     all.push_back({tag, value});
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<uint8_t> out;
@@ -164,16 +171,16 @@ TEST(AgeCheck, AStatedAgeOutsideTheIntendedRangeWithholdsWithoutPrintingIt) {
     bool outside;
   };
   const Case cases[] = {
-      {{}, false},                                          // no age: nothing to say
+      {{}, false},  // no age: nothing to say
       {{{kAge, "003Y"}}, false},
-      {{{kAge, "018M"}}, false},                            // 1.5 years
-      {{{kAge, "011M"}}, true},                             // under one
+      {{{kAge, "018M"}}, false},  // 1.5 years
+      {{{kAge, "011M"}}, true},   // under one
       {{{kAge, "006Y"}}, true},
       {{{kAge, "047Y"}}, true},
       {{{kStudy, "20210509"}, {kBirth, "20180510"}}, false},  // a day short of 3
       {{{kStudy, "20210228"}, {kBirth, "20200229"}}, true},   // a day short of 1, over a leap day
       {{{kStudy, "20210509"}, {kBirth, "19800101"}}, true},
-      {{{kStudy, "2021-05"}, {kBirth, "19800101"}}, false},   // no readable date: unknown
+      {{{kStudy, "2021-05"}, {kBirth, "19800101"}}, false},  // no readable date: unknown
   };
   for (const Case& k : cases) {
     const cxr_result r = classify(c.get(), dicom_with(k.elements));
@@ -183,9 +190,11 @@ TEST(AgeCheck, AStatedAgeOutsideTheIntendedRangeWithholdsWithoutPrintingIt) {
     if (!k.outside) continue;
     ASSERT_GE(r.ood.num_reasons, 1u);
     const std::string reason = r.ood.reasons[0];
-    EXPECT_NE(reason.find("outside the model's intended range (children aged about 1 to 5)"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("outside the model's intended range (children aged about 1 to 5)"), std::string::npos)
+        << reason;
     for (uint32_t i = 0; i < r.ood.num_reasons; ++i)
-      for (const char* age : {"47", "11 month", "1980", "2021"}) EXPECT_EQ(std::string(r.ood.reasons[i]).find(age), std::string::npos);
+      for (const char* age : {"47", "11 month", "1980", "2021"})
+        EXPECT_EQ(std::string(r.ood.reasons[i]).find(age), std::string::npos);
   }
 }
 

@@ -28,7 +28,8 @@ bool list_adult_films(const std::string& dir, std::vector<AdultFilm>* out, std::
   for (const std::vector<std::string>& cells : rows) {
     AdultFilm film{(fs::path(dir) / cells[0]).string(), cells[1], cells[4], AdultRole::fit};
     std::error_code ec;
-    if (!fs::is_regular_file(film.path, ec)) return *error = film.path + " is listed in " + manifest + " but missing", false;
+    if (!fs::is_regular_file(film.path, ec))
+      return *error = film.path + " is listed in " + manifest + " but missing", false;
     if (film.sha256.size() != 64) return *error = manifest + ": " + cells[0] + " has no sha256", false;
     by_label[film.label].push_back(std::move(film));
   }
@@ -38,9 +39,9 @@ bool list_adult_films(const std::string& dir, std::vector<AdultFilm>* out, std::
     if (films.size() < kAdultSetAsidePerLabel + kAdultCheckPerLabel + 1)
       return *error = manifest + ": too few films labelled " + label, false;
     for (size_t i = 0; i < films.size(); ++i)
-      films[i].role = i < kAdultSetAsidePerLabel                        ? AdultRole::set_aside
+      films[i].role = i < kAdultSetAsidePerLabel                         ? AdultRole::set_aside
                       : i < kAdultSetAsidePerLabel + kAdultCheckPerLabel ? AdultRole::check
-                                                                        : AdultRole::fit;
+                                                                         : AdultRole::fit;
     out->insert(out->end(), films.begin(), films.end());
   }
   std::sort(out->begin(), out->end(), [](const AdultFilm& a, const AdultFilm& b) { return a.path < b.path; });

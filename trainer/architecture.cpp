@@ -45,8 +45,9 @@ std::vector<Op> resnet(int width, int blocks_per_stage) {
     for (int block = 0; block < blocks_per_stage; ++block) {
       const std::string name = "s" + std::to_string(stage + 1) + "b" + std::to_string(block + 1);
       const int out = stage_widths[stage], stride = block == 0 ? 2 : 1;
-      const std::string shortcut =
-          stride == 1 && channels == out ? last : b.conv(name + "_down", last, channels, out, 1, stride, Activation::none);
+      const std::string shortcut = stride == 1 && channels == out
+                                       ? last
+                                       : b.conv(name + "_down", last, channels, out, 1, stride, Activation::none);
       b.conv(name + "_a", last, channels, out, 3, stride, Activation::relu);
       const std::string branch = b.conv(name + "_b", "", out, out, 3, 1, Activation::none);
       last = b.add(name, shortcut, branch, Activation::relu);
@@ -73,7 +74,7 @@ std::vector<Op> mobilenet_v2(double alpha) {
   b.conv("Conv1", "input", 1, channels, 3, 2, Activation::relu6);
   keras_stride2(b.ops.back());
   // (expansion, output channels before alpha, repeats, first stride) per stage.
-  const int stages[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+  const int stages[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int block = 0;
   std::string last = "Conv1";

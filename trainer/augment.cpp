@@ -40,8 +40,8 @@ torch::Tensor augment(const torch::Tensor& planes, std::mt19937_64& rng, const A
   torch::Tensor blur = torch::zeros({n, 1, 5, 5});
   for (int64_t i = 0; i < n; ++i) {
     const double angle = 10.0 * M_PI / 180.0 * u(rng), shear = 0.1 * u(rng);
-    const double zoom = std::exp(0.12 * u(rng));                 // 0.89x .. 1.13x
-    const double tx = 0.08 * u(rng), ty = 0.08 * u(rng);           // of the half-width
+    const double zoom = std::exp(0.12 * u(rng));          // 0.89x .. 1.13x
+    const double tx = 0.08 * u(rng), ty = 0.08 * u(rng);  // of the half-width
     const double flip = config.hflip && unit(rng) < 0.5 ? -1.0 : 1.0;
     const double sx = zoom * log_uniform(rng, config.aspect_x_low, config.aspect_x_high);
     const double sy = zoom * log_uniform(rng, config.aspect_y_low, config.aspect_y_high);
@@ -69,8 +69,9 @@ torch::Tensor augment(const torch::Tensor& planes, std::mt19937_64& rng, const A
   }
   namespace F = torch::nn::functional;
   const torch::Tensor grid = F::affine_grid(theta, planes.sizes(), /*align_corners=*/false);
-  torch::Tensor x = F::grid_sample(planes, grid,
-                                   F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+  torch::Tensor x = F::grid_sample(
+      planes, grid,
+      F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
   x = x.clamp(0, 1).pow(gamma);
   x = ((x - 0.5) * contrast + 0.5 + brightness);
   const int64_t h = x.size(2), w = x.size(3);

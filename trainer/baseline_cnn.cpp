@@ -73,8 +73,9 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
         t[i][1][0] = 0, t[i][1][1] = float(std::cos(shear) * zy), t[i][1][2] = 0;
       }
       namespace F = torch::nn::functional;
-      x = F::grid_sample(x, F::affine_grid(theta, x.sizes(), false),
-                         F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+      x = F::grid_sample(
+          x, F::affine_grid(theta, x.sizes(), false),
+          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
       const torch::Tensor loss = F::cross_entropy(net->forward(x.expand({n, 3, 64, 64})), torch::tensor(y));
       optimizer.zero_grad();
       loss.backward();
@@ -100,13 +101,16 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
   std::vector<LayerDesc> layers(6);
   layers[0].type = LayerType::conv2d, layers[0].name = "conv1", layers[0].kernel_h = layers[0].kernel_w = 3;
   layers[0].out_channels = 32, layers[0].activation = Activation::relu;
-  layers[0].weight = view("conv1.weight", conv1->weight.permute({0, 2, 3, 1})), layers[0].bias = view("conv1.bias", conv1->bias);
+  layers[0].weight = view("conv1.weight", conv1->weight.permute({0, 2, 3, 1})),
+  layers[0].bias = view("conv1.bias", conv1->bias);
   layers[1].type = LayerType::max_pool, layers[1].name = "pool1";
   layers[2] = layers[0], layers[2].name = "conv2", layers[2].out_channels = 64;
-  layers[2].weight = view("conv2.weight", conv2->weight.permute({0, 2, 3, 1})), layers[2].bias = view("conv2.bias", conv2->bias);
+  layers[2].weight = view("conv2.weight", conv2->weight.permute({0, 2, 3, 1})),
+  layers[2].bias = view("conv2.bias", conv2->bias);
   layers[3] = layers[1], layers[3].name = "pool2";
   for (int p : {1, 3}) layers[p].kernel_h = layers[p].kernel_w = layers[p].stride_h = layers[p].stride_w = 2;
-  layers[4].type = LayerType::dense, layers[4].name = "fc1", layers[4].out_channels = 64, layers[4].activation = Activation::relu;
+  layers[4].type = LayerType::dense, layers[4].name = "fc1", layers[4].out_channels = 64,
+  layers[4].activation = Activation::relu;
   layers[4].weight = view("fc1.weight", fc1->weight.view({64, 64, 14, 14}).permute({0, 2, 3, 1}).reshape({64, -1}));
   layers[4].bias = view("fc1.bias", fc1->bias);
   layers[5].type = LayerType::dense, layers[5].name = "logits", layers[5].out_channels = 2;

@@ -21,7 +21,8 @@ std::vector<svm_node> rows_of(const PlaneSet& planes) {
   const size_t n = size_t(planes.width) * planes.height, count = planes.content.size();
   std::vector<svm_node> nodes(count * (n + 1));
   for (size_t i = 0; i < count; ++i) {
-    for (size_t k = 0; k < n; ++k) nodes[i * (n + 1) + k] = svm_node{int(k + 1), double(dequantize(planes.plane(i)[k]))};
+    for (size_t k = 0; k < n; ++k)
+      nodes[i * (n + 1) + k] = svm_node{int(k + 1), double(dequantize(planes.plane(i)[k]))};
     nodes[i * (n + 1) + n] = svm_node{-1, 0.0};
   }
   return nodes;
@@ -57,7 +58,8 @@ int run_baseline_svm(const Options& options, const std::string& command_line) {
 
   std::vector<double> y;
   std::vector<svm_node*> x;
-  for (size_t i = 0; i < train.size(); ++i) y.push_back(train[i].label ? 1 : -1), x.push_back(&train_nodes[i * (n + 1)]);
+  for (size_t i = 0; i < train.size(); ++i)
+    y.push_back(train[i].label ? 1 : -1), x.push_back(&train_nodes[i * (n + 1)]);
   svm_problem problem{int(train.size()), y.data(), x.data()};
   svm_parameter param{};
   param.svm_type = C_SVC, param.kernel_type = RBF, param.gamma = gamma, param.C = 1;

@@ -28,8 +28,8 @@ int run_convert(const Options& options, const std::string& command_line) {
   std::vector<TensorRecord> tensors;
   size_t halved = 0;
   for (const ModelTensor& t : model.tensors) {
-    const bool weight = t.name.rfind("ood.", 0) != 0 && t.name.size() > 7 &&
-                        t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
+    const bool weight =
+        t.name.rfind("ood.", 0) != 0 && t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
     tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, weight});
     halved += weight ? t.count : 0;
   }

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
-#include <cstring>
 
 #include "decode/image.h"
 #include "model/json.h"
@@ -60,7 +60,8 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
     s.subtype = cells[2];
     s.patient = cells[3];
     std::error_code ec;
-    if (!fs::is_regular_file(s.path, ec)) return *error = s.path + " is listed in " + halves_csv + " but missing", false;
+    if (!fs::is_regular_file(s.path, ec))
+      return *error = s.path + " is listed in " + halves_csv + " but missing", false;
     out->push_back(std::move(s));
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
@@ -68,9 +69,8 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
   return true;
 }
 
-bool select_films(const std::string& root, const std::string& split, const std::string& halves,
-                  const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name,
-                  std::string* error) {
+bool select_films(const std::string& root, const std::string& split, const std::string& halves, const std::string& part,
+                  size_t limit, std::vector<Sample>* out, std::string* name, std::string* error) {
   if (halves.empty()) {
     *name = split;
     if (!list_split(root, split, out, error)) return false;
@@ -150,9 +150,8 @@ Split split_by_patient(const std::vector<Sample>& samples, double fraction, uint
     if (order == SplitOrder::shuffle || order == SplitOrder::normal2_batch) {
       std::shuffle(patients.begin(), patients.end(), rng);
     } else {
-      std::stable_sort(patients.begin(), patients.end(), [](const std::string& a, const std::string& b) {
-        return id_number(a) < id_number(b);
-      });
+      std::stable_sort(patients.begin(), patients.end(),
+                       [](const std::string& a, const std::string& b) { return id_number(a) < id_number(b); });
       if (order == SplitOrder::highest_ids) std::reverse(patients.begin(), patients.end());
     }
     const size_t take = size_t(std::lround(fraction * double(patients.size())));

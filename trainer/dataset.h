@@ -15,8 +15,8 @@ constexpr int kNormal = 0, kPneumonia = 1;  // class indices, as in the model fi
 extern const char* const kClassNames[2];
 
 struct Sample {
-  std::string path;     // full path
-  std::string name;     // "split/CLASS/file", the manifest key
+  std::string path;  // full path
+  std::string name;  // "split/CLASS/file", the manifest key
   int label = kNormal;
   std::string patient;  // "person123", "IM-0115", "NORMAL2-IM-0115"
   std::string subtype;  // "normal", "bacteria", "virus"
@@ -38,9 +38,8 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
 // it; evenly thinned to `limit` films when non-zero (the list is sorted by
 // class, so both classes stay). *name is what to call the set in reports:
 // the split's name, or the part's.
-bool select_films(const std::string& root, const std::string& split, const std::string& halves,
-                  const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name,
-                  std::string* error);
+bool select_films(const std::string& root, const std::string& split, const std::string& halves, const std::string& part,
+                  size_t limit, std::vector<Sample>* out, std::string* name, std::string* error);
 
 // Patient id from a file name (see the data README): personNNN for pneumonia,
 // IM-NNNN / NORMAL2-IM-NNNN for normal; the file name itself when neither fits.

@@ -111,14 +111,16 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   auto value = [&](const char* key) { return report.find(key)->find("value")->number; };
   auto low = [&](const char* key) { return report.find(key)->find("ci95")->array[0].number; };
   auto high = [&](const char* key) { return report.find(key)->find("ci95")->array[1].number; };
-  for (const char* key : {"auc", "argmax_accuracy", "accuracy", "sensitivity", "specificity", "precision", "f1_pneumonia"})
+  for (const char* key :
+       {"auc", "argmax_accuracy", "accuracy", "sensitivity", "specificity", "precision", "f1_pneumonia"})
     logf("%-20s %.4f  [%.4f, %.4f]", key, value(key), low(key), high(key));
   const Value& band = *report.find("uncertainty_band");
   logf("uncertain (probability in [%.2f, %.2f]): %.1f%%; outside the band accuracy %.4f, sensitivity %.4f, "
        "specificity %.4f; OOD-flagged %.1f%%",
        double(info.uncertain_low), double(info.uncertain_high), 100 * band.find("uncertain")->find("value")->number,
        band.find("accuracy_outside")->find("value")->number, band.find("sensitivity_outside")->find("value")->number,
-       band.find("specificity_outside")->find("value")->number, 100 * report.find("ood_flagged")->find("value")->number);
+       band.find("specificity_outside")->find("value")->number,
+       100 * report.find("ood_flagged")->find("value")->number);
   logf("threshold %.4f  confusion (rows true N/P, cols pred N/P) %s; argmax %s; ECE %.4f", double(info.threshold),
        json::serialize(*report.find("confusion_threshold")).c_str(),
        json::serialize(*report.find("confusion_argmax")).c_str(), report.find("calibration")->find("ece")->number);

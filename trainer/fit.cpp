@@ -90,8 +90,9 @@ PreprocessSpec spec_of(const FitConfig& c) {
   spec.channels = 1;
   spec.resize = ResizePolicy::stretch;  // how the dataset's 224 copies were made
   spec.equalize = c.equalize;
-  spec.normalize = c.normalize == "unit" ? Normalization::unit
-                   : c.normalize == "fixed" ? Normalization::fixed : Normalization::per_image;
+  spec.normalize = c.normalize == "unit"    ? Normalization::unit
+                   : c.normalize == "fixed" ? Normalization::fixed
+                                            : Normalization::per_image;
   // Used by "fixed" only: [0, 1] to [-2, 2], or for ImageNet-pretrained
   // weights to the [-1, 1] they were trained on.
   spec.mean = 0.5f, spec.std = c.pretrained.empty() ? 0.25f : 0.5f;
@@ -213,7 +214,9 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   SplitOrder split_order;
   if (!parse_split_order(cfg.val_split, &split_order))
-    return logf("error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'", cfg.val_split.c_str()), 2;
+    return logf("error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'",
+                cfg.val_split.c_str()),
+           2;
   const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
   std::vector<int> labels(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) labels[i] = samples[i].label;
@@ -242,9 +245,11 @@ int run_fit(const Options& options, const std::string& command_line) {
   if (!tune_samples.empty()) {
     if (!load_planes(tune_samples, spec, cfg.cache_dir, &tune_planes, nullptr, &error))
       return logf("error: %s", error.c_str()), 2;
-    for (size_t i = 0; i < tune_samples.size(); ++i) tune_indices.push_back(i), tune_labels.push_back(tune_samples[i].label);
+    for (size_t i = 0; i < tune_samples.size(); ++i)
+      tune_indices.push_back(i), tune_labels.push_back(tune_samples[i].label);
     logf("tune: %zu films of the test split's tune half (%zu pneumonia); checkpoint, temperature and threshold "
-         "are chosen on them", tune_samples.size(), size_t(std::count(tune_labels.begin(), tune_labels.end(), kPneumonia)));
+         "are chosen on them",
+         tune_samples.size(), size_t(std::count(tune_labels.begin(), tune_labels.end(), kPneumonia)));
   }
   logf("train %zu images (%zu normal, %zu pneumonia); validation %zu images from %zu patients (hash %s)",
        split.train.size(), train_negatives, train_positives, split.validation.size(), split.validation_patients,
@@ -279,8 +284,8 @@ int run_fit(const Options& options, const std::string& command_line) {
     }
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(cfg.lr));
   // Class-balanced loss: each class weighs as much as the other in total.
-  const torch::Tensor class_weights = torch::tensor(
-      {float(split.train.size()) / (2.0f * float(train_negatives)), float(split.train.size()) / (2.0f * float(train_positives))});
+  const torch::Tensor class_weights = torch::tensor({float(split.train.size()) / (2.0f * float(train_negatives)),
+                                                     float(split.train.size()) / (2.0f * float(train_positives))});
   const size_t steps_per_epoch = (split.train.size() + cfg.batch - 1) / cfg.batch;
   const size_t total_steps = steps_per_epoch * size_t(cfg.epochs);
   const double warmup_steps = std::max(1.0, cfg.warmup_epochs * double(steps_per_epoch));
@@ -302,17 +307,20 @@ int run_fit(const Options& options, const std::string& command_line) {
     for (size_t begin = 0; begin < order.size(); begin += cfg.batch, ++step) {
       const size_t end = std::min(order.size(), begin + size_t(cfg.batch));
       // Linear warm-up, then cosine decay to zero.
-      const double lr = step < warmup_steps ? cfg.lr * (step + 1) / warmup_steps
-                                            : cfg.lr * 0.5 * (1 + std::cos(M_PI * (step - warmup_steps) / std::max(1.0, total_steps - warmup_steps)));
+      const double lr =
+          step < warmup_steps
+              ? cfg.lr * (step + 1) / warmup_steps
+              : cfg.lr * 0.5 * (1 + std::cos(M_PI * (step - warmup_steps) / std::max(1.0, total_steps - warmup_steps)));
       for (size_t g = 0; g < optimizer.param_groups().size(); ++g)
         static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options()).lr(lr * group_lr_scale[g]);
 
-      const torch::Tensor x = normalize_batch(augment(gather_planes(planes, order, begin, end), rng, augment_config), planes,
-                                              order, begin, spec);
+      const torch::Tensor x = normalize_batch(augment(gather_planes(planes, order, begin, end), rng, augment_config),
+                                              planes, order, begin, spec);
       std::vector<int64_t> y_values;
       for (size_t i = begin; i < end; ++i) y_values.push_back(labels[order[i]]);
       const torch::Tensor y = torch::tensor(y_values);
-      const auto ce = torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(cfg.label_smoothing);
+      const auto ce =
+          torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights).label_smoothing(cfg.label_smoothing);
       // Mixup (Zhang et al. 2018): train on convex blends of two films and
       // their labels, for smoother decisions and calibration under shift.
       // "Right for the right reasons" (Ross et al. 2017) with the film's outer
@@ -393,8 +401,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   std::vector<int> argmax, tune_argmax;
   calibrated(margins, &probabilities, &argmax);
   calibrated(tune_margins, &tune_probabilities, &tune_argmax);
-  const double threshold = threshold_for_sensitivity(on_tune ? tune_probabilities : probabilities, choose_labels,
-                                                     cfg.min_sensitivity);
+  const double threshold =
+      threshold_for_sensitivity(on_tune ? tune_probabilities : probabilities, choose_labels, cfg.min_sensitivity);
   const Confusion at_threshold = confusion_at(probabilities, val_labels, threshold);
   logf("best epoch %d: validation AUC %.5f, NLL %.4f -> %.4f at temperature %.3f (fitted on %s); threshold %.4f "
        "(chosen on %s): validation sensitivity %.4f specificity %.4f",
@@ -403,8 +411,9 @@ int run_fit(const Options& options, const std::string& command_line) {
        at_threshold.specificity());
   if (on_tune) {
     const Confusion tune_at = confusion_at(tune_probabilities, tune_labels, threshold);
-    logf("tune: AUC %.5f, NLL %.4f -> %.4f; at the threshold sensitivity %.4f specificity %.4f", auc(tune_margins, tune_labels),
-         tune_loss, mean_nll(tune_margins, tune_labels, temperature), tune_at.sensitivity(), tune_at.specificity());
+    logf("tune: AUC %.5f, NLL %.4f -> %.4f; at the threshold sensitivity %.4f specificity %.4f",
+         auc(tune_margins, tune_labels), tune_loss, mean_nll(tune_margins, tune_labels, temperature),
+         tune_at.sensitivity(), tune_at.specificity());
   }
 
   // ---- export
@@ -439,7 +448,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   if (!cfg.pretrained.empty())
     arch.set("pretrained", Value::of("ImageNet-1k MobileNetV2 0.35 (Keras Applications / TF-slim checkpoint, Apache "
                                      "License 2.0), first conv summed over RGB for one gray channel; fine-tuned end "
-                                     "to end. Read from " + pretrained.source));
+                                     "to end. Read from " +
+                                     pretrained.source));
   arch.set("parameters", Value::of(double(net->parameter_count())));
   meta.set("architecture", std::move(arch));
   Value provenance = Value::make_object();
@@ -466,9 +476,10 @@ int run_fit(const Options& options, const std::string& command_line) {
   training.set("epochs", Value::of(cfg.epochs));
   training.set("best_epoch", Value::of(best_epoch));
   const std::string chosen_on = on_tune ? "tune" : "validation";
-  training.set("selection", Value::of("best " + chosen_on + " AUC; AUCs within 1e-4 tie, lower " + chosen_on + " loss wins"));
-  training.set("threshold_policy", Value::of("highest threshold with " + chosen_on + " sensitivity >= " +
-                                             std::to_string(cfg.min_sensitivity).substr(0, 4)));
+  training.set("selection",
+               Value::of("best " + chosen_on + " AUC; AUCs within 1e-4 tie, lower " + chosen_on + " loss wins"));
+  training.set("threshold_policy", Value::of("highest threshold with " + chosen_on +
+                                             " sensitivity >= " + std::to_string(cfg.min_sensitivity).substr(0, 4)));
   training.set("temperature_fitted_on", Value::of(chosen_on));
   if (on_tune) training.set("tune_halves", Value::of(cfg.tune_halves));
   Value augmentation = Value::make_object();
@@ -478,10 +489,11 @@ int run_fit(const Options& options, const std::string& command_line) {
   augmentation.set("hflip", Value::of_bool(cfg.hflip));
   training.set("augmentation", std::move(augmentation));
   training.set("backbone_lr_scale", Value::of(cfg.backbone_lr_scale));
-  training.set("optimizer", Value::of("AdamW lr " + std::to_string(cfg.lr) + " weight decay " +
-                                      std::to_string(cfg.weight_decay) + ", linear warm-up then cosine, batch " +
-                                      std::to_string(cfg.batch)));
-  training.set("loss", Value::of("class-balanced cross-entropy, label smoothing " + std::to_string(cfg.label_smoothing)));
+  training.set("optimizer",
+               Value::of("AdamW lr " + std::to_string(cfg.lr) + " weight decay " + std::to_string(cfg.weight_decay) +
+                         ", linear warm-up then cosine, batch " + std::to_string(cfg.batch)));
+  training.set("loss",
+               Value::of("class-balanced cross-entropy, label smoothing " + std::to_string(cfg.label_smoothing)));
   training.set("mixup_alpha", Value::of(cfg.mixup));
   training.set("frame_evidence", Value::of(cfg.frame_evidence));
   training.set("history_train_loss", number_array(history_train_loss));
@@ -500,7 +512,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   if (on_tune) {
     std::vector<std::string> tune_subtypes;
     for (const Sample& t : tune_samples) tune_subtypes.push_back(t.subtype);
-    Value tune = evaluation_report(tune_probabilities, tune_labels, tune_argmax, tune_subtypes, threshold, 1000, cfg.seed);
+    Value tune =
+        evaluation_report(tune_probabilities, tune_labels, tune_argmax, tune_subtypes, threshold, 1000, cfg.seed);
     tune.set("temperature", Value::of(temperature));
     tune.set("nll_calibrated", Value::of(mean_nll(tune_margins, tune_labels, temperature)));
     metrics.set("tune", std::move(tune));
@@ -511,9 +524,11 @@ int run_fit(const Options& options, const std::string& command_line) {
   logf("wrote %s (%.2f MB)", cfg.out.c_str(), double(bytes.size()) / 1e6);
 
   // ---- the exported file must compute what LibTorch computes
-  std::vector<size_t> probe(split.validation.begin(), split.validation.begin() + std::min<size_t>(32, split.validation.size()));
+  std::vector<size_t> probe(split.validation.begin(),
+                            split.validation.begin() + std::min<size_t>(32, split.validation.size()));
   std::string report;
-  const bool parity = check_parity(*net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
+  const bool parity = check_parity(
+      *net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
   logf("%s", report.c_str());
   if (!parity) return logf("error: exported model disagrees with LibTorch"), 1;
 
@@ -526,9 +541,10 @@ int run_fit(const Options& options, const std::string& command_line) {
     double first = 0, last = 0;
     for (size_t i = 0; i < q; ++i) first += batch_losses[i] / q, last += batch_losses[batch_losses.size() - 1 - i] / q;
     // A 2% margin: with a learning rate of 0 the batch losses still drift by ~0.5%.
-    const bool falls = last < 0.98 * first, beats_chance = history_val_auc.back() > 0.5;
-    logf("smoke check: training loss first quarter %.4f -> last quarter %.4f (%s); validation AUC %.4f (%s)", first, last,
-         falls ? "falls" : "DOES NOT FALL", history_val_auc.back(), beats_chance ? "beats chance" : "NOT ABOVE 0.5");
+    const bool falls = last<0.98 * first, beats_chance = history_val_auc.back()> 0.5;
+    logf("smoke check: training loss first quarter %.4f -> last quarter %.4f (%s); validation AUC %.4f (%s)", first,
+         last, falls ? "falls" : "DOES NOT FALL", history_val_auc.back(),
+         beats_chance ? "beats chance" : "NOT ABOVE 0.5");
     if (!falls || !beats_chance) return 1;
   }
   return 0;
@@ -547,7 +563,8 @@ int run_parity(const Options& options) {
     if (s.ok()) s = net->load_pretrained(pretrained);
     if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
   }
-  if (!options.values.count("pretrained")) {  // Non-trivial batch-norm statistics and affine terms, so folding is exercised.
+  if (!options.values.count(
+          "pretrained")) {  // Non-trivial batch-norm statistics and affine terms, so folding is exercised.
     torch::NoGradGuard no_grad;
     for (auto& item : net->named_buffers())
       if (item.key().find("running_mean") != std::string::npos) item.value().uniform_(-0.3, 0.3);

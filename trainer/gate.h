@@ -17,13 +17,13 @@ namespace cxr::train {
 struct Scored {
   bool ok = false;
   std::string error;
-  double probability = 0;      // of the positive class
-  std::vector<float> features; // pooled features
-  bool flagged = false;        // the core's OOD verdict
+  double probability = 0;       // of the positive class
+  std::vector<float> features;  // pooled features
+  bool flagged = false;         // the core's OOD verdict
   bool image_check_failed = false;
-  double feature_score = -1;   // -1 when the model has no statistics
-  bool out_of_scope = false;   // the adult check or a DICOM age (classify/scope.h)
-  double adult_score = 0;      // 0 when the model has no adult check
+  double feature_score = -1;  // -1 when the model has no statistics
+  bool out_of_scope = false;  // the adult check or a DICOM age (classify/scope.h)
+  double adult_score = 0;     // 0 when the model has no adult check
 };
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes);
 

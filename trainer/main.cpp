@@ -20,7 +20,8 @@ const char kUsage[] =
     "      --out FILE        model file to write (build/trainer/model.cxrm); log: FILE.log (--log)\n"
     "      --cache DIR       preprocessed-plane cache (build/cache)\n"
     "      --size N          input side (192)        --normalize per_image|fixed|unit   --equalize 1|0\n"
-    "      --prescale WxH|none  full-size films first to WxH by a triangle filter, as the data's copies were (224x224)\n"
+    "      --prescale WxH|none  full-size films first to WxH by a triangle filter, as the data's copies were "
+    "(224x224)\n"
     "      --arch resnet|mobilenet_v2_035   --width N (16)   --blocks N per stage (1)   --dropout P (0.2)\n"
     "      --pretrained DIR  start from ImageNet weights (mobilenet_v2_035: ../shared/pretrained/\n"
     "                        mobilenet_v2_0.35_imagenet; sha256-checked before any image is read)\n"
@@ -46,7 +47,8 @@ const char kUsage[] =
     "      --version V       the model's version string (1.0.0)\n"
     "      --smoke-check     exit 1 unless the training loss falls by 2% and validation AUC > 0.5\n"
     "  cxr-train evaluate [options]     a model file on one split, through the core (the CLI/browser path)\n"
-    "      --model FILE (models/pneumonia.cxrm)  --data DIR  --split test|val|train (test)\n"    "      --halves CSV --part report|tune   one half of test/ (test_halves.csv); its metrics are stored and\n"
+    "      --model FILE (models/pneumonia.cxrm)  --data DIR  --split test|val|train (test)\n"
+    "      --halves CSV --part report|tune   one half of test/ (test_halves.csv); its metrics are stored and\n"
     "                        checked as metrics.report / metrics.tune (report: evaluate each shipped model once)\n"
     "      --out FILE.json   --bootstrap N (1000)  --seed N (1)\n"
     "      --write-into-model      store the report as metadata metrics.<split> (weights unchanged)\n"
@@ -58,7 +60,8 @@ const char kUsage[] =
     "                                   reach a threshold outside it), covariance shrinkage --shrinkage (0.01);\n"
     "                                   fit ends with it. The adult check (models/PROTOCOL-gate-v2.md): --adult DIR\n"
     "                                   (default: adult_nih beside --data's folder; none: no adult check),\n"
-    "                                   --adult-fit fit|fit+check (fit+check), --adult-l2 X (0.1), --adult-pass-quantile\n"
+    "                                   --adult-fit fit|fit+check (fit+check), --adult-l2 X (0.1), "
+    "--adult-pass-quantile\n"
     "                                   Q (0.998) of validation films under its threshold, --adult-layers K (6):\n"
     "                                   the last K feature layers only; --intended-age 1:5\n"
     "                                   (completed years: a DICOM age outside it is withheld)\n"
@@ -71,7 +74,8 @@ const char kUsage[] =
     "                                   f16: the OOD precision matrices as scaled halves, written only if no\n"
     "                                   validation film's probability or OOD verdict changes;\n"
     "                                   --version V renames the model's version (a candidate's 2.0.0-b -> 2.0.0);\n"
-    "                                   --prescale WxH|none sets the preprocessing's prescale (fit: --prescale, 224x224)\n"
+    "                                   --prescale WxH|none sets the preprocessing's prescale (fit: --prescale, "
+    "224x224)\n"
     "  cxr-train ood-bench [--model FILE] [--data DIR] [--split test] [--per-set N (100)] [--seed N]\n"
     "                    [--out FILE.json] [--write-into-model] [--check] [--reference FILE] [--adult DIR]\n"
     "                                   the gate on real X-rays vs generated out-of-distribution inputs (noise,\n"
@@ -140,7 +144,8 @@ int main(int argc, char** argv) {
   // Every option is one the usage above documents: a typo (--epoch 5) must
   // not train for half an hour with the default instead.
   for (const auto& [key, value] : options.values)
-    if (!documented(key)) return fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str()), 2;
+    if (!documented(key))
+      return fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str()), 2;
   const std::string command = argv[1];
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);

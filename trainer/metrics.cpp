@@ -113,8 +113,8 @@ Value confusion_json(const Confusion& c) {
 
 // Named statistics of one resample, the same function for the point estimate.
 std::vector<std::pair<const char*, double>> statistics(const std::vector<double>& scores,
-                                                       const std::vector<int>& labels,
-                                                       const std::vector<int>& argmax, double threshold) {
+                                                       const std::vector<int>& labels, const std::vector<int>& argmax,
+                                                       double threshold) {
   const Confusion t = confusion_at(scores, labels, threshold);
   Confusion a;
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -250,8 +250,8 @@ Value decimate_curve(const Value& points, double operating_threshold, size_t max
 }
 
 Value evaluation_report(const std::vector<double>& scores, const std::vector<int>& labels,
-                        const std::vector<int>& argmax, const std::vector<std::string>& subtypes,
-                        double threshold, size_t resamples, uint64_t seed) {
+                        const std::vector<int>& argmax, const std::vector<std::string>& subtypes, double threshold,
+                        size_t resamples, uint64_t seed) {
   const auto point = statistics(scores, labels, argmax, threshold);
   std::vector<std::vector<double>> boot(point.size());
   std::mt19937_64 rng(seed);

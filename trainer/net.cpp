@@ -28,11 +28,14 @@ NetImpl::NetImpl(std::vector<Op> ops, double dropout) : ops_(std::move(ops)) {
   for (const Op& op : ops_) {
     if (op.kind == Op::conv) {
       auto options = torch::nn::Conv2dOptions(op.in_channels, op.out_channels, op.kernel)
-                         .stride(op.stride).padding(op.pad_before == op.pad_after ? op.pad_before : 0)
-                         .groups(op.groups).bias(false);
+                         .stride(op.stride)
+                         .padding(op.pad_before == op.pad_after ? op.pad_before : 0)
+                         .groups(op.groups)
+                         .bias(false);
       convs_.emplace(op.name, register_module(op.name, torch::nn::Conv2d(options)));
-      auto norm = register_module(op.name + "_bn",
-                                  torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(op.out_channels).eps(op.batch_norm_eps)));
+      auto norm = register_module(
+          op.name + "_bn",
+          torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(op.out_channels).eps(op.batch_norm_eps)));
       // Zero-init the last norm of each residual branch: blocks start as identity.
       if (op.name.size() > 2 && op.name.compare(op.name.size() - 2, 2, "_b") == 0)
         torch::nn::init::zeros_(norm->weight);
@@ -62,16 +65,12 @@ torch::Tensor NetImpl::forward(const torch::Tensor& input, torch::Tensor* featur
         x = activate(norms_.at(op.name)(convs_.at(op.name)(padded)), op.activation);
         break;
       }
-      case Op::add:
-        x = activate(values.at(op.inputs[0]) + values.at(op.inputs[1]), op.activation);
-        break;
+      case Op::add: x = activate(values.at(op.inputs[0]) + values.at(op.inputs[1]), op.activation); break;
       case Op::gap:
         if (features) *features = in;
         x = in.mean({2, 3});
         break;
-      case Op::dense:
-        x = denses_.at(op.name)(dropout_(in));
-        break;
+      case Op::dense: x = denses_.at(op.name)(dropout_(in)); break;
     }
     values[op.name] = x;
   }
@@ -86,7 +85,8 @@ Status NetImpl::load_pretrained(const PretrainedWeights& weights) {
     CXR_TRY(pretrained_conv(weights, op, &conv));
     auto& weight = convs_.at(op.name)->weight;  // OIHW; `conv.weight` is OHWI
     const auto vector = [](const std::vector<float>& v) { return torch::tensor(v); };
-    const torch::Tensor ohwi = vector(conv.weight).view({weight.size(0), weight.size(2), weight.size(3), weight.size(1)});
+    const torch::Tensor ohwi =
+        vector(conv.weight).view({weight.size(0), weight.size(2), weight.size(3), weight.size(1)});
     weight.copy_(ohwi.permute({0, 3, 1, 2}));
     auto& norm = norms_.at(op.name);
     norm->weight.copy_(vector(conv.gamma));

@@ -26,8 +26,8 @@ GrayImage resample(const GrayImage& in, int x0, int y0, int cw, int ch, int w, i
       const int jx = std::min(ix + 1, in.width - 1), jy = std::min(iy + 1, in.height - 1);
       const double fx = sx - ix, fy = sy - iy;
       auto at = [&](int xx, int yy) { return double(in.pixels[size_t(yy) * in.width + xx]); };
-      out.pixels[size_t(y) * w + x] = clamp8((at(ix, iy) * (1 - fx) + at(jx, iy) * fx) * (1 - fy) +
-                                             (at(ix, jy) * (1 - fx) + at(jx, jy) * fx) * fy);
+      out.pixels[size_t(y) * w + x] =
+          clamp8((at(ix, iy) * (1 - fx) + at(jx, iy) * fx) * (1 - fy) + (at(ix, jy) * (1 - fx) + at(jx, jy) * fx) * fy);
     }
   return out;
 }
@@ -121,7 +121,8 @@ std::vector<uint8_t> make_ood_example(const std::string& name, const GrayImage& 
     const bool clockwise = rng() & 1;
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x)
-        out.pixels[clockwise ? size_t(x) * h + (h - 1 - y) : size_t(w - 1 - x) * h + y] = film.pixels[size_t(y) * w + x];
+        out.pixels[clockwise ? size_t(x) * h + (h - 1 - y) : size_t(w - 1 - x) * h + y] =
+            film.pixels[size_t(y) * w + x];
     return encode_png(out.pixels, out.width, out.height, 1);
   }
   if (name == "xray_crop") {

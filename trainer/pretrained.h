@@ -23,7 +23,7 @@ struct PretrainedTensor {
 
 struct PretrainedWeights {
   std::map<std::string, PretrainedTensor> tensors;  // by manifest name, e.g. "Conv1/kernel"
-  std::string source;                                // folder and checksums, for the model's provenance
+  std::string source;                               // folder and checksums, for the model's provenance
 };
 
 // The checkpoint the project was built on (its README gives provenance and

@@ -17,7 +17,8 @@ int run_pretrained_model(const Options& options, const std::string& command_line
   if (out.empty()) return logf("error: pretrained-model needs --out FILE"), 2;
   if (arch != "mobilenet_v2_035") return logf("error: no pretrained weights for --arch %s", arch.c_str()), 2;
   if (size < 32 || size > 1024 || size % 32 != 0)
-    return logf("error: --size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d", size), 2;
+    return logf("error: --size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d", size),
+           2;
   std::string error;
   if (!prepare_output(out, &error)) return logf("error: %s", error.c_str()), 2;
   PretrainedWeights weights;

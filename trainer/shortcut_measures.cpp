@@ -30,8 +30,8 @@ Status scale_content_horizontally(const Image& image, double factor, GrayImage* 
   ContentRect content;
   const Status status = resample_plane(image, spec, nullptr, plane.data(), &content);
   if (!status.ok())
-    return Fail(status.code, "scaling a %ux%u film's content horizontally by %g: %s", image.width, image.height,
-                factor, status.message.c_str());
+    return Fail(status.code, "scaling a %ux%u film's content horizontally by %g: %s", image.width, image.height, factor,
+                status.message.c_str());
   // Output column x shows resampled column x - offset, clamped to the content:
   // a positive offset pads (edge columns repeat), a negative one crops.
   const int64_t offset = (int64_t(image.width) - int64_t(scaled_width)) / 2;

@@ -159,8 +159,8 @@ std::vector<std::string> failed_checks(const Options& options, const std::vector
           failures.push_back(line);
     if (asked("check-max-normal-shift") &&
         std::fabs(v.shift[kNormal].value()) > options.number("check-max-normal-shift", 0))
-      snprintf(line, sizeof line, "mean shift of normal films' probability at %s: %+.3f, beyond +-%.3f",
-               v.name.c_str(), v.shift[kNormal].value(), options.number("check-max-normal-shift", 0)),
+      snprintf(line, sizeof line, "mean shift of normal films' probability at %s: %+.3f, beyond +-%.3f", v.name.c_str(),
+               v.shift[kNormal].value(), options.number("check-max-normal-shift", 0)),
           failures.push_back(line);
   }
   const bool heatmap_checks = asked("check-max-border-mass") || asked("check-max-peak-in-frame");
@@ -184,7 +184,8 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   std::string label, error;
   if (!select_films(options.get("data", "../shared/data/chest_xray_224"), options.get("split", "test"),
                     options.get("halves", ""), options.get("part", "tune"), size_t(options.number("limit", 0)),
-                    &samples, &label, &error)) return fprintf(stderr, "cxr-train: %s\n", error.c_str()), 2;
+                    &samples, &label, &error))
+    return fprintf(stderr, "cxr-train: %s\n", error.c_str()), 2;
   const std::string out_path = options.get("out", model_path + ".shortcuts-" + label + ".json");
   if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
   log_to_file(options.get("log", out_path + ".log"));
@@ -218,7 +219,8 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
       GrayImage scaled;
       const Status status = scale_content_horizontally(image, variant.factor, &scaled);
       if (!status.ok()) return logf("error: %s: %s", sample.path.c_str(), status.message.c_str()), 2;
-      const Call call = classify_bytes(classifier.get(), encode_png(scaled.pixels, scaled.width, scaled.height, 1), false);
+      const Call call =
+          classify_bytes(classifier.get(), encode_png(scaled.pixels, scaled.width, scaled.height, 1), false);
       if (!call.ok) return logf("error: %s %s: %s", sample.path.c_str(), variant.name.c_str(), call.error.c_str()), 2;
       variant.add(original, call, sample.label);
       row.set("p_" + variant.name, Value::of(call.probability));
@@ -251,7 +253,8 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
 
   Value shape = Value::make_object();
   logf("shape: content scaled horizontally (x0.8 padded with its edge columns, x1.25 centre-cropped); "
-       "delta = p(scaled) - p(original) of %s", info.class_names[info.positive_class]);
+       "delta = p(scaled) - p(original) of %s",
+       info.class_names[info.positive_class]);
   logf("%-9s %-28s %-26s %-8s %-26s %-8s", "variant", "decision flips [95% CI]", "NORMAL mean delta", "|delta|",
        "PNEUMONIA mean delta", "|delta|");
   for (const Variant& v : variants) {
@@ -263,7 +266,8 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   }
   if (variants[0].largest_change > 0)
     logf("note: decoding and re-encoding alone (identity) moved a probability by up to %.2g (not an 8-bit film?); "
-         "the scaled variants carry that too", variants[0].largest_change);
+         "the scaled variants carry that too",
+         variants[0].largest_change);
   report.set("shape", std::move(shape));
 
   if (have_heatmaps) {

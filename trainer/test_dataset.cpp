@@ -42,15 +42,14 @@ std::set<std::string> validation_patients(const std::vector<Sample>& s, const Sp
 TEST(Split, LowestAndHighestIdsPerClass) {
   const std::vector<Sample> s = samples();
   const Split low = split_by_patient(s, 0.2, 1, SplitOrder::lowest_ids);
-  EXPECT_EQ(validation_patients(s, low),
-            (std::set<std::string>{"person1", "person2", "person3", "person4", "IM-0001", "IM-0002", "IM-0003",
-                                   "IM-0004"}));
+  EXPECT_EQ(validation_patients(s, low), (std::set<std::string>{"person1", "person2", "person3", "person4", "IM-0001",
+                                                                "IM-0002", "IM-0003", "IM-0004"}));
   EXPECT_EQ(low.validation.size(), 16u);
   EXPECT_EQ(low.train.size() + low.validation.size(), s.size());
   const Split high = split_by_patient(s, 0.2, 1, SplitOrder::highest_ids);
   EXPECT_EQ(validation_patients(s, high),
-            (std::set<std::string>{"person17", "person18", "person19", "person20", "NORMAL2-IM-0017",
-                                   "NORMAL2-IM-0018", "NORMAL2-IM-0019", "NORMAL2-IM-0020"}));
+            (std::set<std::string>{"person17", "person18", "person19", "person20", "NORMAL2-IM-0017", "NORMAL2-IM-0018",
+                                   "NORMAL2-IM-0019", "NORMAL2-IM-0020"}));
   EXPECT_NE(low.validation_patients_hash, high.validation_patients_hash);
 }
 

@@ -49,8 +49,8 @@ void random_scores(size_t n, double separation, uint32_t seed, std::vector<doubl
 TEST(DecimateCurve, StraightRunsGoFirstAndTheDrawnCurveStaysTheSame) {
   // Up 3, right 2, up 1, right 4: only the corners matter.
   Value roc = Value::make_array();
-  const double xy[][2] = {{0, 0}, {0, .1}, {0, .2}, {0, .3}, {.1, .3}, {.2, .3}, {.2, .4}, {.3, .4}, {.4, .4},
-                          {.5, .4}, {.6, .4}, {1, 1}};
+  const double xy[][2] = {{0, 0},   {0, .1},  {0, .2},  {0, .3},  {.1, .3}, {.2, .3},
+                          {.2, .4}, {.3, .4}, {.4, .4}, {.5, .4}, {.6, .4}, {1, 1}};
   double threshold = 1;
   for (const auto& p : xy) {
     Value point = Value::make_array();

@@ -33,9 +33,9 @@
 namespace cxr::train {
 namespace {
 
-#define CXR_REQUIRE_PRETRAINED(dir)                                                                       \
-  const std::string dir = pretrained_test_dir();                                                          \
-  if (dir.empty())                                                                                        \
+#define CXR_REQUIRE_PRETRAINED(dir)                                                                           \
+  const std::string dir = pretrained_test_dir();                                                              \
+  if (dir.empty())                                                                                            \
   GTEST_SKIP() << "pretrained weights not found: no model.json in $CXR_PRETRAINED_DIR or " CXR_PRETRAINED_DIR \
                   " (set CXR_PRETRAINED_DIR to the folder holding model.json and weights.bin); skipping"
 

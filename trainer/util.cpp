@@ -161,7 +161,8 @@ bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vec
     }
     if (cells.size() != columns)
       return *error = path + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
-                      " comma-separated cells", false;
+                      " comma-separated cells",
+             false;
     rows->push_back(std::move(cells));
   }
   return true;

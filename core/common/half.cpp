@@ -11,8 +11,8 @@ uint16_t float_to_half(float value) {
   const uint32_t sign = (x >> 16) & 0x8000u, mantissa = x & 0x7FFFFFu;
   const int exponent = int((x >> 23) & 0xFF) - 127 + 15;
   if (((x >> 23) & 0xFF) == 0xFF) return uint16_t(sign | 0x7C00u | (mantissa ? 0x200u : 0));  // inf, NaN
-  if (exponent >= 31) return uint16_t(sign | 0x7C00u);                                      // overflow
-  if (exponent <= 0) {                                                                     // subnormal or zero
+  if (exponent >= 31) return uint16_t(sign | 0x7C00u);                                        // overflow
+  if (exponent <= 0) {                                                                        // subnormal or zero
     if (exponent < -10) return uint16_t(sign);
     const uint32_t m = mantissa | 0x800000u, shift = uint32_t(14 - exponent);
     uint32_t half = m >> shift;

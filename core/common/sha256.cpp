@@ -57,7 +57,8 @@ std::string sha256_hex(const uint8_t* data, size_t size) {
   std::string hex;
   char byte[3];
   for (uint32_t word : state)
-    for (int shift = 24; shift >= 0; shift -= 8) snprintf(byte, sizeof byte, "%02x", (word >> shift) & 0xff), hex += byte;
+    for (int shift = 24; shift >= 0; shift -= 8)
+      snprintf(byte, sizeof byte, "%02x", (word >> shift) & 0xff), hex += byte;
   return hex;
 }
 

@@ -17,10 +17,10 @@ inline Status Ok() { return Status{}; }
 Status Fail(cxr_status code, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 // Returns the status of `expr` from the enclosing function unless it is ok.
-#define CXR_TRY(expr)                \
-  do {                               \
-    ::cxr::Status _s = (expr);       \
-    if (!_s.ok()) return _s;         \
+#define CXR_TRY(expr)          \
+  do {                         \
+    ::cxr::Status _s = (expr); \
+    if (!_s.ok()) return _s;   \
   } while (0)
 
 }  // namespace cxr

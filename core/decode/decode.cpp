@@ -59,7 +59,9 @@ bool bytes_at(const uint8_t* data, size_t size, size_t offset, const char* magic
 
 uint32_t be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
 uint32_t be32(const uint8_t* p) { return be16(p) << 16 | be16(p + 2); }
-uint32_t le32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+uint32_t le32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
 
 bool starts_with_ignoring_case(const uint8_t* data, size_t size, const char* prefix) {
   const size_t length = std::strlen(prefix);
@@ -89,8 +91,7 @@ const Foreign* identify_text(const uint8_t* data, size_t size) {
   while (size > 0 && (*data == ' ' || *data == '\t' || *data == '\n' || *data == '\r')) ++data, --size;
   if (starts_with_ignoring_case(data, size, "<!doctype html") || starts_with_ignoring_case(data, size, "<html"))
     return &kHtml;
-  if (starts_with_ignoring_case(data, size, "<?xml") || starts_with_ignoring_case(data, size, "<svg"))
-    return &kXml;
+  if (starts_with_ignoring_case(data, size, "<?xml") || starts_with_ignoring_case(data, size, "<svg")) return &kXml;
   return &kText;
 }
 
@@ -120,8 +121,7 @@ const Foreign* identify_foreign(const uint8_t* data, size_t size) {
   if (is_bmp(data, size)) return &kBmp;
   if (bytes_at(data, size, 0, "II*\0", 4) || bytes_at(data, size, 0, "MM\0*", 4)) return &kTiff;
   if (bytes_at(data, size, 0, "RIFF", 4) && bytes_at(data, size, 8, "WEBP", 4)) return &kWebp;
-  if (bytes_at(data, size, 0, "\xFF\x4F\xFF\x51", 4) ||
-      bytes_at(data, size, 0, "\x00\x00\x00\x0CjP  \r\n\x87\n", 12))
+  if (bytes_at(data, size, 0, "\xFF\x4F\xFF\x51", 4) || bytes_at(data, size, 0, "\x00\x00\x00\x0CjP  \r\n\x87\n", 12))
     return &kJpeg2000;
   if (const Foreign* media = identify_iso_media(data, size)) return media;
   if (bytes_at(data, size, 0, "\x1F\x8B", 2)) return &kGzip;
@@ -137,8 +137,8 @@ const Foreign* identify_foreign(const uint8_t* data, size_t size) {
 struct HeaderFacts {
   bool has_size = false;
   uint32_t width = 0, height = 0;
-  bool truncated = false;              // the file ends before the image data does
-  const char* unsupported = nullptr;   // a variant stb cannot decode, named for the user
+  bool truncated = false;             // the file ends before the image data does
+  const char* unsupported = nullptr;  // a variant stb cannot decode, named for the user
 };
 
 // PNG: IHDR comes first (width, height at fixed offsets); the file is complete
@@ -251,10 +251,12 @@ uint64_t min_scan_bits(const uint8_t* p, const JpegWalk& walk) {
   if (count == 1) {  // non-interleaved: the component's own blocks
     for (const JpegWalk::Component& c : walk.components)
       if (c.id == p[1])
-        total = blocks((width * c.h + walk.h_max - 1) / walk.h_max) * blocks((height * c.v + walk.v_max - 1) / walk.v_max);
+        total =
+            blocks((width * c.h + walk.h_max - 1) / walk.h_max) * blocks((height * c.v + walk.v_max - 1) / walk.v_max);
     return total * bits_per_block;
   }
-  const uint64_t mcus = ((width + 8 * walk.h_max - 1) / (8 * walk.h_max)) * ((height + 8 * walk.v_max - 1) / (8 * walk.v_max));
+  const uint64_t mcus =
+      ((width + 8 * walk.h_max - 1) / (8 * walk.h_max)) * ((height + 8 * walk.v_max - 1) / (8 * walk.v_max));
   for (size_t i = 0; i < count; ++i)
     for (const JpegWalk::Component& c : walk.components)
       if (c.id == p[1 + 2 * i]) total += mcus * c.h * c.v;
@@ -377,19 +379,22 @@ bool printable(const char* text) {
 // strings passed to stbi__err in stb_image.h v2.27.
 Status explain_stb_failure(ImageFormat format, const char* reason) {
   if (reason && std::strcmp(reason, "outofmem") == 0)
-    return Fail(cxr_status_out_of_memory, "not enough memory to decode this %s; close other tabs or use a "
-                "smaller image", format_name(format));
+    return Fail(cxr_status_out_of_memory,
+                "not enough memory to decode this %s; close other tabs or use a "
+                "smaller image",
+                format_name(format));
   const char* detail = printable(reason) ? reason : "unreadable data";
   if (format == ImageFormat::png) {
-    static const char* const damaged_pixels[] = {"bad zlib header", "zlib corrupt", "bad huffman code",
-                                                 "bad codelengths", "bad dist", "read past buffer",
+    static const char* const damaged_pixels[] = {"bad zlib header",     "zlib corrupt",      "bad huffman code",
+                                                 "bad codelengths",     "bad dist",          "read past buffer",
                                                  "output buffer limit", "not enough pixels", "outofdata",
-                                                 "invalid filter", "no preset dict", "bad compression"};
+                                                 "invalid filter",      "no preset dict",    "bad compression"};
     for (const char* known : damaged_pixels)
       if (reason && std::strcmp(reason, known) == 0)
         return Fail(cxr_status_corrupt_input,
                     "truncated or corrupt PNG: its compressed pixel data is damaged (%s); re-export or copy "
-                    "it again", detail);
+                    "it again",
+                    detail);
   }
   return Fail(cxr_status_corrupt_input, "corrupt %s that cannot be decoded (%s); re-export or copy it again",
               format_name(format), detail);
@@ -433,8 +438,7 @@ struct StbFree {
 };
 
 // Decodes with stb at `channels` per pixel (the file's own count) into *out.
-Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int channels, bool sixteen_bit,
-                       Image* out) {
+Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int channels, bool sixteen_bit, Image* out) {
   int width = 0, height = 0, file_channels = 0;
   const unsigned invariant_failures_before = detail::stb_invariant_failures();
   std::unique_ptr<void, StbFree> samples(
@@ -444,8 +448,10 @@ Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int ch
   if (detail::stb_invariant_failures() != invariant_failures_before)
     return explain_stb_failure(format, "internal consistency check failed");
   if (width != int(out->width) || height != int(out->height))
-    return Fail(cxr_status_corrupt_input, "corrupt %s: its header and its image data disagree on the size; "
-                "re-export it", format_name(format));
+    return Fail(cxr_status_corrupt_input,
+                "corrupt %s: its header and its image data disagree on the size; "
+                "re-export it",
+                format_name(format));
 
   const size_t pixel_count = size_t(width) * size_t(height);
 #if defined(__cpp_exceptions)
@@ -457,11 +463,10 @@ Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int ch
 #else
   out->pixels.resize(pixel_count);
 #endif
-  const bool coloured =
-      sixteen_bit ? convert_to_gray(static_cast<const uint16_t*>(samples.get()), pixel_count, channels,
-                                    kColourTolerance8 * 257, out->pixels.data())
-                  : convert_to_gray(static_cast<const uint8_t*>(samples.get()), pixel_count, channels,
-                                    kColourTolerance8, out->pixels.data());
+  const bool coloured = sixteen_bit ? convert_to_gray(static_cast<const uint16_t*>(samples.get()), pixel_count,
+                                                      channels, kColourTolerance8 * 257, out->pixels.data())
+                                    : convert_to_gray(static_cast<const uint8_t*>(samples.get()), pixel_count, channels,
+                                                      kColourTolerance8, out->pixels.data());
   if (coloured) {
     out->color_content = true;
     out->warnings.push_back("colour image converted to gray");
@@ -525,8 +530,7 @@ Status decode_jpeg(const uint8_t* data, size_t size, Image* out) {
 namespace {
 // JPEG or PNG (already sniffed) into a freshly reset *out.
 Status decode_raster(const uint8_t* data, size_t size, ImageFormat format, Image* out) {
-  if (size > size_t(INT_MAX))
-    return Fail(cxr_status_too_large, "file is %zu bytes; the limit is 2 GB", size);
+  if (size > size_t(INT_MAX)) return Fail(cxr_status_too_large, "file is %zu bytes; the limit is 2 GB", size);
 
   const JpegWalk walk = format == ImageFormat::jpeg ? walk_jpeg(data, size) : JpegWalk{};
   const HeaderFacts facts = format == ImageFormat::png ? read_png_facts(data, size) : walk.facts;
@@ -535,16 +539,15 @@ Status decode_raster(const uint8_t* data, size_t size, ImageFormat format, Image
     return Fail(cxr_status_unsupported_format,
                 "%s is not supported; save the X-ray as PNG (16-bit if needed) or as a standard JPEG",
                 facts.unsupported);
-  if (walk.damage)
-    return Fail(cxr_status_corrupt_input, "corrupt JPEG: %s; re-export or copy it again", walk.damage);
+  if (walk.damage) return Fail(cxr_status_corrupt_input, "corrupt JPEG: %s; re-export or copy it again", walk.damage);
   if (facts.truncated) return truncated(format);
 
   // stbi_info's own failure reason is always "unknown image type" (it tries
   // every format in turn), so there is nothing better to say than this.
   const int stb_size = int(size);
   int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_memory(data, stb_size, &width, &height, &channels) || width <= 0 || height <= 0 ||
-      channels < 1 || channels > 4)
+  if (!stbi_info_from_memory(data, stb_size, &width, &height, &channels) || width <= 0 || height <= 0 || channels < 1 ||
+      channels > 4)
     return Fail(cxr_status_corrupt_input, "corrupt %s: its header cannot be read; re-export or copy it again",
                 format_name(format));
   if (over_limits(uint64_t(width), uint64_t(height))) return too_large(format, width, height);

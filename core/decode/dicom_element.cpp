@@ -64,7 +64,7 @@ Status truncated_file() {
 
 Status truncated_pixels() {
   return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (the file ends before the image does); "
-              "re-export or copy it again");
+                                        "re-export or copy it again");
 }
 
 // ------------------------------------------------------------ value readers
@@ -96,7 +96,8 @@ bool read_ds(View v, double* out) {
   if (s.data[i] == '+' || s.data[i] == '-') negative = s.data[i++] == '-';
   double mantissa = 0;
   int digits = 0, scale = 0;
-  for (; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++digits) mantissa = mantissa * 10 + (s.data[i] - '0');
+  for (; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++digits)
+    mantissa = mantissa * 10 + (s.data[i] - '0');
   if (i < s.size && s.data[i] == '.') {
     for (++i; i < s.size && s.data[i] >= '0' && s.data[i] <= '9'; ++i, ++digits, --scale)
       mantissa = mantissa * 10 + (s.data[i] - '0');

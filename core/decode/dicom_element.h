@@ -29,7 +29,7 @@ struct Header {
   uint32_t tag = 0;
   char vr[2] = {0, 0};  // {0, 0}: implicit (or an item/delimiter)
   uint32_t length = 0;
-  size_t value = 0;     // offset of the value
+  size_t value = 0;  // offset of the value
 };
 
 // One element header at pos. Items and delimiters have no VR; an explicit

@@ -48,8 +48,9 @@ Status first_frame_fragments(const uint8_t* d, size_t size, const Facts& f, uint
     }
   }
   (void)ended;
-  if (fragments == 0) return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its encapsulated "
-                                  "pixel data holds no frame); re-export or copy it again");
+  if (fragments == 0)
+    return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its encapsulated "
+                                          "pixel data holds no frame); re-export or copy it again");
   return Ok();
 }
 
@@ -59,8 +60,9 @@ Status decode_rle_frame(const uint8_t* p, size_t size, uint32_t rows, uint32_t c
                         uint32_t bytes_per_sample, std::vector<uint8_t>* planar) {
   const size_t pixels = size_t(rows) * columns;
   const uint32_t segments = samples * bytes_per_sample;
-  if (size < 64) return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its RLE header is cut short); "
-                             "re-export or copy it again");
+  if (size < 64)
+    return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (its RLE header is cut short); "
+                                          "re-export or copy it again");
   const uint32_t count = le32(p);
   if (count != segments || count > 15)
     return corrupt("its RLE frame has the wrong number of segments for its pixel format");

@@ -47,9 +47,9 @@ struct Facts {
   // Pixel Data (7FE0,0010) at the top level.
   bool pixel_data = false;
   bool encapsulated = false;
-  size_t native_declared = 0;  // native: the element's length
-  View native_bytes;           // native: what the file actually holds (may be short)
-  size_t fragments_offset = 0; // encapsulated: offset of the first item (Basic Offset Table)
+  size_t native_declared = 0;   // native: the element's length
+  View native_bytes;            // native: what the file actually holds (may be short)
+  size_t fragments_offset = 0;  // encapsulated: offset of the first item (Basic Offset Table)
 };
 
 // Walks the dataset (Part 10 or bare), checks the transfer syntax and fills
@@ -58,9 +58,9 @@ Status parse(const uint8_t* data, size_t size, Facts* facts);
 
 // Numeric readers over views (little endian; first value of multi-valued).
 bool read_u16(View v, uint32_t* out);
-bool read_ds(View v, double* out);        // decimal string, first value
-bool read_is(View v, uint64_t* out);      // integer string, saturating at 2^32
-std::string read_code(View v);            // CS/AS: trimmed, upper-case, printable ASCII only
+bool read_ds(View v, double* out);    // decimal string, first value
+bool read_is(View v, uint64_t* out);  // integer string, saturating at 2^32
+std::string read_code(View v);        // CS/AS: trimmed, upper-case, printable ASCII only
 
 // The first frame's encapsulated bytes (concatenated fragments). `frames` is
 // Number of Frames; the Basic Offset Table is used when present.

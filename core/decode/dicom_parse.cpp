@@ -105,8 +105,10 @@ Status classify_syntax(View value, SyntaxKind* kind) {
   if (is_video_syntax(uid))
     return Fail(cxr_status_unsupported_format, "DICOM video (MPEG/HEVC) is not supported; %s", kVideoAdvice);
   if (uid.compare(0, 20, "1.2.840.10008.1.2.4.") == 0)
-    return Fail(cxr_status_unsupported_format, "DICOM compressed with a JPEG-family syntax (UID %s) is not "
-                "supported; %s", uid.c_str(), kJpegAdvice);
+    return Fail(cxr_status_unsupported_format,
+                "DICOM compressed with a JPEG-family syntax (UID %s) is not "
+                "supported; %s",
+                uid.c_str(), kJpegAdvice);
   return Fail(cxr_status_unsupported_format, "DICOM with an unknown transfer syntax (UID %s) is not supported; %s",
               uid.empty() ? "empty" : uid.c_str(), kRawAdvice);
 }

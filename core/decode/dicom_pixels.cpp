@@ -65,7 +65,8 @@ Status read_format(const Facts& f, PixelFormat* p) {
       uint64_t(p->columns) * p->rows > CXR_MAX_IMAGE_PIXELS)
     return Fail(cxr_status_too_large,
                 "DICOM image is %ux%u pixels; the limit is %u pixels a side and %u megapixels; downscale it and "
-                "try again", p->columns, p->rows, CXR_MAX_IMAGE_SIDE, CXR_MAX_IMAGE_PIXELS / 1000000u);
+                "try again",
+                p->columns, p->rows, CXR_MAX_IMAGE_SIDE, CXR_MAX_IMAGE_PIXELS / 1000000u);
 
   uint32_t value = 1;
   if (f.samples_per_pixel.present() && !read_u16(f.samples_per_pixel, &value)) value = 0;
@@ -83,7 +84,8 @@ Status read_format(const Facts& f, PixelFormat* p) {
     if (p->bits_allocated != 8 && p->bits_allocated != 16)
       return Fail(cxr_status_unsupported_format,
                   "DICOM with %u bits allocated per sample is not supported (only 8 and 16); convert it, e.g. "
-                  "with `gdcmconv --raw in.dcm out.dcm`", p->bits_allocated);
+                  "with `gdcmconv --raw in.dcm out.dcm`",
+                  p->bits_allocated);
     p->bits_stored = p->bits_allocated;
     if (f.bits_stored.present() && !read_u16(f.bits_stored, &p->bits_stored)) p->bits_stored = 0;
     p->high_bit = p->bits_stored - 1;
@@ -109,15 +111,19 @@ Status read_format(const Facts& f, PixelFormat* p) {
     if (pi == "PALETTE COLOR")
       return Fail(cxr_status_unsupported_format,
                   "palette-colour DICOM is not supported; export the image as gray DICOM or PNG");
-    return Fail(cxr_status_unsupported_format, "DICOM with photometric interpretation %s and one sample per "
-                "pixel is not supported", printable_code(pi).c_str());
+    return Fail(cxr_status_unsupported_format,
+                "DICOM with photometric interpretation %s and one sample per "
+                "pixel is not supported",
+                printable_code(pi).c_str());
   }
   if (p->samples == 3) {
     const bool jpeg = f.encoding == Encoding::jpeg_baseline;
     const bool ok = pi == "RGB" || pi == "YBR_FULL" || (jpeg && pi == "YBR_FULL_422");
     if (!ok)
-      return Fail(cxr_status_unsupported_format, "DICOM colour in %s is not supported here; export it as RGB or "
-                  "PNG", printable_code(pi).c_str());
+      return Fail(cxr_status_unsupported_format,
+                  "DICOM colour in %s is not supported here; export it as RGB or "
+                  "PNG",
+                  printable_code(pi).c_str());
   }
   return Ok();
 }
@@ -183,9 +189,7 @@ struct Display {
   bool invert = false;
 
   bool padding(int32_t stored) const { return has_padding && stored >= padding_low && stored <= padding_high; }
-  double modality(int32_t stored) const {
-    return has_modality_lut ? modality_lut(stored) : stored * slope + intercept;
-  }
+  double modality(int32_t stored) const { return has_modality_lut ? modality_lut(stored) : stored * slope + intercept; }
   // PS3.3 C.11.2.1.2.1 (LINEAR), C.11.2.1.3.2 (LINEAR_EXACT), C.11.2.1.3.1
   // (SIGMOID), with the output range taken as [0, 1].
   double voi_output(double x) const {
@@ -447,11 +451,10 @@ void safety_warnings(const Facts& f, const PixelFormat& p, std::vector<std::stri
   if (p.frames > 1) warnings->push_back("multi-frame DICOM: only the first frame was classified");
 
   const std::string view = read_code(f.view_position);
-  const bool lateral_view = view == "LL" || view == "RL" || view == "LAT" || view == "LATERAL" ||
-                            has_word(read_code(f.series_description), "LAT") ||
-                            has_word(read_code(f.series_description), "LATERAL") ||
-                            has_word(read_code(f.protocol_name), "LAT") ||
-                            has_word(read_code(f.protocol_name), "LATERAL");
+  const bool lateral_view =
+      view == "LL" || view == "RL" || view == "LAT" || view == "LATERAL" ||
+      has_word(read_code(f.series_description), "LAT") || has_word(read_code(f.series_description), "LATERAL") ||
+      has_word(read_code(f.protocol_name), "LAT") || has_word(read_code(f.protocol_name), "LATERAL");
   if (lateral_view) warnings->push_back("lateral view: the model was trained on frontal chest films");
 
   const std::string body_part = read_code(f.body_part);
@@ -495,17 +498,18 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
 
   const uint32_t bytes = p.bits_allocated / 8;
   if (f.encoding == Encoding::native) {
-    if (f.encapsulated)
-      return corrupt("its transfer syntax is uncompressed but its pixel data is encapsulated");
+    if (f.encapsulated) return corrupt("its transfer syntax is uncompressed but its pixel data is encapsulated");
     // Bounded: pixels <= 4e7, samples <= 3, bytes <= 2, frames <= 2^32.
     const uint64_t frame_bytes = uint64_t(pixels) * p.samples * bytes;
     if (uint64_t(f.native_declared) < frame_bytes * p.frames || uint64_t(f.native_bytes.size) < frame_bytes * p.frames)
-      return Fail(cxr_status_corrupt_input, "truncated DICOM pixel data (%llu bytes where %llu frame%s of %ux%u "
-                  "need %llu); re-export or copy it again", (unsigned long long)f.native_bytes.size,
-                  (unsigned long long)p.frames,
-                  p.frames == 1 ? "" : "s", p.columns, p.rows, (unsigned long long)(frame_bytes * p.frames));
+      return Fail(cxr_status_corrupt_input,
+                  "truncated DICOM pixel data (%llu bytes where %llu frame%s of %ux%u "
+                  "need %llu); re-export or copy it again",
+                  (unsigned long long)f.native_bytes.size, (unsigned long long)p.frames, p.frames == 1 ? "" : "s",
+                  p.columns, p.rows, (unsigned long long)(frame_bytes * p.frames));
     const Samples samples{f.native_bytes.data, bytes, p.samples, p.planar, pixels};
-    s = p.samples == 1 ? render_monochrome(p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)
+    s = p.samples == 1 ? render_monochrome(
+                             p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)
                        : render_colour(p, samples, out);
   } else {
     if (!f.encapsulated) return corrupt("its transfer syntax is compressed but its pixel data is not encapsulated");
@@ -517,7 +521,8 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
       s = decode_rle_frame(frame.data(), frame.size(), p.rows, p.columns, p.samples, bytes, &planar);
       if (!s.ok()) return s;
       const Samples samples{planar.data(), bytes, p.samples, true, pixels};
-      s = p.samples == 1 ? render_monochrome(p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)
+      s = p.samples == 1 ? render_monochrome(
+                               p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)
                          : render_colour(p, samples, out);
     } else {
       if (frame.size() < 3 || frame[0] != 0xFF || frame[1] != 0xD8 || frame[2] != 0xFF)
@@ -526,11 +531,14 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
       s = detail::decode_jpeg(frame.data(), frame.size(), &jpeg);
       if (!s.ok()) return Fail(s.code, "DICOM with JPEG pixel data: %s", s.message.c_str());
       if (jpeg.width != p.columns || jpeg.height != p.rows)
-        return Fail(cxr_status_corrupt_input, "corrupt DICOM: its JPEG frame is %ux%u but its header says %ux%u; "
-                    "re-export it", jpeg.width, jpeg.height, p.columns, p.rows);
+        return Fail(cxr_status_corrupt_input,
+                    "corrupt DICOM: its JPEG frame is %ux%u but its header says %ux%u; "
+                    "re-export it",
+                    jpeg.width, jpeg.height, p.columns, p.rows);
       if (p.samples == 1) {
         // The decoded 8-bit gray values are the stored values.
-        s = render_monochrome(p, display, pixels, [&](size_t i) { return uint32_t(jpeg.pixels[i]); }, out);
+        s = render_monochrome(
+            p, display, pixels, [&](size_t i) { return uint32_t(jpeg.pixels[i]); }, out);
       } else {
         // stb's own YCbCr -> RGB, then the PNG path's luma (done by decode_jpeg).
         s = resize_pixels(out, pixels);

@@ -13,12 +13,12 @@ enum class ImageFormat { unknown, jpeg, png, dicom };
 
 struct Image {
   uint32_t width = 0, height = 0;
-  uint32_t bit_depth = 8;    // 8 or 16: what the file stored
-  uint32_t max_value = 255;  // white: 255 for 8-bit, 65535 for 16-bit
+  uint32_t bit_depth = 8;        // 8 or 16: what the file stored
+  uint32_t max_value = 255;      // white: 255 for 8-bit, 65535 for 16-bit
   std::vector<uint16_t> pixels;  // row-major, width*height gray samples
   ImageFormat format = ImageFormat::unknown;
-  uint32_t source_channels = 1;  // channels in the file before conversion to gray
-  bool color_content = false;    // the file had visibly coloured pixels (not gray in RGB)
+  uint32_t source_channels = 1;       // channels in the file before conversion to gray
+  bool color_content = false;         // the file had visibly coloured pixels (not gray in RGB)
   std::vector<std::string> warnings;  // user-facing, e.g. "colour image converted to gray"
   // DICOM: the patient's age in years as the file states it (Patient's Age,
   // else Birth Date to the study's date); -1 when unknown. Compared with the

@@ -18,8 +18,7 @@ std::vector<uint8_t> encode_png(const std::vector<uint8_t>& pixels, int width, i
   return out;
 }
 
-std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels,
-                                 int quality) {
+std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height, int channels, int quality) {
   std::vector<uint8_t> out;
   stbi_write_jpg_to_func(append, &out, width, height, channels, pixels.data(), quality);
   return out;

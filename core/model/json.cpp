@@ -59,7 +59,10 @@ struct Parser {
     *cp = 0;
     for (int i = 0; i < 4; ++i) {
       char c = text[pos++];
-      unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+      unsigned d = c >= '0' && c <= '9'   ? c - '0'
+                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : 16;
       if (d == 16) return fail("bad \\u escape");
       *cp = *cp * 16 + d;
     }
@@ -78,7 +81,9 @@ struct Parser {
       if (pos >= text.size()) break;
       char e = text[pos++];
       switch (e) {
-        case '"': case '\\': case '/': *out += e; break;
+        case '"':
+        case '\\':
+        case '/': *out += e; break;
         case 'b': *out += '\b'; break;
         case 'f': *out += '\f'; break;
         case 'n': *out += '\n'; break;
@@ -138,7 +143,10 @@ struct Parser {
         if (!value(&member, depth + 1)) return false;
         out->object.emplace_back(std::move(key), std::move(member));
         skip_space();
-        if (pos < text.size() && text[pos] == ',') { ++pos; continue; }
+        if (pos < text.size() && text[pos] == ',') {
+          ++pos;
+          continue;
+        }
         if (pos < text.size() && text[pos] == '}') return ++pos, true;
         return fail("expected ',' or '}'");
       }
@@ -153,7 +161,10 @@ struct Parser {
         if (!value(&item, depth + 1)) return false;
         out->array.push_back(std::move(item));
         skip_space();
-        if (pos < text.size() && text[pos] == ',') { ++pos; continue; }
+        if (pos < text.size() && text[pos] == ',') {
+          ++pos;
+          continue;
+        }
         if (pos < text.size() && text[pos] == ']') return ++pos, true;
         return fail("expected ',' or ']'");
       }
@@ -162,9 +173,19 @@ struct Parser {
       out->type = Value::Type::string;
       return string_literal(&out->string);
     }
-    if (c == 't') { out->type = Value::Type::boolean; out->boolean = true; return literal("true"); }
-    if (c == 'f') { out->type = Value::Type::boolean; return literal("false"); }
-    if (c == 'n') { out->type = Value::Type::null; return literal("null"); }
+    if (c == 't') {
+      out->type = Value::Type::boolean;
+      out->boolean = true;
+      return literal("true");
+    }
+    if (c == 'f') {
+      out->type = Value::Type::boolean;
+      return literal("false");
+    }
+    if (c == 'n') {
+      out->type = Value::Type::null;
+      return literal("null");
+    }
     return number(out);
   }
 };

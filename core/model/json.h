@@ -19,12 +19,15 @@ struct Value {
   std::vector<Value> array;
   std::vector<std::pair<std::string, Value>> object;  // insertion order kept
 
+  // One line each: a table of constructors.
+  // clang-format off
   static Value of(double n) { Value v; v.type = Type::number; v.number = n; return v; }
   static Value of(const std::string& s) { Value v; v.type = Type::string; v.string = s; return v; }
   static Value of(const char* s) { return of(std::string(s)); }
   static Value of_bool(bool b) { Value v; v.type = Type::boolean; v.boolean = b; return v; }
   static Value make_array() { Value v; v.type = Type::array; return v; }
   static Value make_object() { Value v; v.type = Type::object; return v; }
+  // clang-format on
 
   bool is_number() const { return type == Type::number; }
   bool is_string() const { return type == Type::string; }
@@ -35,7 +38,10 @@ struct Value {
   Value* find(const std::string& key) { return const_cast<Value*>(static_cast<const Value*>(this)->find(key)); }
   // Sets (replacing) an object member; returns it.
   Value& set(const std::string& key, Value value);
-  Value& push(Value value) { array.push_back(std::move(value)); return array.back(); }
+  Value& push(Value value) {
+    array.push_back(std::move(value));
+    return array.back();
+  }
 };
 
 Status parse(const std::string& text, Value* out);

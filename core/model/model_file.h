@@ -28,8 +28,8 @@
 // preprocess {width,height,channels,resize,equalize,normalize,mean,std},
 // classes [..], positive_class, temperature, threshold {probability,
 // validation_sensitivity, validation_specificity, uncertain_low,
-// uncertain_high}, layers [..] (see layers_to_json), ood (classify/ood.h). Everything else (provenance, metrics, ...) is carried along
-// for the model card. A layer's tensors are "<layer name>.weight" and ".bias".
+// uncertain_high}, layers [..] (see layers_to_json), ood (classify/ood.h). Everything else (provenance, metrics, ...)
+// is carried along for the model card. A layer's tensors are "<layer name>.weight" and ".bias".
 #pragma once
 #include <cstdint>
 #include <string>
@@ -59,7 +59,7 @@ struct ModelInfo {
   std::vector<std::string> classes;
   uint32_t positive_class = 1;
   float temperature = 1.0f;
-  float threshold = 0.5f;  // on the positive class's calibrated probability
+  float threshold = 0.5f;                                          // on the positive class's calibrated probability
   float validation_sensitivity = -1, validation_specificity = -1;  // -1: not recorded
   // Probabilities of the positive class in [low, high] are reported as
   // uncertain; low == high (the threshold) means no band.

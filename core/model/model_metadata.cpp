@@ -81,7 +81,8 @@ Status parse_layer(const json::Value& v, size_t index, LayerDesc* l) {
   CXR_TRY(f.pair("stride", &l->stride_h, &l->stride_w, 1));
   if (const json::Value* pad = v.find("padding")) {
     uint32_t p[4];
-    if (!pad->is_array() || pad->array.size() != 4) return bad_model(where + ".padding must be [top, left, bottom, right]");
+    if (!pad->is_array() || pad->array.size() != 4)
+      return bad_model(where + ".padding must be [top, left, bottom, right]");
     for (int i = 0; i < 4; ++i) {
       const json::Value& x = pad->array[i];
       if (!x.is_number() || x.number < 0 || x.number > 64 || x.number != std::floor(x.number))
@@ -129,7 +130,8 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
     const json::Value* h = pre_scale->is_object() ? pre_scale->find("height") : nullptr;
     const json::Value* filter = pre_scale->is_object() ? pre_scale->find("filter") : nullptr;
     if (!w || !h || !w->is_number() || !h->is_number() || !(w->number >= 1 && w->number <= 4096) ||
-        !(h->number >= 1 && h->number <= 4096) || w->number != std::floor(w->number) || h->number != std::floor(h->number))
+        !(h->number >= 1 && h->number <= 4096) || w->number != std::floor(w->number) ||
+        h->number != std::floor(h->number))
       return bad_model("preprocess.prescale must be {width, height, filter} with sides in 1..4096");
     if (!filter || !filter->is_string() || filter->string != "triangle")
       return bad_model("preprocess.prescale.filter is unknown (this core knows \"triangle\")");
@@ -143,7 +145,8 @@ Status parse_info(const json::Value& meta, ModelInfo* info) {
   if (!classes || !classes->is_array() || classes->array.size() < 2 || classes->array.size() > CXR_MAX_CLASSES)
     return bad_model("metadata.classes must list 2 to " + std::to_string(CXR_MAX_CLASSES) + " class names");
   for (const json::Value& c : classes->array) {
-    if (!c.is_string() || c.string.empty() || c.string.size() > 64) return bad_model("a class name is empty or not a string");
+    if (!c.is_string() || c.string.empty() || c.string.size() > 64)
+      return bad_model("a class name is empty or not a string");
     info->classes.push_back(c.string);
   }
   CXR_TRY(top.u32("positive_class", 0, uint32_t(info->classes.size() - 1), &info->positive_class));

@@ -16,8 +16,7 @@ const ModelTensor* Model::find_tensor(const std::string& name) const {
 }
 
 Status bad_model(const std::string& why) {
-  return Fail(cxr_status_invalid_model, "invalid model file: %s; re-download or re-export the model",
-              why.c_str());
+  return Fail(cxr_status_invalid_model, "invalid model file: %s; re-download or re-export the model", why.c_str());
 }
 
 Encoding encoding_of(uint32_t dtype) {
@@ -35,7 +34,8 @@ struct Reader {
   size_t size, pos;
   bool u32(uint32_t* v) {
     if (size - pos < 4) return false;
-    *v = uint32_t(data[pos]) | uint32_t(data[pos + 1]) << 8 | uint32_t(data[pos + 2]) << 16 | uint32_t(data[pos + 3]) << 24;
+    *v = uint32_t(data[pos]) | uint32_t(data[pos + 1]) << 8 | uint32_t(data[pos + 2]) << 16 |
+         uint32_t(data[pos + 3]) << 24;
     pos += 4;
     return true;
   }
@@ -113,9 +113,11 @@ Status parse_tensors(Reader& r, uint32_t version, uint32_t count, size_t data_en
         !r.u32(&dtype) || !r.u32(&rank))
       return bad_model("tensor record " + std::to_string(i) + " is cut short or has a bad name");
     if (dtype < kModelDTypeF32 || dtype > kModelDTypeF16Symmetric)
-      return bad_model("tensor '" + t.name + "' has type " + std::to_string(dtype) + ", which this version of cxr cannot read");
+      return bad_model("tensor '" + t.name + "' has type " + std::to_string(dtype) +
+                       ", which this version of cxr cannot read");
     if (dtype > kModelDTypeF16 && version < 2)
-      return bad_model("tensor '" + t.name + "' has type " + std::to_string(dtype) + ", which a version 1 file cannot hold");
+      return bad_model("tensor '" + t.name + "' has type " + std::to_string(dtype) +
+                       ", which a version 1 file cannot hold");
     if (rank == 0 || rank > kMaxRank) return bad_model("tensor '" + t.name + "' has rank " + std::to_string(rank));
     uint64_t elements = 1;
     for (uint32_t d = 0; d < rank; ++d) {
@@ -191,8 +193,7 @@ Status read_model(const uint8_t* data, size_t size, Model* model) {
   uint32_t stored_crc = 0;
   Reader{data, size, size - kModelTrailerBytes}.u32(&stored_crc);
   const uint32_t actual_crc = crc32(data, size - kModelTrailerBytes);
-  if (stored_crc != actual_crc)
-    return bad_model("checksum mismatch (the file is truncated or damaged)");
+  if (stored_crc != actual_crc) return bad_model("checksum mismatch (the file is truncated or damaged)");
   r.u32(&meta_len);
   r.u32(&tensor_count);
   if (tensor_count > kMaxTensors) return bad_model("too many tensors");

@@ -40,7 +40,7 @@ struct LayerDesc {
   uint32_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
   uint32_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   uint32_t groups = 1;
-  uint32_t out_channels = 0;  // conv2d filters, dense units
+  uint32_t out_channels = 0;                 // conv2d filters, dense units
   Activation activation = Activation::none;  // conv2d, dense, add
   // conv2d: weight [out_c][kh][kw][in_c/groups] (OHWI), bias [out_c].
   // dense:  weight [units][in] where `in` is the input flattened in HWC order,

@@ -16,8 +16,7 @@ ActivationRange activation_range(Activation activation) {
   return {-inf, inf};
 }
 
-uint32_t window_output_size(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad_before,
-                            uint32_t pad_after) {
+uint32_t window_output_size(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad_before, uint32_t pad_after) {
   const uint64_t padded = uint64_t(in) + pad_before + pad_after;
   if (kernel == 0 || stride == 0 || padded < kernel) return 0;
   return uint32_t((padded - kernel) / stride + 1);
@@ -35,16 +34,14 @@ constexpr size_t kMaxValueFloats = size_t(1) << 27;  // 512 MiB of floats
 constexpr size_t kAlignFloats = 16;                  // 64 bytes
 constexpr size_t kSlackFloats = 16;                  // XNN_EXTRA_BYTES and more
 
-Status expect_dims(const LayerDesc& l, const TensorView& t, const char* which,
-                   const std::vector<uint32_t>& want) {
-  if (t.data == nullptr)
-    return Fail(cxr_status_invalid_model, "layer '%s' has no %s tensor", l.name.c_str(), which);
+Status expect_dims(const LayerDesc& l, const TensorView& t, const char* which, const std::vector<uint32_t>& want) {
+  if (t.data == nullptr) return Fail(cxr_status_invalid_model, "layer '%s' has no %s tensor", l.name.c_str(), which);
   if (t.dims != want) {
     std::string got, exp;
     for (uint32_t d : t.dims) got += (got.empty() ? "" : "x") + std::to_string(d);
     for (uint32_t d : want) exp += (exp.empty() ? "" : "x") + std::to_string(d);
-    return Fail(cxr_status_invalid_model, "layer '%s' %s has shape [%s], expected [%s]",
-                l.name.c_str(), which, got.c_str(), exp.c_str());
+    return Fail(cxr_status_invalid_model, "layer '%s' %s has shape [%s], expected [%s]", l.name.c_str(), which,
+                got.c_str(), exp.c_str());
   }
   return Ok();
 }
@@ -56,23 +53,21 @@ Status infer_shape(const LayerDesc& l, const std::vector<Shape>& in, Shape* out)
     case LayerType::conv2d: {
       if (l.groups == 0 || l.out_channels == 0 || x.c % l.groups || l.out_channels % l.groups)
         return Fail(cxr_status_invalid_model,
-                    "conv2d '%s': %u input and %u output channels do not split into %u groups",
-                    name, x.c, l.out_channels, l.groups);
+                    "conv2d '%s': %u input and %u output channels do not split into %u groups", name, x.c,
+                    l.out_channels, l.groups);
       [[fallthrough]];
     }
     case LayerType::max_pool:
     case LayerType::avg_pool: {
-      if (l.kernel_h > 64 || l.kernel_w > 64 || l.stride_h == 0 || l.stride_w == 0 ||
-          l.pad_top >= l.kernel_h || l.pad_bottom >= l.kernel_h || l.pad_left >= l.kernel_w ||
-          l.pad_right >= l.kernel_w)
-        return Fail(cxr_status_invalid_model,
-                    "layer '%s': kernel %ux%u, stride %ux%u or padding out of range", name,
+      if (l.kernel_h > 64 || l.kernel_w > 64 || l.stride_h == 0 || l.stride_w == 0 || l.pad_top >= l.kernel_h ||
+          l.pad_bottom >= l.kernel_h || l.pad_left >= l.kernel_w || l.pad_right >= l.kernel_w)
+        return Fail(cxr_status_invalid_model, "layer '%s': kernel %ux%u, stride %ux%u or padding out of range", name,
                     l.kernel_h, l.kernel_w, l.stride_h, l.stride_w);
       out->h = window_output_size(x.h, l.kernel_h, l.stride_h, l.pad_top, l.pad_bottom);
       out->w = window_output_size(x.w, l.kernel_w, l.stride_w, l.pad_left, l.pad_right);
       if (out->h == 0 || out->w == 0)
-        return Fail(cxr_status_invalid_model, "layer '%s': a %ux%u window does not fit a %ux%u input",
-                    name, l.kernel_h, l.kernel_w, x.h, x.w);
+        return Fail(cxr_status_invalid_model, "layer '%s': a %ux%u window does not fit a %ux%u input", name, l.kernel_h,
+                    l.kernel_w, x.h, x.w);
       if (l.type != LayerType::conv2d) {
         out->c = x.c;
         return Ok();
@@ -81,9 +76,7 @@ Status infer_shape(const LayerDesc& l, const std::vector<Shape>& in, Shape* out)
       Status s = expect_dims(l, l.weight, "weight", {l.out_channels, l.kernel_h, l.kernel_w, x.c / l.groups});
       return s.ok() ? expect_dims(l, l.bias, "bias", {l.out_channels}) : s;
     }
-    case LayerType::global_avg_pool:
-      *out = Shape{1, 1, x.c};
-      return Ok();
+    case LayerType::global_avg_pool: *out = Shape{1, 1, x.c}; return Ok();
     case LayerType::dense: {
       if (l.out_channels == 0) return Fail(cxr_status_invalid_model, "dense '%s' has no units", name);
       *out = Shape{1, 1, l.out_channels};
@@ -93,13 +86,11 @@ Status infer_shape(const LayerDesc& l, const std::vector<Shape>& in, Shape* out)
     }
     case LayerType::add:
       if (!(in[0] == in[1]))
-        return Fail(cxr_status_invalid_model, "add '%s': inputs have different shapes (%ux%ux%u vs %ux%ux%u)",
-                    name, in[0].h, in[0].w, in[0].c, in[1].h, in[1].w, in[1].c);
+        return Fail(cxr_status_invalid_model, "add '%s': inputs have different shapes (%ux%ux%u vs %ux%ux%u)", name,
+                    in[0].h, in[0].w, in[0].c, in[1].h, in[1].w, in[1].c);
       *out = x;
       return Ok();
-    case LayerType::softmax:
-      *out = x;
-      return Ok();
+    case LayerType::softmax: *out = x; return Ok();
   }
   return Fail(cxr_status_invalid_model, "layer '%s' has an unknown type", name);
 }
@@ -119,7 +110,9 @@ void layout_arena(Plan* plan) {
   last_use[plan->logits_value()] = SIZE_MAX;
   last_use[n - 1] = SIZE_MAX;
 
-  struct Block { size_t begin, end, value; };
+  struct Block {
+    size_t begin, end, value;
+  };
   std::vector<Block> live;
   plan->offsets.assign(n, 0);
   plan->arena_floats = 0;
@@ -127,9 +120,9 @@ void layout_arena(Plan* plan) {
     const size_t step = v == 0 ? 0 : v - 1;  // the layer that writes v
     // Retire blocks whose last reader ran before this layer (not the one writing v:
     // an output must not alias its own inputs).
-    live.erase(std::remove_if(live.begin(), live.end(),
-                              [&](const Block& b) { return v > 0 && last_use[b.value] < step; }),
-               live.end());
+    live.erase(
+        std::remove_if(live.begin(), live.end(), [&](const Block& b) { return v > 0 && last_use[b.value] < step; }),
+        live.end());
     std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.begin < b.begin; });
     const size_t need = (plan->shapes[v].size() + kSlackFloats + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
     size_t at = 0;
@@ -168,8 +161,8 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan,
       for (const std::string& name : l.inputs) {
         auto it = value_of.find(name);
         if (it == value_of.end())
-          return Fail(cxr_status_invalid_model, "layer '%s' reads '%s', which no earlier layer makes",
-                      l.name.c_str(), name.c_str());
+          return Fail(cxr_status_invalid_model, "layer '%s' reads '%s', which no earlier layer makes", l.name.c_str(),
+                      name.c_str());
         p.inputs.push_back(it->second);
       }
     }
@@ -179,8 +172,8 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan,
     Status s = infer_shape(l, in, &out);
     if (!s.ok()) return s;
     if (out.size() > kMaxValueFloats)
-      return Fail(cxr_status_invalid_model, "layer '%s' output %ux%ux%u is too large", l.name.c_str(), out.h,
-                  out.w, out.c);
+      return Fail(cxr_status_invalid_model, "layer '%s' output %ux%ux%u is too large", l.name.c_str(), out.h, out.w,
+                  out.c);
     plan->shapes.push_back(out);
     value_of[l.name] = i + 1;
     plan->layers.push_back(std::move(p));

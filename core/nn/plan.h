@@ -44,7 +44,6 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan,
                   const std::vector<std::string>& keep_alive = {});
 
 // Output size of a window op along one axis, or 0 when the window does not fit.
-uint32_t window_output_size(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad_before,
-                            uint32_t pad_after);
+uint32_t window_output_size(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad_before, uint32_t pad_after);
 
 }  // namespace cxr

@@ -99,7 +99,7 @@ struct Step {
   Clamp clamp{};
   PackedGemm gemm;
   std::vector<float> depthwise_weights, bias;  // bias: depthwise and Winograd (not in the GEMM)
-  std::vector<uint32_t> tap_offsets;  // indirect GEMM: per output pixel and tap (IndirectA)
+  std::vector<uint32_t> tap_offsets;           // indirect GEMM: per output pixel and tap (IndirectA)
   uint32_t groups = 1;
   size_t depth = 0, tile_rows = 0;  // Winograd: input channels, tiles per batch
   size_t scratch_floats = 0;
@@ -212,8 +212,8 @@ class PortableBackend final : public Backend {
     const size_t group_in = s->in.c / l.groups, group_out = s->out.c / l.groups;
     s->depth = taps * group_in;
     s->gemm.pack(l.weight.data, l.bias.data, l.groups, s->depth, group_out, kernels_.panel_width);
-    const bool pointwise = taps == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 &&
-                           l.pad_left == 0 && l.pad_bottom == 0 && l.pad_right == 0 && l.groups == 1;
+    const bool pointwise = taps == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 && l.pad_left == 0 &&
+                           l.pad_bottom == 0 && l.pad_right == 0 && l.groups == 1;
     if (pointwise) {
       s->kind = StepKind::gemm_direct;  // the input already is the GEMM's A
       return;
@@ -275,8 +275,7 @@ class PortableBackend final : public Backend {
         return kernels_.depthwise_conv(window, s.depthwise_weights.data(), s.bias.data(), s.clamp);
       case StepKind::max_pool: return kernels_.max_pool(window);
       case StepKind::avg_pool: return kernels_.avg_pool(window);
-      case StepKind::global_avg_pool:
-        return kernels_.global_avg_pool(size_t(s.in.h) * s.in.w, s.in.c, input, output);
+      case StepKind::global_avg_pool: return kernels_.global_avg_pool(size_t(s.in.h) * s.in.w, s.in.c, input, output);
       case StepKind::add: return kernels_.add(s.out.size(), input, arena + s.input2, output, s.clamp);
       case StepKind::softmax: return softmax_channels(size_t(s.in.h) * s.in.w, s.in.c, input, output);
     }

@@ -43,7 +43,9 @@ HWY_INLINE void ForEachVector(size_t count, const Body& body) {
 // Rows per GEMM tile: as many as the target's vector registers hold with 2
 // B vectors and a broadcast (16 on AVX2, 32 on AVX-512; 4 elsewhere, V8's 15
 // for wasm included, so nothing spills).
-constexpr size_t kMaxTileRows = HWY_TARGET == HWY_AVX2 ? 6 : (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL) ? 8 : 4;
+constexpr size_t kMaxTileRows = HWY_TARGET == HWY_AVX2                                  ? 6
+                                : (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL) ? 8
+                                                                                        : 4;
 
 // A kRows x kVecs-vector tile of C held in registers (kRows up to
 // kMaxTileRows). kVecs is 2 for a full panel and 1 for a last panel of at
@@ -118,10 +120,8 @@ HWY_INLINE void ForEachPanel(const GemmArgs& g, const PanelBody& panel) {
   const size_t n = hn::Lanes(DF());
   for (size_t col = 0; col < g.cols; col += 2 * n) {
     const float* b = g.packed_b + col * g.depth;
-    if (g.cols - col <= n)
-      panel(b, col, g.cols - col, std::integral_constant<size_t, 1>());
-    else
-      panel(b, col, std::min(2 * n, g.cols - col), std::integral_constant<size_t, 2>());
+    if (g.cols - col <= n) panel(b, col, g.cols - col, std::integral_constant<size_t, 1>());
+    else panel(b, col, std::min(2 * n, g.cols - col), std::integral_constant<size_t, 2>());
   }
 }
 
@@ -168,11 +168,9 @@ struct TapRange {
   int64_t first_input;  // input coordinate of tap 0 (may be negative)
 };
 
-HWY_INLINE TapRange ValidTaps(uint32_t out_pos, uint32_t stride, uint32_t pad, uint32_t kernel,
-                              uint32_t in_size) {
+HWY_INLINE TapRange ValidTaps(uint32_t out_pos, uint32_t stride, uint32_t pad, uint32_t kernel, uint32_t in_size) {
   const int64_t first = int64_t(out_pos) * stride - pad;
-  return {uint32_t(std::max<int64_t>(0, -first)),
-          uint32_t(std::min<int64_t>(kernel, int64_t(in_size) - first)), first};
+  return {uint32_t(std::max<int64_t>(0, -first)), uint32_t(std::min<int64_t>(kernel, int64_t(in_size) - first)), first};
 }
 
 // Calls pixel(out, tap_input, taps_y, taps_x) for every output pixel (or
@@ -196,19 +194,22 @@ HWY_INLINE void ForEachOutputPixel(const WindowArgs& w, const PixelBody& pixel, 
 
 // Any kernel size; taps in the padding are skipped. Pixel by pixel, every
 // channel of a pixel in turn: the general case, and the border of a 3x3 one.
-void DepthwiseConvPixels(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp,
-                         uint32_t y_begin, uint32_t y_end, uint32_t x_begin, uint32_t x_end) {
-  ForEachOutputPixel(w, [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
-    ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
-      auto acc = hn::LoadU(d, bias + c);
-      for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
-        for (uint32_t kx = tx.begin; kx < tx.end; ++kx) {
-          const float* tap_weights = weights + (size_t(ky) * w.kernel_w + kx) * w.channels;
-          acc = hn::MulAdd(hn::LoadU(d, tap_input(ky, kx) + c), hn::LoadU(d, tap_weights + c), acc);
-        }
-      hn::StoreU(ApplyClamp(d, acc, clamp), d, out + c);
-    });
-  }, y_begin, y_end, x_begin, x_end);
+void DepthwiseConvPixels(const WindowArgs& w, const float* weights, const float* bias, Clamp clamp, uint32_t y_begin,
+                         uint32_t y_end, uint32_t x_begin, uint32_t x_end) {
+  ForEachOutputPixel(
+      w,
+      [&](float* out, const auto& tap_input, TapRange ty, TapRange tx) HWY_ATTR {
+        ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
+          auto acc = hn::LoadU(d, bias + c);
+          for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
+            for (uint32_t kx = tx.begin; kx < tx.end; ++kx) {
+              const float* tap_weights = weights + (size_t(ky) * w.kernel_w + kx) * w.channels;
+              acc = hn::MulAdd(hn::LoadU(d, tap_input(ky, kx) + c), hn::LoadU(d, tap_weights + c), acc);
+            }
+          hn::StoreU(ApplyClamp(d, acc, clamp), d, out + c);
+        });
+      },
+      y_begin, y_end, x_begin, x_end);
 }
 
 // The output positions [begin, end) along one axis whose 3 taps all land
@@ -235,7 +236,8 @@ void DepthwiseConv3x3(const WindowArgs& w, const float* weights, const float* bi
   const size_t channels = w.channels, pixel_step = size_t(w.stride_w) * channels;
   for (uint32_t oy = iy.begin; oy < iy.end; ++oy) {
     const float* row0 =
-        w.input + ((size_t(oy) * w.stride_h - w.pad_top) * w.in_w + (size_t(ix.begin) * w.stride_w - w.pad_left)) * channels;
+        w.input +
+        ((size_t(oy) * w.stride_h - w.pad_top) * w.in_w + (size_t(ix.begin) * w.stride_w - w.pad_left)) * channels;
     const float* row1 = row0 + size_t(w.in_w) * channels;
     const float* row2 = row1 + size_t(w.in_w) * channels;
     float* out_row = w.output + (size_t(oy) * w.out_w + ix.begin) * channels;
@@ -246,7 +248,8 @@ void DepthwiseConv3x3(const WindowArgs& w, const float* weights, const float* bi
       const V b = hn::LoadU(d, bias + c);
       const float *r0 = row0 + c, *r1 = row1 + c, *r2 = row2 + c;
       float* out = out_row + c;
-      for (uint32_t ox = ix.begin; ox < ix.end; ++ox, r0 += pixel_step, r1 += pixel_step, r2 += pixel_step, out += channels) {
+      for (uint32_t ox = ix.begin; ox < ix.end;
+           ++ox, r0 += pixel_step, r1 += pixel_step, r2 += pixel_step, out += channels) {
         V acc0 = hn::MulAdd(hn::LoadU(d, r0), k[0], b);
         V acc1 = hn::Mul(hn::LoadU(d, r1), k[3]);
         V acc2 = hn::Mul(hn::LoadU(d, r2), k[6]);
@@ -277,8 +280,7 @@ void MaxPool(const WindowArgs& w) {
     ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
       auto best = hn::LoadU(d, tap_input(ty.begin, tx.begin) + c);  // every window has a valid tap
       for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
-        for (uint32_t kx = tx.begin; kx < tx.end; ++kx)
-          best = hn::Max(best, hn::LoadU(d, tap_input(ky, kx) + c));
+        for (uint32_t kx = tx.begin; kx < tx.end; ++kx) best = hn::Max(best, hn::LoadU(d, tap_input(ky, kx) + c));
       hn::StoreU(best, d, out + c);
     });
   });
@@ -290,8 +292,7 @@ void AvgPool(const WindowArgs& w) {
     ForEachVector(w.channels, [&](auto d, size_t c) HWY_ATTR {
       auto sum = hn::Zero(d);
       for (uint32_t ky = ty.begin; ky < ty.end; ++ky)
-        for (uint32_t kx = tx.begin; kx < tx.end; ++kx)
-          sum = hn::Add(sum, hn::LoadU(d, tap_input(ky, kx) + c));
+        for (uint32_t kx = tx.begin; kx < tx.end; ++kx) sum = hn::Add(sum, hn::LoadU(d, tap_input(ky, kx) + c));
       hn::StoreU(hn::Mul(sum, hn::Set(d, scale)), d, out + c);
     });
   });
@@ -407,7 +408,8 @@ void WinogradOutput(const WinogradArgs& w, size_t first_tile, size_t tiles, cons
         for (size_t j = 0; j < kPatch; ++j) x[j] = columns[j][r];
         OutputTransform6(x, y);
         float* out = w.output + ((oy + r) * w.out_w + ox) * w.out_c + c;
-        for (size_t k = 0; k < cols_inside; ++k) hn::StoreU(ApplyClamp(d, hn::Add(y[k], b), clamp), d, out + k * w.out_c);
+        for (size_t k = 0; k < cols_inside; ++k)
+          hn::StoreU(ApplyClamp(d, hn::Add(y[k], b), clamp), d, out + k * w.out_c);
       }
     });
   }

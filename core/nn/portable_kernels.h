@@ -88,8 +88,8 @@ struct Kernels {
   // V = B^T d B for each tile's 6x6 input patch (zeros outside the input).
   void (*winograd_input)(const WinogradArgs& args, size_t first_tile, size_t tiles, float* v);
   // Y = A^T M A + bias, clamped; writes only outputs inside out_h x out_w.
-  void (*winograd_output)(const WinogradArgs& args, size_t first_tile, size_t tiles, const float* m,
-                          const float* bias, Clamp clamp);
+  void (*winograd_output)(const WinogradArgs& args, size_t first_tile, size_t tiles, const float* m, const float* bias,
+                          Clamp clamp);
 };
 
 // The best target this CPU supports (in wasm: the one compiled, SIMD128):

@@ -62,9 +62,8 @@ void max_pool(const LayerDesc& l, Shape in, const float* input, Shape out, float
     for (uint32_t ox = 0; ox < out.w; ++ox)
       for (uint32_t c = 0; c < out.c; ++c) {
         float best = -std::numeric_limits<float>::infinity();
-        for_each_window_pixel(l, in, oy, ox, [&](uint32_t, uint32_t, size_t pixel) {
-          best = std::max(best, input[pixel + c]);
-        });
+        for_each_window_pixel(l, in, oy, ox,
+                              [&](uint32_t, uint32_t, size_t pixel) { best = std::max(best, input[pixel + c]); });
         put(output, magnitude, (size_t(oy) * out.w + ox) * out.c + c, best, std::fabs(best));
       }
 }
@@ -110,8 +109,7 @@ void dense(const LayerDesc& l, Shape in, const float* input, float* output, floa
   }
 }
 
-void add(Activation activation, size_t count, const float* a, const float* b, float* output,
-         float* magnitude) {
+void add(Activation activation, size_t count, const float* a, const float* b, float* output, float* magnitude) {
   for (size_t i = 0; i < count; ++i)
     put(output, magnitude, i, activate(activation, double(a[i]) + b[i]), std::fabs(a[i]) + std::fabs(b[i]));
 }

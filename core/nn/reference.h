@@ -19,18 +19,15 @@ namespace cxr::reference {
 // OHWI weights, any groups (depthwise included), fused bias + activation.
 void conv2d(const LayerDesc& layer, Shape in, const float* input, Shape out, float* output, float* magnitude);
 // Padded elements never win (they are not part of the window).
-void max_pool(const LayerDesc& layer, Shape in, const float* input, Shape out, float* output,
-              float* magnitude);
+void max_pool(const LayerDesc& layer, Shape in, const float* input, Shape out, float* output, float* magnitude);
 // Averages over the window's valid (non-padded) elements only: padding is not
 // counted in the divisor. This is what XNNPACK's average pooling does whenever
 // there is padding (and PyTorch's count_include_pad=False, TF's SAME pooling).
-void avg_pool(const LayerDesc& layer, Shape in, const float* input, Shape out, float* output,
-              float* magnitude);
+void avg_pool(const LayerDesc& layer, Shape in, const float* input, Shape out, float* output, float* magnitude);
 void global_avg_pool(Shape in, const float* input, float* output, float* magnitude);
 // Input flattened in HWC order; weight [units][in].
 void dense(const LayerDesc& layer, Shape in, const float* input, float* output, float* magnitude);
-void add(Activation activation, size_t count, const float* a, const float* b, float* output,
-         float* magnitude);
+void add(Activation activation, size_t count, const float* a, const float* b, float* output, float* magnitude);
 // Softmax over the channels of every pixel, max-subtracted so large logits do
 // not overflow.
 void softmax(Shape shape, const float* input, float* output, float* magnitude);

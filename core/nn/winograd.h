@@ -29,10 +29,14 @@ constexpr size_t kPositions = 36;  // of the 6x6 transformed tile
 // The matrices above (the kernels spell B^T and A^T out as additions).
 constexpr double kBt[kPatch][kPatch] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
                                         {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
-constexpr double kG[kPatch][3] = {{1.0 / 4, 0, 0},          {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                  {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-constexpr double kAt[kTile][kPatch] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+constexpr double kG[kPatch][3] = {{1.0 / 4, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+constexpr double kAt[kTile][kPatch] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
 
 // The portable backend takes Winograd for maps of at least this many tiles:
 // the transformed weights are 4x the direct ones and each is used once per
@@ -42,9 +46,7 @@ constexpr double kAt[kTile][kPatch] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0},
 constexpr size_t kMinTiles = 8;
 
 // Output tiles covering an out_h x out_w map (partial ones at the bottom/right).
-inline size_t tiles(size_t out_h, size_t out_w) {
-  return (out_h + kTile - 1) / kTile * ((out_w + kTile - 1) / kTile);
-}
+inline size_t tiles(size_t out_h, size_t out_w) { return (out_h + kTile - 1) / kTile * ((out_w + kTile - 1) / kTile); }
 
 // Transforms 3x3 weights [out_c][3][3][in_c] (OHWI) into U = G g G^T,
 // writing U at position p for output o and input i to u(p, o, i) (a float&:

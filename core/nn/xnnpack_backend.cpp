@@ -48,8 +48,8 @@ class XnnpackBackend final : public Backend {
     // live until exit.
     static const xnn_status init = xnn_initialize(/*allocator=*/nullptr);
     if (init != xnn_status_success)
-      return Fail(cxr_status_backend_unavailable,
-                  "XNNPACK cannot start on this CPU (%s); use the portable backend", xnn_status_name(init));
+      return Fail(cxr_status_backend_unavailable, "XNNPACK cannot start on this CPU (%s); use the portable backend",
+                  xnn_status_name(init));
     plan_ = &plan;
     operators_.reserve(plan.layers.size());
     for (const PlannedLayer& layer : plan.layers) {
@@ -82,8 +82,8 @@ class XnnpackBackend final : public Backend {
     for (size_t i = 0; i < operators_.size(); ++i) {
       const xnn_status status = xnn_run_operator(operators_[i], /*threadpool=*/nullptr);
       if (status != xnn_status_success)
-        return Fail(cxr_status_internal, "XNNPACK failed running layer '%s' (%s)",
-                    plan_->layers[i].desc.name.c_str(), xnn_status_name(status));
+        return Fail(cxr_status_internal, "XNNPACK failed running layer '%s' (%s)", plan_->layers[i].desc.name.c_str(),
+                    xnn_status_name(status));
     }
     return Ok();
   }
@@ -110,23 +110,23 @@ class XnnpackBackend final : public Backend {
         // weights in it (and repacks them for its depthwise kernels).
         return xnn_create_convolution2d_nhwc_f32(
             l.pad_top, l.pad_right, l.pad_bottom, l.pad_left, l.kernel_h, l.kernel_w, l.stride_h, l.stride_w,
-            /*dilation=*/1, 1, l.groups, in.c / l.groups, out.c / l.groups, in.c, out.c, l.weight.data,
-            l.bias.data, range.lo, range.hi, /*flags=*/0, op);
+            /*dilation=*/1, 1, l.groups, in.c / l.groups, out.c / l.groups, in.c, out.c, l.weight.data, l.bias.data,
+            range.lo, range.hi, /*flags=*/0, op);
       case LayerType::max_pool:
         return xnn_create_max_pooling2d_nhwc_f32(l.pad_top, l.pad_right, l.pad_bottom, l.pad_left, l.kernel_h,
-                                                 l.kernel_w, l.stride_h, l.stride_w, /*dilation=*/1, 1, in.c,
-                                                 in.c, in.c, -inf, inf, /*flags=*/0, op);
+                                                 l.kernel_w, l.stride_h, l.stride_w, /*dilation=*/1, 1, in.c, in.c,
+                                                 in.c, -inf, inf, /*flags=*/0, op);
       case LayerType::avg_pool:
         // With padding XNNPACK divides by the count of valid elements, as our
         // definition does (reference.h).
-        return xnn_create_average_pooling2d_nhwc_f32(l.pad_top, l.pad_right, l.pad_bottom, l.pad_left,
-                                                     l.kernel_h, l.kernel_w, l.stride_h, l.stride_w, in.c,
-                                                     in.c, in.c, -inf, inf, /*flags=*/0, op);
+        return xnn_create_average_pooling2d_nhwc_f32(l.pad_top, l.pad_right, l.pad_bottom, l.pad_left, l.kernel_h,
+                                                     l.kernel_w, l.stride_h, l.stride_w, in.c, in.c, in.c, -inf, inf,
+                                                     /*flags=*/0, op);
       case LayerType::global_avg_pool:
         return xnn_create_global_average_pooling_nwc_f32(in.c, in.c, in.c, -inf, inf, /*flags=*/0, op);
       case LayerType::dense:
-        return xnn_create_fully_connected_nc_f32(in.size(), out.c, in.size(), out.c, l.weight.data,
-                                                 l.bias.data, range.lo, range.hi, /*flags=*/0, op);
+        return xnn_create_fully_connected_nc_f32(in.size(), out.c, in.size(), out.c, l.weight.data, l.bias.data,
+                                                 range.lo, range.hi, /*flags=*/0, op);
       case LayerType::add: return xnn_create_add_nd_f32(range.lo, range.hi, /*flags=*/0, op);
       case LayerType::softmax: return xnn_create_softmax_nc_f32(in.c, in.c, in.c, /*flags=*/0, op);
     }
@@ -146,8 +146,7 @@ class XnnpackBackend final : public Backend {
       case LayerType::dense: return xnn_setup_fully_connected_nc_f32(op, 1, x, y, nullptr);
       case LayerType::add: {
         const size_t shape[1] = {in.size()};
-        return xnn_setup_add_nd_f32(op, 1, shape, 1, shape, x, arena + plan_->offsets[layer.inputs[1]], y,
-                                    nullptr);
+        return xnn_setup_add_nd_f32(op, 1, shape, 1, shape, x, arena + plan_->offsets[layer.inputs[1]], y, nullptr);
       }
       case LayerType::softmax: return xnn_setup_softmax_nc_f32(op, size_t(in.h) * in.w, x, y, nullptr);
     }

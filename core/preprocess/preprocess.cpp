@@ -48,10 +48,8 @@ Geometry plan_geometry(uint32_t src_w, uint32_t src_h, const PreprocessSpec& spe
   if (spec.resize == ResizePolicy::letterbox) {
     // Fit inside: the smaller scale wins; the other side is rounded and centred.
     Rect& c = g.content;
-    if (width_scale_smaller)
-      c.height = scaled_side(src_h, out_w, src_w, out_h);
-    else
-      c.width = scaled_side(src_w, out_h, src_h, out_w);
+    if (width_scale_smaller) c.height = scaled_side(src_h, out_w, src_w, out_h);
+    else c.width = scaled_side(src_w, out_h, src_h, out_w);
     c.x = (out_w - c.width) / 2;
     c.y = (out_h - c.height) / 2;
     g.x.dst_size = c.width;
@@ -127,7 +125,8 @@ void build_triangle_taps(const AxisMap& axis, PreprocessScratch& s) {
   const double scale = axis.length / axis.dst_size, support = std::fmax(1.0, scale);
   for (uint32_t i = 0; i < axis.dst_size; ++i) {
     const double centre = axis.start + (i + 0.5) * scale;  // pixel k's centre is k + 0.5
-    const double lo = std::fmax(0.0, std::floor(centre - support)), hi = std::fmin(double(axis.src_size), std::ceil(centre + support));
+    const double lo = std::fmax(0.0, std::floor(centre - support)),
+                 hi = std::fmin(double(axis.src_size), std::ceil(centre + support));
     const uint32_t k0 = uint32_t(lo), k1 = uint32_t(std::fmax(hi, lo + 1));
     double total = 0;
     for (uint32_t k = k0; k < k1; ++k) total += std::fmax(0.0, 1.0 - std::fabs(k + 0.5 - centre) / support);
@@ -142,12 +141,9 @@ void build_triangle_taps(const AxisMap& axis, PreprocessScratch& s) {
 enum class Filter { box, triangle };
 
 void build_axis_taps(const AxisMap& axis, Filter filter, PreprocessScratch& s) {
-  if (axis.length < axis.dst_size)
-    build_linear_taps(axis, s);
-  else if (filter == Filter::triangle)
-    build_triangle_taps(axis, s);
-  else
-    build_box_taps(axis, s);  // also the identity: one tap of weight 1
+  if (axis.length < axis.dst_size) build_linear_taps(axis, s);
+  else if (filter == Filter::triangle) build_triangle_taps(axis, s);
+  else build_box_taps(axis, s);  // also the identity: one tap of weight 1
 }
 
 // Resamples the image into s.b (content.height x content.width), in [0, 1].
@@ -216,8 +212,7 @@ void equalize(std::vector<float>& values) {
   const uint32_t n = running;
   if (n == cdf_min) return;
   float mapping[256];
-  for (int i = 0; i < 256; ++i)
-    mapping[i] = cdf[i] < cdf_min ? 0.0f : float(cdf[i] - cdf_min) / float(n - cdf_min);
+  for (int i = 0; i < 256; ++i) mapping[i] = cdf[i] < cdf_min ? 0.0f : float(cdf[i] - cdf_min) / float(n - cdf_min);
   for (float& v : values) v = mapping[histogram_bin(v)];
 }
 
@@ -253,20 +248,19 @@ void write_output(const PreprocessSpec& spec, const Rect& content, const float* 
     const bool row_inside = y >= content.y && y < content.y + content.height;
     for (uint32_t x = 0; x < spec.width; ++x) {
       const bool inside = row_inside && x >= content.x && x < content.x + content.width;
-      const float v = inside ? (values[(y - content.y) * stride + (x - content.x)] - affine.offset) / affine.divisor
-                             : padding;
+      const float v =
+          inside ? (values[(y - content.y) * stride + (x - content.x)] - affine.offset) / affine.divisor : padding;
       for (uint32_t c = 0; c < spec.channels; ++c) *out++ = v;
     }
   }
 }
 
 Status check_image(const Image& image) {
-  if (image.width == 0 || image.height == 0 || image.width > CXR_MAX_IMAGE_SIDE ||
-      image.height > CXR_MAX_IMAGE_SIDE || image.pixels.size() != size_t(image.width) * image.height ||
-      image.max_value == 0)
+  if (image.width == 0 || image.height == 0 || image.width > CXR_MAX_IMAGE_SIDE || image.height > CXR_MAX_IMAGE_SIDE ||
+      image.pixels.size() != size_t(image.width) * image.height || image.max_value == 0)
     return Fail(cxr_status_invalid_argument,
-                "preprocess: image %ux%u with %zu pixels and max value %u is not a valid decoded image",
-                image.width, image.height, image.pixels.size(), image.max_value);
+                "preprocess: image %ux%u with %zu pixels and max value %u is not a valid decoded image", image.width,
+                image.height, image.pixels.size(), image.max_value);
   return Ok();
 }
 
@@ -315,7 +309,8 @@ Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch&
       Image& p = s.prescaled;  // 16-bit, like a decoded film: rounding costs < 1e-5 of full scale
       p.width = to.width, p.height = to.height, p.bit_depth = 16, p.max_value = 65535;
       p.pixels.resize(s.b.size());
-      for (size_t i = 0; i < s.b.size(); ++i) p.pixels[i] = uint16_t(std::lround(std::fmin(1.0f, std::fmax(0.0f, s.b[i])) * 65535.0f));
+      for (size_t i = 0; i < s.b.size(); ++i)
+        p.pixels[i] = uint16_t(std::lround(std::fmin(1.0f, std::fmax(0.0f, s.b[i])) * 65535.0f));
       source = &p;
     }
     const Geometry geometry = plan_geometry(source->width, source->height, spec);
@@ -324,8 +319,7 @@ Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch&
     *content = geometry.content;
 #if defined(__cpp_exceptions)
   } catch (const std::bad_alloc&) {
-    return Fail(cxr_status_out_of_memory, "not enough memory to preprocess a %ux%u image", image.width,
-                image.height);
+    return Fail(cxr_status_out_of_memory, "not enough memory to preprocess a %ux%u image", image.width, image.height);
   }
 #endif
   return Ok();

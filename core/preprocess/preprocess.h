@@ -66,8 +66,7 @@ struct PreprocessScratch {
 // nearest pixel (halves up), placed at floor((out - content) / 2); equalisation
 // and per_image statistics use the content rect only, and the padding (0 before
 // normalisation) goes through the same normalisation as the content.
-Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch,
-                  float* out);
+Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScratch* scratch, float* out);
 
 // preprocess() in two stages, public so that the trainer can cache stage 1 and
 // augment between them while still using this one image path:

@@ -44,13 +44,15 @@ int main(int argc, char** argv) {
   }
   const std::string out = argv[1];
   bool ok = true;
-  struct Shape { int w, h, channels; };
+  struct Shape {
+    int w, h, channels;
+  };
   const Shape shapes[] = {{16, 16, 1}, {33, 17, 1}, {8, 40, 3}, {24, 24, 4}, {5, 3, 2}};
   uint32_t seed = 1;
   for (const Shape& s : shapes) {
     const std::vector<uint8_t> px = film(s.w, s.h, s.channels, seed++);
-    const std::string stem = out + "/image/" + std::to_string(s.w) + "x" + std::to_string(s.h) + "c" +
-                             std::to_string(s.channels);
+    const std::string stem =
+        out + "/image/" + std::to_string(s.w) + "x" + std::to_string(s.h) + "c" + std::to_string(s.channels);
     ok &= write(stem + ".png", cxr::testing::encode_png(px, s.w, s.h, s.channels));
     if (s.channels != 2 && s.channels != 4) {
       ok &= write(stem + "-q90.jpg", cxr::testing::encode_jpeg(px, s.w, s.h, s.channels, 90));

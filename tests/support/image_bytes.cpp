@@ -135,8 +135,8 @@ void append_segment(Bytes& jpeg, uint8_t marker, const Bytes& payload) {
 
 Bytes jpeg_frame_header(uint8_t sof_marker, uint32_t width, uint32_t height) {
   Bytes jpeg = {0xFF, 0xD8};
-  append_segment(jpeg, sof_marker, {8, uint8_t(height >> 8), uint8_t(height), uint8_t(width >> 8), uint8_t(width), 1,
-                                    1, 0x11, 0});
+  append_segment(jpeg, sof_marker,
+                 {8, uint8_t(height >> 8), uint8_t(height), uint8_t(width >> 8), uint8_t(width), 1, 1, 0x11, 0});
   return jpeg;
 }
 
@@ -173,7 +173,7 @@ Bytes make_flat_block_jpeg(uint32_t width, uint32_t height, const std::vector<in
   quant.resize(65, 1);
   append_segment(jpeg, 0xDB, quant);
   Bytes tables = huffman_table(0x00, 4, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});  // DC table 0
-  const Bytes ac = huffman_table(0x10, 1, {0x00});                                 // AC table 0
+  const Bytes ac = huffman_table(0x10, 1, {0x00});                                // AC table 0
   tables.insert(tables.end(), ac.begin(), ac.end());
   append_segment(jpeg, 0xC4, tables);
   Bytes frame = jpeg_frame_header(progressive ? 0xC2 : 0xC0, width, height);

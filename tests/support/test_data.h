@@ -13,10 +13,11 @@ namespace cxr::testing {
 std::string shared_data_dir();
 // Skip a test with a clear message when the shared data is missing:
 //   CXR_REQUIRE_SHARED_DATA(dir);
-#define CXR_REQUIRE_SHARED_DATA(dir)                                                         \
-  const std::string dir = ::cxr::testing::shared_data_dir();                                 \
-  if (dir.empty()) GTEST_SKIP() << "../shared/data not found (set CXR_DATA_DIR to the folder " \
-                                   "holding chest_xray_224/); skipping real-image test"
+#define CXR_REQUIRE_SHARED_DATA(dir)                                          \
+  const std::string dir = ::cxr::testing::shared_data_dir();                  \
+  if (dir.empty())                                                            \
+  GTEST_SKIP() << "../shared/data not found (set CXR_DATA_DIR to the folder " \
+                  "holding chest_xray_224/); skipping real-image test"
 
 std::vector<uint8_t> read_file(const std::string& path);
 // Sorted regular files under `dir` (recursive) whose name ends with `suffix`.

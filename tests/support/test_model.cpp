@@ -34,7 +34,8 @@ std::vector<uint8_t> with_ood_section(const std::vector<uint8_t>& bytes, const s
   for (const std::string& name : layers) names.push(json::Value::of(name));
   ood.set("layers", names);
   std::vector<TensorRecord> tensors = layer_tensors(model.layers);
-  for (TensorRecord& t : tensors) t.f16 = f16_weights && t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
+  for (TensorRecord& t : tensors)
+    t.f16 = f16_weights && t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0;
   Plan plan;
   if (means && build_plan(model.layers, model.info.input, &plan, layers).ok()) {
     ood.set("threshold", json::Value::of(threshold));

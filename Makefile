@@ -20,9 +20,9 @@ export NODE_PATH := /usr/share/nodejs
 # Debian 12 packages: toolchains and the libraries the core builds on.
 DEB_PACKAGES := cmake g++ make pkg-config libgtest-dev libhwy-dev libxnnpack-dev libpthreadpool-dev \
                 libstb-dev emscripten binaryen chromium libtorch-dev libopenblas0 libsvm-dev \
-                python3-pydicom python3-numpy python3-pil clang libclang-rt-14-dev
+                python3-pydicom python3-numpy python3-pil clang libclang-rt-14-dev clang-format
 
-.PHONY: all deps native wasm asan check test test-native test-asan test-wasm test-web test-fuzz web model bench run clean fixtures
+.PHONY: all deps native wasm asan check lint test test-native test-asan test-wasm test-web test-fuzz web model bench run clean fixtures
 
 all: native wasm
 
@@ -111,9 +111,23 @@ test: test-native test-wasm test-asan test-web test-fuzz
 
 # The quick loop (a few minutes from scratch, seconds after a change): the
 # native build and its tests — kernels against the reference, model file,
-# decode, DICOM, gate, CLI, trainer. CI runs it before the full `make test`,
-# so a broken build or unit test fails fast.
-check: test-native
+# decode, DICOM, gate, CLI, trainer — after `make lint` (about 15 s). CI runs
+# it before the full `make test`, so a broken build, unit test or style fails fast.
+check: lint test-native
+
+# Style (issue 17): clang-format (.clang-format, Debian's clang-format 14) on
+# the repository's own C++, ESLint (eslint.config.mjs) on the app and its
+# tests, and jscpd's duplication threshold (.jscpd.json) over the code. The
+# npm tools come from package-lock.json (npm ci in deps). LINT_CXX_LATER: files
+# not yet formatted because other work on them is in flight (the OOD gate, the
+# result schema, site calibration); format them once it has landed and drop
+# them from the list.
+LINT_CXX_LATER := core/classify/% core/include/cxr/cxr.h cli/% wasm/cxr_wasm.cpp trainer/gate.cpp \
+                  trainer/ood_bench.cpp trainer/pretrained.cpp
+lint: deps
+	clang-format --dry-run --Werror $(filter-out $(LINT_CXX_LATER),$(shell git ls-files '*.cpp' '*.h'))
+	npx eslint web tests/web
+	npx jscpd -c .jscpd.json core cli wasm web/app trainer tests
 
 # The benchmarks: native backends and LibTorch, the wasm module in Node, the
 # app in Chromium, then the shipped model side by side with TF.js (wasm) and

@@ -1,4 +1,4 @@
-#include "cli/calibrate.h"
+#include "calibrate.h"
 
 #include <cctype>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "cli/inputs.h"
+#include "inputs.h"
 #include "cxr/calibration.h"
 
 namespace fs = std::filesystem;

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/calibrate.h"
-#include "cli/inputs.h"
-#include "cli/report.h"
+#include "calibrate.h"
 #include "cxr/calibration.h"
+#include "inputs.h"
+#include "report.h"
 #include "cxr/cxr.h"
 
 using cxr::cli::expand_inputs;

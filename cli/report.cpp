@@ -1,6 +1,6 @@
-#include "cli/report.h"
+#include "report.h"
 
-#include "model/json.h"
+#include "json_out.h"
 
 namespace cxr::cli {
 namespace {

@@ -35,69 +35,26 @@ using testing::fast_backends;
 using testing::NamedBackend;
 using testing::ReferenceNet;
 
-TensorView random_tensor(ReferenceNet& net, const std::string& name, std::vector<uint32_t> dims, float bound,
-                         std::mt19937& rng) {
-  size_t count = 1;
-  for (uint32_t d : dims) count *= d;
-  testing::NetTensor& t = net.tensors.emplace_back(testing::NetTensor{name, dims, std::vector<float>(count)});
-  testing::fill_uniform(t.values, rng, -bound, bound);
-  return TensorView{t.values.data(), t.dims};
-}
-
 // 24x24x3 through every op: strided conv with asymmetric padding, depthwise,
 // pointwise, residual add, max and average pooling, grouped conv, GAP, dense,
 // softmax.
 ReferenceNet hand_built_net(uint32_t seed) {
-  std::mt19937 rng(seed);
   ReferenceNet net;
   net.arch = "hand_built";
   net.input = Shape{24, 24, 3};
-  auto conv = [&](const char* name, uint32_t in_c, uint32_t out_c, uint32_t k, uint32_t stride, uint32_t groups,
-                  Activation act) {
-    LayerDesc l;
-    l.type = LayerType::conv2d;
-    l.name = name;
-    l.kernel_h = l.kernel_w = k;
-    l.stride_h = l.stride_w = stride;
-    l.pad_top = l.pad_left = l.pad_bottom = l.pad_right = k / 2;
-    l.groups = groups;
-    l.out_channels = out_c;
-    l.activation = act;
-    const uint32_t fan_in = k * k * in_c / groups;
-    l.weight =
-        random_tensor(net, std::string(name) + ".weight", {out_c, k, k, in_c / groups}, std::sqrt(6.0f / fan_in), rng);
-    l.bias = random_tensor(net, std::string(name) + ".bias", {out_c}, 0.1f, rng);
-    net.layers.push_back(l);
-    return &net.layers.back();
-  };
-  auto simple = [&](const char* name, LayerType type, std::vector<std::string> inputs = {}) {
-    LayerDesc l;
-    l.type = type;
-    l.name = name;
-    l.inputs = std::move(inputs);
-    net.layers.push_back(l);
-    return &net.layers.back();
-  };
-  LayerDesc* stem = conv("stem", 3, 16, 3, 2, 1, Activation::relu6);
-  stem->pad_top = stem->pad_left = 0;  // TensorFlow-style SAME: pad only bottom/right
-  conv("dw", 16, 16, 3, 1, 16, Activation::relu);
-  conv("pw", 16, 16, 1, 1, 1, Activation::none);
-  simple("residual", LayerType::add, {"stem", "pw"})->activation = Activation::relu;
-  LayerDesc* max = simple("max", LayerType::max_pool);
-  max->kernel_h = max->kernel_w = max->stride_h = max->stride_w = 2;
-  LayerDesc* avg = simple("avg", LayerType::avg_pool);
-  avg->kernel_h = avg->kernel_w = 3;
-  avg->pad_top = avg->pad_left = avg->pad_bottom = avg->pad_right = 1;
-  conv("grouped", 16, 24, 3, 1, 4, Activation::relu);
-  simple("gap", LayerType::global_avg_pool);
-  LayerDesc dense;
-  dense.type = LayerType::dense;
-  dense.name = "logits";
-  dense.out_channels = 3;
-  dense.weight = random_tensor(net, "logits.weight", {3, 24}, std::sqrt(6.0f / 24), rng);
-  dense.bias = random_tensor(net, "logits.bias", {3}, 0.1f, rng);
-  net.layers.push_back(dense);
-  simple("probabilities", LayerType::softmax);
+  testing::NetBuilder b(net, seed);
+  b.conv("stem", 16, 3, 2, Activation::relu6);
+  LayerDesc& stem = net.layers.back();
+  stem.pad_top = stem.pad_left = 0;  // TensorFlow-style SAME: pad only bottom/right
+  b.conv("dw", 16, 3, 1, Activation::relu, /*groups=*/16);
+  b.conv("pw", 16, 1, 1, Activation::none);
+  b.add("residual", "stem", "pw", Activation::relu);
+  b.pool("max", LayerType::max_pool, 2, 2, 0);
+  b.pool("avg", LayerType::avg_pool, 3, 1, 1);
+  b.conv("grouped", 24, 3, 1, Activation::relu, /*groups=*/4);
+  b.global_pool("gap");
+  b.dense("logits", 3, Activation::none);
+  b.softmax("probabilities");
   return net;
 }
 

@@ -34,7 +34,7 @@ int run_baseline_svm(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   const std::string out_path = options.get("out", "build/trainer/baseline_svm.test.json");
   std::string error;
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train baseline  %s", command_line.c_str());
   PreprocessSpec spec;
@@ -46,7 +46,7 @@ int run_baseline_svm(const Options& options, const std::string& command_line) {
   if (!list_split(data, "train", &train, &error) || !list_split(data, "test", &test, &error) ||
       !load_planes(train, spec, cache, &train_planes, &hash, &error) ||
       !load_planes(test, spec, cache, &test_planes, &hash, &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
 
   std::vector<svm_node> train_nodes = rows_of(train_planes), test_nodes = rows_of(test_planes);
   const size_t n = 50 * 50;
@@ -89,7 +89,7 @@ int run_baseline_svm(const Options& options, const std::string& command_line) {
   const json::Value& c = *report.find("confusion_argmax");
   logf("SVM on test: accuracy %.4f AUC %.4f confusion %s", report.find("argmax_accuracy")->find("value")->number,
        report.find("auc")->find("value")->number, json::serialize(c).c_str());
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
   return 0;
 }
 

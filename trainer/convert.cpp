@@ -16,15 +16,15 @@ int run_convert(const Options& options, const std::string& command_line) {
   const std::string out_path = options.get("out", "");
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   if (out_path.empty() || options.get("weights", "f16") != "f16")
-    return logf("error: convert needs --out FILE (and --weights f16, the one storage it knows)"), 2;
+    return failed(2, "error: convert needs --out FILE (and --weights f16, the one storage it knows)");
   std::string error;
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train convert  %s", command_line.c_str());
 
   std::vector<uint8_t> bytes;
   Model model;
-  if (!read_model_file(in_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!read_model_file(in_path, &bytes, &model, &error)) return failed(2, "error: %s", error.c_str());
   std::vector<TensorRecord> tensors;
   size_t halved = 0;
   for (const ModelTensor& t : model.tensors) {
@@ -38,21 +38,21 @@ int run_convert(const Options& options, const std::string& command_line) {
   std::vector<Sample> samples;
   Split split;
   if (!provenance_split(model.metadata, data, &samples, &split, &error))
-    return logf("error: %s: %s", in_path.c_str(), error.c_str()), 2;
+    return failed(2, "error: %s: %s", in_path.c_str(), error.c_str());
   json::Value metadata = model.metadata;
   std::vector<uint8_t> converted = write_model(metadata, tensors);
   cxr_error cerr;
   const ClassifierPtr original(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &cerr));
   const ClassifierPtr half(cxr_classifier_create(converted.data(), converted.size(), cxr_backend_portable, &cerr));
-  if (!original || !half) return logf("error: %s", cerr.message), 2;
+  if (!original || !half) return failed(2, "error: %s", cerr.message);
   double max_change = 0;
   size_t changed = 0;
   Progress progress("convert: validation", split.validation.size());
   for (size_t i = 0; i < split.validation.size(); ++i) {
     std::vector<uint8_t> image;
-    if (!read_file(samples[split.validation[i]].path, &image, &error)) return logf("error: %s", error.c_str()), 2;
+    if (!read_file(samples[split.validation[i]].path, &image, &error)) return failed(2, "error: %s", error.c_str());
     const Scored a = score_bytes(original.get(), image), b = score_bytes(half.get(), image);
-    if (!a.ok || !b.ok) return logf("error: %s", (a.ok ? b : a).error.c_str()), 2;
+    if (!a.ok || !b.ok) return failed(2, "error: %s", (a.ok ? b : a).error.c_str());
     max_change = std::max(max_change, std::fabs(a.probability - b.probability));
     changed += (a.probability >= model.info.threshold) != (b.probability >= model.info.threshold);
     progress.step(i + 1);
@@ -69,7 +69,7 @@ int run_convert(const Options& options, const std::string& command_line) {
   metadata.set("storage", std::move(storage));
   converted = write_model(metadata, tensors);
   if (!write_file(out_path, std::string(converted.begin(), converted.end()), &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
   logf("%zu weights to f16: %.2f MB -> %.2f MB; validation (%zu films): max probability change %.2e, %zu "
        "decisions changed; wrote %s",
        halved, double(bytes.size()) / 1e6, double(converted.size()) / 1e6, split.validation.size(), max_change, changed,

@@ -61,19 +61,19 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   const size_t resamples = size_t(options.number("bootstrap", 1000));
   const uint64_t seed = uint64_t(options.number("seed", 1));
   std::string error;
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train evaluate  %s", command_line.c_str());
 
   const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  if (!classifier) return failed(2, "error: %s", error.c_str());
   cxr_model_info info;
   cxr_classifier_info(classifier.get(), &info);
 
   std::vector<Sample> samples;
   std::string set_name;
   if (!select_films(data, options.get("split", "test"), halves, part, 0, &samples, &set_name, &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
   std::vector<double> scores;
   std::vector<int> labels, argmax;
   std::vector<std::string> subtypes;
@@ -82,11 +82,11 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   Progress progress("evaluate " + split_name, samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     std::vector<uint8_t> bytes;
-    if (!read_file(samples[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+    if (!read_file(samples[i].path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
     cxr_result result;
     cxr_error cerr;
     if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), nullptr, &result, &cerr) != cxr_status_ok)
-      return logf("error: %s: %s", samples[i].path.c_str(), cerr.message), 2;
+      return failed(2, "error: %s: %s", samples[i].path.c_str(), cerr.message);
     scores.push_back(result.probabilities[info.positive_class]);
     argmax.push_back(result.predicted_class == info.positive_class);
     labels.push_back(samples[i].label);
@@ -124,7 +124,7 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   logf("threshold %.4f  confusion (rows true N/P, cols pred N/P) %s; argmax %s; ECE %.4f", double(info.threshold),
        json::serialize(*report.find("confusion_threshold")).c_str(),
        json::serialize(*report.find("confusion_argmax")).c_str(), report.find("calibration")->find("ece")->number);
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
   logf("wrote %s", out_path.c_str());
 
   // The stored metrics must be exactly what this file measures today.
@@ -133,9 +133,10 @@ int run_evaluate(const Options& options, const std::string& command_line) {
     if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
     const Value* metrics = metadata.find("metrics");
     const Value* stored = metrics ? metrics->find(split_name) : nullptr;
-    if (!stored) return logf("error: the model stores no metrics.%s", split_name.c_str()), 1;
+    if (!stored) return failed(1, "error: the model stores no metrics.%s", split_name.c_str());
     std::string why;
-    if (!same_confusions(*stored, report, &why)) return logf("MISMATCH with the model's metadata: %s", why.c_str()), 1;
+    if (!same_confusions(*stored, report, &why))
+      return failed(1, "MISMATCH with the model's metadata: %s", why.c_str());
     logf("the model's metrics.%s match this evaluation exactly", split_name.c_str());
   }
 
@@ -148,7 +149,7 @@ int run_evaluate(const Options& options, const std::string& command_line) {
     report.set("note", Value::of(std::string("measured on the model file with CRC-32 ") + crc +
                                  ", before this metadata was added; the weights are unchanged"));
     metadata.find("metrics")->set(split_name, report);
-    if (!rewrite_model(model_path, metadata, {}, &error)) return logf("error: %s", error.c_str()), 2;
+    if (!rewrite_model(model_path, metadata, {}, &error)) return failed(2, "error: %s", error.c_str());
     logf("wrote metrics.%s into %s", split_name.c_str(), model_path.c_str());
   }
   return 0;

@@ -178,7 +178,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   FitConfig cfg = read_config(options);
   set_single_thread();
   std::string error;
-  if (!prepare_output(cfg.out, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(cfg.out, &error)) return failed(2, "error: %s", error.c_str());
   log_to_file(cfg.log);
   logf("cxr-train fit  %s", command_line.c_str());
   torch::manual_seed(cfg.seed);
@@ -188,25 +188,25 @@ int run_fit(const Options& options, const std::string& command_line) {
   AugmentConfig augment_config = cfg.augment;
   if (!parse_range(options.get("aspect-x", "1:1"), &augment_config.aspect_x_low, &augment_config.aspect_x_high) ||
       !parse_range(options.get("aspect-y", "1:1"), &augment_config.aspect_y_low, &augment_config.aspect_y_high))
-    return logf("error: --aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35"), 2;
+    return failed(2, "error: --aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35");
   // The data's copies are 224x224: full-size films go there first, as they did.
   if (!parse_prescale(options.get("prescale", "224x224"), &cfg.prescale_width, &cfg.prescale_height))
-    return logf("error: --prescale is WxH (e.g. 224x224) or none"), 2;
+    return failed(2, "error: --prescale is WxH (e.g. 224x224) or none");
   const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
-  if (architecture.empty()) return logf("error: unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str()), 2;
+  if (architecture.empty()) return failed(2, "error: unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str());
   PretrainedWeights pretrained;
   if (!cfg.pretrained.empty()) {
     const Status read = read_pretrained(cfg.pretrained, &pretrained);
-    if (!read.ok()) return logf("error: %s", read.message.c_str()), 2;
+    if (!read.ok()) return failed(2, "error: %s", read.message.c_str());
     logf("pretrained: %s", pretrained.source.c_str());
   }
   std::vector<Sample> tune_samples;
   if (!cfg.tune_halves.empty() && !list_test_half(cfg.data, cfg.tune_halves, "tune", &tune_samples, &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
 
   // ---- data: train/ only; validation carved out of it by patient
   std::vector<Sample> samples;
-  if (!list_split(cfg.data, "train", &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!list_split(cfg.data, "train", &samples, &error)) return failed(2, "error: %s", error.c_str());
   if (cfg.limit && cfg.limit < samples.size()) {  // a seeded subset, for smoke runs
     std::shuffle(samples.begin(), samples.end(), rng);
     samples.resize(cfg.limit);
@@ -214,9 +214,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   SplitOrder split_order;
   if (!parse_split_order(cfg.val_split, &split_order))
-    return logf("error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'",
-                cfg.val_split.c_str()),
-           2;
+    return failed(2, "error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'",
+                  cfg.val_split.c_str());
   const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
   std::vector<int> labels(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) labels[i] = samples[i].label;
@@ -228,23 +227,23 @@ int run_fit(const Options& options, const std::string& command_line) {
   const size_t val_positives = size_t(std::count(val_labels.begin(), val_labels.end(), kPneumonia));
   // AUC, temperature and threshold mean nothing without both classes on each side.
   if (!train_positives || !train_negatives || !val_positives || val_positives == val_labels.size())
-    return logf("error: the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
-                "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
-                train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
-                cfg.val_split.c_str(),
-                split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : ""),
-           2;
+    return failed(2,
+                  "error: the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
+                  "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
+                  train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
+                  cfg.val_split.c_str(),
+                  split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : "");
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;
   std::string manifest_hash;
   if (!load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash, &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
   PlaneSet tune_planes;
   std::vector<size_t> tune_indices;
   std::vector<int> tune_labels;
   if (!tune_samples.empty()) {
     if (!load_planes(tune_samples, spec, cfg.cache_dir, &tune_planes, nullptr, &error))
-      return logf("error: %s", error.c_str()), 2;
+      return failed(2, "error: %s", error.c_str());
     for (size_t i = 0; i < tune_samples.size(); ++i)
       tune_indices.push_back(i), tune_labels.push_back(tune_samples[i].label);
     logf("tune: %zu films of the test split's tune half (%zu pneumonia); checkpoint, temperature and threshold "
@@ -259,7 +258,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   Net net(architecture, cfg.dropout);
   if (!cfg.pretrained.empty()) {
     const Status loaded = net->load_pretrained(pretrained);
-    if (!loaded.ok()) return logf("error: %s", loaded.message.c_str()), 2;
+    if (!loaded.ok()) return failed(2, "error: %s", loaded.message.c_str());
   }
   logf("model %s width %d blocks %d: %zu parameters, input %dx%d", cfg.arch.c_str(), cfg.width, cfg.blocks,
        net->parameter_count(), cfg.size, cfg.size);
@@ -520,7 +519,8 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   meta.set("metrics", std::move(metrics));
   const std::vector<uint8_t> bytes = write_model(meta, layer_tensors(exported.layers));
-  if (!write_file(cfg.out, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(cfg.out, std::string(bytes.begin(), bytes.end()), &error))
+    return failed(2, "error: %s", error.c_str());
   logf("wrote %s (%.2f MB)", cfg.out.c_str(), double(bytes.size()) / 1e6);
 
   // ---- the exported file must compute what LibTorch computes
@@ -530,7 +530,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   const bool parity = check_parity(
       *net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
   logf("%s", report.c_str());
-  if (!parity) return logf("error: exported model disagrees with LibTorch"), 1;
+  if (!parity) return failed(1, "error: exported model disagrees with LibTorch");
 
   // ---- the OOD gate and the uncertainty band, fitted through the core
   const int gate_status = add_gate(cfg.out, samples, split, options);
@@ -556,12 +556,12 @@ int run_parity(const Options& options) {
   const int size = int(options.number("size", 64));
   const std::string arch = options.get("arch", "resnet");
   Net net(make_architecture(arch, 8, 1), 0.2);
-  if (net->ops().empty()) return logf("error: unknown --arch %s", arch.c_str()), 2;
+  if (net->ops().empty()) return failed(2, "error: unknown --arch %s", arch.c_str());
   if (options.values.count("pretrained")) {
     PretrainedWeights pretrained;
     Status s = read_pretrained(options.get("pretrained", ""), &pretrained);
     if (s.ok()) s = net->load_pretrained(pretrained);
-    if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
+    if (!s.ok()) return failed(2, "error: %s", s.message.c_str());
   }
   if (!options.values.count(
           "pretrained")) {  // Non-trivial batch-norm statistics and affine terms, so folding is exercised.

@@ -127,12 +127,17 @@ bool documented(const std::string& key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return fputs(kUsage, stderr), 2;
+  if (argc < 2) {
+    fputs(kUsage, stderr);
+    return 2;
+  }
   // Anywhere on the line: `cxr-train repack --help` must print this, not
   // rewrite the model with the defaults.
   for (int i = 1; i < argc; ++i)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || (i == 1 && !strcmp(argv[i], "help")))
-      return fputs(kUsage, stdout), 0;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || (i == 1 && !strcmp(argv[i], "help"))) {
+      fputs(kUsage, stdout);
+      return 0;
+    }
   std::string command_line = "cxr-train";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   cxr::train::Options options;
@@ -144,8 +149,10 @@ int main(int argc, char** argv) {
   // Every option is one the usage above documents: a typo (--epoch 5) must
   // not train for half an hour with the default instead.
   for (const auto& [key, value] : options.values)
-    if (!documented(key))
-      return fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str()), 2;
+    if (!documented(key)) {
+      fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str());
+      return 2;
+    }
   const std::string command = argv[1];
   if (command == "fit") return cxr::train::run_fit(options, command_line);
   if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);

@@ -14,20 +14,20 @@ int run_pretrained_model(const Options& options, const std::string& command_line
   const std::string out = options.get("out", "");
   const int size = int(options.number("size", 224));
   const uint64_t seed = uint64_t(options.number("seed", 1));
-  if (out.empty()) return logf("error: pretrained-model needs --out FILE"), 2;
-  if (arch != "mobilenet_v2_035") return logf("error: no pretrained weights for --arch %s", arch.c_str()), 2;
+  if (out.empty()) return failed(2, "error: pretrained-model needs --out FILE");
+  if (arch != "mobilenet_v2_035") return failed(2, "error: no pretrained weights for --arch %s", arch.c_str());
   if (size < 32 || size > 1024 || size % 32 != 0)
-    return logf("error: --size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d", size),
-           2;
+    return failed(2, "error: --size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d",
+                  size);
   std::string error;
-  if (!prepare_output(out, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out, &error)) return failed(2, "error: %s", error.c_str());
   PretrainedWeights weights;
   Status s = read_pretrained(dir, &weights);
   std::vector<LayerDesc> layers;
   std::deque<TensorRecord> storage;
   const std::vector<Op> ops = make_architecture(arch, 0, 0);
   if (s.ok()) s = pretrained_layers(ops, weights, seed, &layers, &storage);
-  if (!s.ok()) return logf("error: %s", s.message.c_str()), 2;
+  if (!s.ok()) return failed(2, "error: %s", s.message.c_str());
 
   ModelInfo info;
   info.name = "random-head-" + arch;  // "random-": the page's TEST MODEL banner
@@ -46,7 +46,7 @@ int run_pretrained_model(const Options& options, const std::string& command_line
   provenance.set("command_line", json::Value::of(command_line));
   meta.set("provenance", std::move(provenance));
   const std::vector<uint8_t> bytes = write_model(meta, std::vector<TensorRecord>(storage.begin(), storage.end()));
-  if (!write_file(out, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(out, std::string(bytes.begin(), bytes.end()), &error)) return failed(2, "error: %s", error.c_str());
   logf("wrote %s (%zu layers, %.2f MB)", out.c_str(), layers.size(), double(bytes.size()) / 1e6);
   return 0;
 }

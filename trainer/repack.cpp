@@ -109,7 +109,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   const std::string out_path = options.get("out", in_path);
   const std::string ood_precision = options.get("ood-precision", "f32");
   if (ood_precision != "f32" && ood_precision != "f16")
-    return logf("error: --ood-precision is f32 (exact, the default) or f16"), 2;
+    return failed(2, "error: --ood-precision is f32 (exact, the default) or f16");
   const bool half_precision = ood_precision == "f16";
   log_to_file(options.get("log", out_path + ".repack.log"));
   logf("cxr-train repack  %s", command_line.c_str());
@@ -117,7 +117,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   std::string error;
   std::vector<uint8_t> bytes;
   Model original;
-  if (!read_model_file(in_path, &bytes, &original, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!read_model_file(in_path, &bytes, &original, &error)) return failed(2, "error: %s", error.c_str());
   uint32_t version = 0;
   std::memcpy(&version, bytes.data() + 4, 4);
 
@@ -134,7 +134,7 @@ int run_repack(const Options& options, const std::string& command_line) {
     tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   if (half_precision && !round_ood_precision(original, bytes, data, &tensors, metadata, &note))
-    return logf("error: the f16 OOD statistics would change what the model says; nothing written"), 1;
+    return failed(1, "error: the f16 OOD statistics would change what the model says; nothing written");
   // A release renames the candidate a run wrote (e.g. 2.0.0-b -> 2.0.0);
   // the name it had stays in the note.
   const std::string release = options.get("version", "");
@@ -148,7 +148,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   if (options.get("prescale", "") != "") {
     uint32_t w = 0, h = 0;
     if (!parse_prescale(options.get("prescale", ""), &w, &h))
-      return logf("error: --prescale is WxH (e.g. 224x224) or none"), 2;
+      return failed(2, "error: --prescale is WxH (e.g. 224x224) or none");
     Value* pre = metadata.find("preprocess");
     Value p = Value::make_object();
     for (const auto& [key, value] : pre->object)
@@ -169,13 +169,13 @@ int run_repack(const Options& options, const std::string& command_line) {
   const std::vector<uint8_t> repacked = write_model(metadata, tensors);
   Model check;
   const Status status = read_model(repacked.data(), repacked.size(), &check);
-  if (!status.ok()) return logf("error: the repacked file does not read back: %s", status.message.c_str()), 1;
+  if (!status.ok()) return failed(1, "error: the repacked file does not read back: %s", status.message.c_str());
   if (!same_tensors(original, check, half_precision ? is_ood_precision : nullptr, &error))
-    return logf("error: repacked file: %s", error.c_str()), 1;
+    return failed(1, "error: repacked file: %s", error.c_str());
   if (json::serialize(check.metadata) != json::serialize(metadata))
-    return logf("error: the metadata did not round-trip"), 1;
+    return failed(1, "error: the metadata did not round-trip");
   if (!write_file(out_path, std::string(repacked.begin(), repacked.end()), &error))
-    return logf("error: %s", error.c_str()), 2;
+    return failed(2, "error: %s", error.c_str());
   logf("format version %u -> %u; curve points %zu -> %zu; metadata %zu -> %zu bytes; file %zu -> %zu bytes; %s; "
        "CRC-32 %08x -> %08x; wrote %s",
        version, kModelFormatVersion, before, after, original.metadata_json.size(), check.metadata_json.size(),

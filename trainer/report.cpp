@@ -120,9 +120,9 @@ int run_report(const Options& options, const std::string& command_line) {
   const std::string data = options.get("data", "../shared/data/chest_xray_224");
   const std::string out_path = options.get("out", "build/trainer/report.html");
   std::string error;
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
   const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  if (!classifier) return failed(2, "error: %s", error.c_str());
   Value meta;
   if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &meta).ok()) return 2;
   const Value* training = meta.find("training");
@@ -258,7 +258,7 @@ int run_report(const Options& options, const std::string& command_line) {
           "<tr><td>origin study's SVM as published</td><td>0.7644</td><td>—</td></tr>"
           "<tr><td>Kermany et al. 2018 (threshold chosen on test)</td><td>0.928</td><td>0.968</td></tr>"
           "<tr><td>all-pneumonia</td><td>0.625</td><td>0.5</td></tr></table></body></html>\n";
-  if (!write_file(out_path, html.str(), &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(out_path, html.str(), &error)) return failed(2, "error: %s", error.c_str());
   logf("wrote %s", out_path.c_str());
   return 0;
 }

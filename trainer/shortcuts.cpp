@@ -184,14 +184,16 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   std::string label, error;
   if (!select_films(options.get("data", "../shared/data/chest_xray_224"), options.get("split", "test"),
                     options.get("halves", ""), options.get("part", "tune"), size_t(options.number("limit", 0)),
-                    &samples, &label, &error))
-    return fprintf(stderr, "cxr-train: %s\n", error.c_str()), 2;
+                    &samples, &label, &error)) {
+    fprintf(stderr, "cxr-train: %s\n", error.c_str());
+    return 2;
+  }
   const std::string out_path = options.get("out", model_path + ".shortcuts-" + label + ".json");
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
+  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
   log_to_file(options.get("log", out_path + ".log"));
   logf("cxr-train shortcuts  %s", command_line.c_str());
   const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  if (!classifier) return failed(2, "error: %s", error.c_str());
   cxr_model_info info;
   cxr_classifier_info(classifier.get(), &info);
 
@@ -205,12 +207,12 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& sample = samples[i];
     std::vector<uint8_t> bytes;
-    if (!read_file(sample.path, &bytes, &error)) return logf("error: %s", error.c_str()), 2;
+    if (!read_file(sample.path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
     const Call original = classify_bytes(classifier.get(), bytes, true);
-    if (!original.ok) return logf("error: %s: %s", sample.path.c_str(), original.error.c_str()), 2;
+    if (!original.ok) return failed(2, "error: %s: %s", sample.path.c_str(), original.error.c_str());
     Image image;
     const Status decoded = decode_image(bytes.data(), bytes.size(), &image);
-    if (!decoded.ok()) return logf("error: %s: %s", sample.path.c_str(), decoded.message.c_str()), 2;
+    if (!decoded.ok()) return failed(2, "error: %s: %s", sample.path.c_str(), decoded.message.c_str());
     Value row = Value::make_object();
     row.set("file", Value::of(sample.name));
     row.set("label", Value::of(kClassNames[sample.label]));
@@ -218,10 +220,10 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
     for (Variant& variant : variants) {
       GrayImage scaled;
       const Status status = scale_content_horizontally(image, variant.factor, &scaled);
-      if (!status.ok()) return logf("error: %s: %s", sample.path.c_str(), status.message.c_str()), 2;
+      if (!status.ok()) return failed(2, "error: %s: %s", sample.path.c_str(), status.message.c_str());
       const Call call =
           classify_bytes(classifier.get(), encode_png(scaled.pixels, scaled.width, scaled.height, 1), false);
-      if (!call.ok) return logf("error: %s %s: %s", sample.path.c_str(), variant.name.c_str(), call.error.c_str()), 2;
+      if (!call.ok) return failed(2, "error: %s %s: %s", sample.path.c_str(), variant.name.c_str(), call.error.c_str());
       variant.add(original, call, sample.label);
       row.set("p_" + variant.name, Value::of(call.probability));
     }
@@ -304,7 +306,7 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   report.set("per_film", std::move(films));
   report.set("command_line", Value::of(command_line));
   report.set("date", Value::of(utc_now_iso8601()));
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
   logf("wrote %s", out_path.c_str());
   for (const std::string& f : failures) logf("CHECK FAILED: %s", f.c_str());
   if (failures.empty() && options.values.lower_bound("check-max-") != options.values.end() &&

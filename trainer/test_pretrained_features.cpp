@@ -36,14 +36,22 @@ Status pooled_features(const std::vector<LayerDesc>& layers, uint32_t size, cons
 }
 
 int run(int argc, char** argv) {
-  if (argc < 3) return std::fprintf(stderr, "usage: cxr_pretrained_features FILM OUT.f32 [SIZE]\n"), 2;
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: cxr_pretrained_features FILM OUT.f32 [SIZE]\n");
+    return 2;
+  }
   const uint32_t size = argc > 3 ? uint32_t(std::stoul(argv[3])) : 224;
   const std::string dir = pretrained_test_dir();
-  if (dir.empty())
-    return std::fprintf(stderr, "pretrained weights not found (set CXR_PRETRAINED_DIR): %s\n", CXR_PRETRAINED_DIR), 77;
+  if (dir.empty()) {
+    std::fprintf(stderr, "pretrained weights not found (set CXR_PRETRAINED_DIR): %s\n", CXR_PRETRAINED_DIR);
+    return 77;
+  }
   std::vector<uint8_t> bytes;
   std::string error;
-  if (!read_file(argv[1], &bytes, &error)) return std::fprintf(stderr, "%s\n", error.c_str()), 2;
+  if (!read_file(argv[1], &bytes, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
   Image image;
   PreprocessSpec spec;  // what `cxr-train pretrained-model` writes into the fixture
   spec.width = spec.height = size;
@@ -61,11 +69,17 @@ int run(int argc, char** argv) {
   if (s.ok()) pad_stride2_symmetrically(&symmetric.layers);
   if (s.ok()) s = pooled_features(net.layers, size, input, &gap);
   if (s.ok()) s = pooled_features(symmetric.layers, size, input, &symmetric_gap);
-  if (!s.ok()) return std::fprintf(stderr, "%s: %s\n", argv[1], s.message.c_str()), 2;
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", argv[1], s.message.c_str());
+    return 2;
+  }
   std::string out;
   for (const std::vector<float>* v : {&input, &gap, &symmetric_gap})
     out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));  // little-endian hosts
-  if (!write_file(argv[2], out, &error)) return std::fprintf(stderr, "%s\n", error.c_str()), 2;
+  if (!write_file(argv[2], out, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
   return 0;
 }
 

@@ -37,18 +37,32 @@ void log_to_file(const std::string& path) {
   if (!g_log) fprintf(stderr, "warning: cannot open log file %s: %s\n", path.c_str(), strerror(errno));
 }
 
-void logf(const char* format, ...) {
+namespace {
+void log_line(const char* format, va_list args) {
   char line[4096];
-  va_list args;
-  va_start(args, format);
   vsnprintf(line, sizeof line, format, args);
-  va_end(args);
   fprintf(stdout, "%s\n", line);
   fflush(stdout);
   if (g_log) {
     fprintf(g_log, "%s\n", line);
     fflush(g_log);
   }
+}
+}  // namespace
+
+void logf(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  log_line(format, args);
+  va_end(args);
+}
+
+int failed(int exit_code, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  log_line(format, args);
+  va_end(args);
+  return exit_code;
 }
 
 Progress::Progress(std::string label, size_t total)

@@ -16,6 +16,10 @@ namespace cxr::train {
 // Every line goes to stdout and, once log_to_file() was called, to that file.
 void log_to_file(const std::string& path);
 void logf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+// How a command stops on a failure, in one statement: logs the line (as logf)
+// and returns `exit_code` for the command to return:
+//   if (!read_file(path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
+int failed(int exit_code, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 // "label [#####.....] 120/400 30% 12.3s ETA 28.7s note" on stderr, redrawn in
 // place on a terminal, every 10% otherwise; the final line also goes to the log.

@@ -10,33 +10,28 @@
 
 #include "decode/dicom.h"
 #include "decode/image.h"
+#include "support/image_bytes.h"
 #include "support/test_data.h"
 
 namespace cxr {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using testing::Bytes;
+using testing::put_le16;
+using testing::put_le32;
 
 // ---------------------------------------------------------------- hostile structure
 
-void put16(Bytes& b, uint32_t v) {
-  b.push_back(uint8_t(v));
-  b.push_back(uint8_t(v >> 8));
-}
-void put32(Bytes& b, uint32_t v) {
-  put16(b, v & 0xFFFF);
-  put16(b, v >> 16);
-}
 // Implicit VR element.
 void implicit_element(Bytes& b, uint32_t group, uint32_t element, const Bytes& value) {
-  put16(b, group);
-  put16(b, element);
-  put32(b, uint32_t(value.size()));
+  put_le16(b, group);
+  put_le16(b, element);
+  put_le32(b, uint32_t(value.size()));
   b.insert(b.end(), value.begin(), value.end());
 }
 Bytes us(uint32_t v) {
   Bytes b;
-  put16(b, v);
+  put_le16(b, v);
   return b;
 }
 Bytes str(const std::string& s) {
@@ -71,16 +66,16 @@ TEST(DicomStructure, DefinedLengthVoiLutSequenceInImplicitVr) {
   Bytes lut_item;
   implicit_element(lut_item, 0x0028, 0x3002, [] {
     Bytes d;
-    put16(d, 4);
-    put16(d, 10);
-    put16(d, 8);
+    put_le16(d, 4);
+    put_le16(d, 10);
+    put_le16(d, 8);
     return d;
   }());
   implicit_element(lut_item, 0x0028, 0x3006, Bytes{0, 0, 85, 0, 170, 0, 255, 0});
   Bytes item;
-  put16(item, 0xFFFE);
-  put16(item, 0xE000);
-  put32(item, uint32_t(lut_item.size()));
+  put_le16(item, 0xFFFE);
+  put_le16(item, 0xE000);
+  put_le32(item, uint32_t(lut_item.size()));
   item.insert(item.end(), lut_item.begin(), lut_item.end());
   Bytes sequence;
   implicit_element(sequence, 0x0028, 0x3010, item);
@@ -96,12 +91,12 @@ TEST(DicomStructure, DefinedLengthVoiLutSequenceInImplicitVr) {
 TEST(DicomStructure, DeepNestingIsRefusedWithoutRecursion) {
   Bytes nest;
   for (int i = 0; i < 5000; ++i) {  // undefined-length sequence, undefined-length item, ...
-    put16(nest, 0x0009);
-    put16(nest, 0x1010);
-    put32(nest, 0xFFFFFFFF);
-    put16(nest, 0xFFFE);
-    put16(nest, 0xE000);
-    put32(nest, 0xFFFFFFFF);
+    put_le16(nest, 0x0009);
+    put_le16(nest, 0x1010);
+    put_le32(nest, 0xFFFFFFFF);
+    put_le16(nest, 0xFFFE);
+    put_le16(nest, 0xE000);
+    put_le32(nest, 0xFFFFFFFF);
   }
   Image image;
   const Status s = decode(bare_image(2, 2, nest, Bytes(4, 7)), &image);

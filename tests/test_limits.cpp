@@ -34,6 +34,7 @@
 #include "cxr/cxr.h"
 #include "decode/image.h"
 #include "model/model_file.h"
+#include "support/image_bytes.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
@@ -96,17 +97,9 @@ long peak_growth(F&& run) {
 
 // ------------------------------------------------------------ inputs
 
-void put_be32(Bytes& b, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
-}
-void put_le16(Bytes& b, uint32_t v) {
-  b.push_back(uint8_t(v));
-  b.push_back(uint8_t(v >> 8));
-}
-void put_le32(Bytes& b, uint32_t v) {
-  put_le16(b, v & 0xFFFF);
-  put_le16(b, v >> 16);
-}
+using testing::put_be32;
+using testing::put_le16;
+using testing::put_le32;
 
 void png_chunk(Bytes& png, const char* type, const Bytes& data) {
   put_be32(png, uint32_t(data.size()));

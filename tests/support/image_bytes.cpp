@@ -31,6 +31,16 @@ void put_be32(Bytes& out, uint32_t v) {
   put_be16(out, v & 0xFFFF);
 }
 
+void put_le16(Bytes& out, uint32_t v) {
+  out.push_back(uint8_t(v));
+  out.push_back(uint8_t(v >> 8));
+}
+
+void put_le32(Bytes& out, uint32_t v) {
+  put_le16(out, v & 0xFFFF);
+  put_le16(out, v >> 16);
+}
+
 void append_png_chunk(Bytes& png, const char* type, const Bytes& payload) {
   put_be32(png, uint32_t(payload.size()));
   Bytes body(type, type + 4);

@@ -1,6 +1,7 @@
 // PNG and JPEG files built byte by byte, for the fixtures stb_image_write
 // cannot make (palette and 16-bit PNG, single-component and progressive JPEG,
-// header-only files).
+// header-only files); the integer writers also serve the DICOM and model-file
+// tests.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -11,6 +12,8 @@ using Bytes = std::vector<uint8_t>;
 
 void put_be16(Bytes& out, uint32_t v);
 void put_be32(Bytes& out, uint32_t v);
+void put_le16(Bytes& out, uint32_t v);
+void put_le32(Bytes& out, uint32_t v);
 
 // PNG: a chunk with its length and CRC; the signature and an IHDR.
 void append_png_chunk(Bytes& png, const char* type, const Bytes& payload);

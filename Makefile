@@ -124,8 +124,10 @@ check: lint test-native
 # them from the list.
 LINT_CXX_LATER := core/classify/% core/include/cxr/cxr.h cli/% wasm/cxr_wasm.cpp trainer/gate.cpp \
                   trainer/ood_bench.cpp trainer/pretrained.cpp
+LINT_CXX = $(filter-out $(LINT_CXX_LATER),$(shell git ls-files '*.cpp' '*.h'))
 lint: deps
-	clang-format --dry-run --Werror $(filter-out $(LINT_CXX_LATER),$(shell git ls-files '*.cpp' '*.h'))
+	@echo "clang-format --dry-run --Werror: $(words $(LINT_CXX)) files (git ls-files '*.cpp' '*.h' but LINT_CXX_LATER)"
+	@clang-format --dry-run --Werror $(LINT_CXX)
 	npx eslint web tests/web
 	npx jscpd -c .jscpd.json core cli wasm web/app trainer tests
 

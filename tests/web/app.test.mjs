@@ -13,13 +13,13 @@ import { CSP, CSP_META } from '../../web/security.mjs';
 import { parseCsv, RESULT_COLUMNS, AUDIT_COLUMNS } from '../../web/app/js/lib/csv.js';
 import { MAX_WORKERS } from '../../web/app/js/lib/worker-pool.js';
 import { rgbPng } from '../support/fixtures.mjs';
-import { WEB_DIR, DATA_DIR, FIXTURES, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason, grayPng } from './helpers.mjs';
+import { WEB_DIR, DATA_DIR, FIXTURES, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason, grayPng, launchBrowser } from './helpers.mjs';
 
 const skip = browserSkipReason();
 const dataSkip = skip || (HAVE_DATA ? false : NO_DATA);
 const T = { timeout: 120_000 };
 
-let server, context, page, origin, userDir, modelInfo, precached;
+let server, browser, context, page, origin, modelInfo, precached;
 const serverLog = [];   // every request that reached the server
 const browserLog = [];  // every request the browser made (pages, workers, service worker)
 const problems = [];    // console errors and uncaught page errors
@@ -74,23 +74,17 @@ before(async () => {
       body: Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers }),
   });
   origin = new URL(server.url).origin;
-  userDir = mkdtempSync(join(tmpdir(), 'cxr-chromium-'));
-  const { chromium } = await import('playwright-core');
-  context = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, acceptDownloads: true,
-    serviceWorkers: 'allow',
-  });
+  browser = await launchBrowser({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, serviceWorkers: 'allow' });
+  ({ context, page } = browser);
   context.on('request', (r) => browserLog.push({ t: Date.now(), url: r.url(), method: r.method(), body: r.postDataBuffer(),
     sw: !!r.serviceWorker(), type: r.resourceType() }));
-  page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
 });
 
 test('opens: model loaded, notices shown, CSP as header and meta tag, test model flagged', { skip, ...T }, async () => {

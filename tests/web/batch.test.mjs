@@ -16,32 +16,27 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
-import { WEB_DIR, DATA_DIR, CHROMIUM, CHROMIUM_ARGS, HAVE_DATA, browserSkipReason, grayPng } from './helpers.mjs';
+import { WEB_DIR, DATA_DIR, HAVE_DATA, browserSkipReason, grayPng, launchBrowser } from './helpers.mjs';
 import { pngHeader, shortPng, dicom } from '../support/fixtures.mjs';
 
 const skip = browserSkipReason();
 const BATCH = Number(process.env.CXR_WEB_BATCH ?? 500);
-let server, context, page, userDir, work;
+let server, browser, page, work;
 const problems = [];
 
 before(async () => {
   if (skip) return;
   server = await serve({ root: WEB_DIR, port: 0 });
-  userDir = mkdtempSync(join(tmpdir(), 'cxr-batch-chromium-'));
+  browser = await launchBrowser({ profile: 'cxr-batch-chromium-', viewport: { width: 1280, height: 800 } });
   work = mkdtempSync(join(tmpdir(), 'cxr-batch-files-'));
-  const { chromium } = await import('playwright-core');
-  context = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 },
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ page } = browser);
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -7,21 +7,19 @@
 // available.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
-import { WEB_DIR, CHROMIUM, CHROMIUM_ARGS, browserSkipReason, grayPng } from './helpers.mjs';
+import { WEB_DIR, browserSkipReason, grayPng, launchBrowser } from './helpers.mjs';
 
 const skip = browserSkipReason();
 const T = { timeout: 120_000 };
 const LARGE = ['/wasm/cxr.wasm', '/model.cxrm'];
-let chromium, manifest;
+let manifest;
 const opened = [];
 
 before(async () => {
   if (skip) return;
-  ({ chromium } = await import('playwright-core'));
   manifest = JSON.parse(readFileSync(join(WEB_DIR, 'precache-manifest.json'), 'utf8'));
 });
 
@@ -33,20 +31,15 @@ after(async () => {
 async function fresh() {
   const log = [];
   const server = await serve({ root: WEB_DIR, port: 0, onRequest: (req) => log.push(req.url) });
-  const userDir = mkdtempSync(join(tmpdir(), 'cxr-first-'));
-  const context = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, serviceWorkers: 'allow',
-  });
+  const { context, page, close: closeBrowser } = await launchBrowser({ profile: 'cxr-first-', serviceWorkers: 'allow' });
   const state = { open: true };
   const close = async () => {
     if (!state.open) return;
     state.open = false;
-    await context.close();
+    await closeBrowser();
     await server.close().catch(() => {});
-    rmSync(userDir, { recursive: true, force: true });
   };
   opened.push(close);
-  const page = context.pages()[0] ?? await context.newPage();
   return { server, context, page, log, close };
 }
 

@@ -1,7 +1,8 @@
 // Shared by the web tests: where things are, and a gray PNG made without any
 // image library (for tests that must run without the X-ray data set).
 import { grayPng as fixtureGrayPng } from '../support/fixtures.mjs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const WEB_DIR = resolve(process.env.CXR_WEB_DIR ?? 'build/web-test');
@@ -23,6 +24,30 @@ export function browserSkipReason() {
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', '--disable-dev-shm-usage'];
+
+// Debian's Chromium through playwright-core, headless, with a new profile in a
+// temporary folder named `profile`...; `options` go to launchPersistentContext
+// (viewport, serviceWorkers, ...). close() closes it and removes the profile.
+export async function launchBrowser({ profile = 'cxr-chromium-', ...options } = {}) {
+  const userDir = mkdtempSync(join(tmpdir(), profile));
+  const removeProfile = () => rmSync(userDir, { recursive: true, force: true });
+  let context;
+  try {
+    const { chromium } = await import('playwright-core');
+    context = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, ...options,
+    });
+  } catch (e) {
+    removeProfile();
+    throw e;
+  }
+  const page = context.pages()[0] ?? await context.newPage();
+  const close = async () => {
+    await context.close();
+    removeProfile();
+  };
+  return { context, page, close };
+}
 
 // An 8-bit gray PNG of a soft "chest-like" blob pattern.
 export function grayPng(width = 320, height = 288, seed = 1) {

@@ -3,32 +3,28 @@
 // as a test model, classifies real films, and its model card renders.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
-import { DATA_DIR, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA } from './helpers.mjs';
+import { DATA_DIR, SCREENSHOTS, HAVE_DATA, NO_DATA, launchBrowser } from './helpers.mjs';
 import { grayPng } from '../support/fixtures.mjs';
 
 const dir = process.env.CXR_SHIPPED_WEB_DIR;
 const skip = !dir ? 'no shipped model (models/pneumonia.cxrm): the app with the shipped model is not tested' : false;
-let server, context, page, userDir, info;
+let server, browser, page, info;
 
 before(async () => {
   if (skip) return;
   info = JSON.parse(readFileSync(join(dir, 'model-info.json'), 'utf8'));
   server = await serve({ root: dir, port: 0 });
-  userDir = mkdtempSync(join(tmpdir(), 'cxr-chromium-'));
-  const { chromium } = await import('playwright-core');
-  context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
-  page = context.pages()[0] ?? await context.newPage();
+  browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+  ({ page } = browser);
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
 });
 
 test('the shipped model loads, is flagged only if it is a test model, and classifies real films', { skip: skip || (HAVE_DATA ? false : NO_DATA), timeout: 120_000 }, async () => {

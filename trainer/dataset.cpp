@@ -26,7 +26,7 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
     const fs::path dir = fs::path(root) / split / kClassNames[label];
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      return *error = dir.string() + " is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/", false;
+      return refuse(error, dir.string() + " is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/");
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       const std::string file = entry.path().filename().string();
       if (!entry.is_regular_file() || file.empty() || file[0] == '.') continue;
@@ -40,7 +40,7 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
     }
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty()) return *error = "no images under " + root + "/" + split, false;
+  if (out->empty()) return refuse(error, "no images under " + root + "/" + split);
   return true;
 }
 
@@ -56,16 +56,15 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
     s.path = (fs::path(root) / cells[0]).string();
     if (cells[1] == kClassNames[kNormal]) s.label = kNormal;
     else if (cells[1] == kClassNames[kPneumonia]) s.label = kPneumonia;
-    else return *error = halves_csv + ": unknown class '" + cells[1] + "'", false;
+    else return refuse(error, halves_csv + ": unknown class '" + cells[1] + "'");
     s.subtype = cells[2];
     s.patient = cells[3];
     std::error_code ec;
-    if (!fs::is_regular_file(s.path, ec))
-      return *error = s.path + " is listed in " + halves_csv + " but missing", false;
+    if (!fs::is_regular_file(s.path, ec)) return refuse(error, s.path + " is listed in " + halves_csv + " but missing");
     out->push_back(std::move(s));
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty()) return *error = "no '" + part + "' films in " + halves_csv, false;
+  if (out->empty()) return refuse(error, "no '" + part + "' films in " + halves_csv);
   return true;
 }
 
@@ -76,8 +75,8 @@ bool select_films(const std::string& root, const std::string& split, const std::
     if (!list_split(root, split, out, error)) return false;
   } else {
     *name = part;
-    if (part != "tune" && part != "report") return *error = "--part is tune or report, not " + part, false;
-    if (split != "test") return *error = "--halves splits test/: drop --split or use test", false;
+    if (part != "tune" && part != "report") return refuse(error, "--part is tune or report, not " + part);
+    if (split != "test") return refuse(error, "--halves splits test/: drop --split or use test");
     if (!list_test_half(root, halves, part, out, error)) return false;
   }
   if (limit && limit < out->size()) {
@@ -108,7 +107,10 @@ std::string subtype_of(const std::string& file, int label) {
 
 bool parse_split_order(const std::string& name, SplitOrder* order) {
   for (SplitOrder o : {SplitOrder::shuffle, SplitOrder::lowest_ids, SplitOrder::highest_ids, SplitOrder::normal2_batch})
-    if (name == split_order_name(o)) return *order = o, true;
+    if (name == split_order_name(o)) {
+      *order = o;
+      return true;
+    }
   return false;
 }
 
@@ -230,7 +232,7 @@ bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec,
   for (size_t i = 0; i < samples.size(); ++i) {
     Status s = decode_image(files[i].data(), files[i].size(), &image);
     if (s.ok()) s = resample_plane(image, spec, &scratch, plane.data(), &out->content[i]);
-    if (!s.ok()) return *error = samples[i].path + ": " + s.message, false;
+    if (!s.ok()) return refuse(error, samples[i].path + ": " + s.message);
     uint8_t* dst = out->pixels.data() + i * plane_size;
     for (size_t k = 0; k < plane_size; ++k) dst[k] = uint8_t(std::lround(plane[k] * 255.0f));
     std::vector<uint8_t>().swap(files[i]);

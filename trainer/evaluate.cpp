@@ -21,9 +21,8 @@ bool same_confusions(const Value& stored, const Value& fresh, std::string* why) 
     const Value* a = stored.find(key);
     const Value* b = fresh.find(key);
     if (!a || !b || json::serialize(*a) != json::serialize(*b))
-      return *why = std::string(key) + ": stored " + (a ? json::serialize(*a) : "none") + ", measured " +
-                    (b ? json::serialize(*b) : "none"),
-             false;
+      return refuse(why, std::string(key) + ": stored " + (a ? json::serialize(*a) : "none") + ", measured " +
+                             (b ? json::serialize(*b) : "none"));
   }
   return true;
 }

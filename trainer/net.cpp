@@ -8,6 +8,7 @@
 #include "nn/backend.h"
 #include "nn/plan.h"
 #include "nn/reference.h"
+#include "trainer/util.h"
 
 namespace cxr::train {
 
@@ -166,7 +167,7 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
   Status s = read_model(model_bytes.data(), model_bytes.size(), &model);
   Plan plan;
   if (s.ok()) s = build_plan(model.layers, model.info.input, &plan);
-  if (!s.ok()) return *report = "the core refused the exported model: " + s.message, false;
+  if (!s.ok()) return refuse(report, "the core refused the exported model: " + s.message);
 
   net.eval();
   torch::NoGradGuard no_grad;
@@ -185,7 +186,7 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
     std::unique_ptr<Backend> backend = make();
     if (!backend) continue;  // XNNPACK not compiled in
     s = backend->prepare(plan);
-    if (!s.ok()) return *report = "backend: " + s.message, false;
+    if (!s.ok()) return refuse(report, "backend: " + s.message);
     std::vector<float> storage(plan.arena_floats + 16);
     float* arena = storage.data() + ((64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64) / sizeof(float);
     const size_t input_size = plan.shapes[0].size();
@@ -193,7 +194,7 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
       const torch::Tensor x = inputs[n].contiguous();  // [1,H,W] == HWC with C = 1
       std::copy(x.data_ptr<float>(), x.data_ptr<float>() + input_size, arena + plan.offsets[0]);
       s = backend->run(arena);
-      if (!s.ok()) return *report = "backend run: " + s.message, false;
+      if (!s.ok()) return refuse(report, "backend run: " + s.message);
       const float* logits = arena + plan.offsets[plan.logits_value()];
       const float* want = expected[n].data_ptr<float>();
       for (int k = 0; k < 2; ++k) worst = std::max(worst, std::fabs(logits[k] - want[k]));

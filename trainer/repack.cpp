@@ -46,7 +46,7 @@ bool is_ood_precision(const std::string& name) {
 // Same tensor names, shapes and values (bit for bit), in order; those that
 // `rounded` names only within half-float rounding.
 bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::string&), std::string* why) {
-  if (a.tensors.size() != b.tensors.size()) return *why = "the tensor count differs", false;
+  if (a.tensors.size() != b.tensors.size()) return refuse(why, "the tensor count differs");
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const ModelTensor &x = a.tensors[i], &y = b.tensors[i];
     bool same = x.name == y.name && x.dims == y.dims && x.count == y.count;
@@ -56,7 +56,7 @@ bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::str
     } else {
       same = same && x.f16 == y.f16 && std::memcmp(x.data, y.data, x.count * sizeof(float)) == 0;
     }
-    if (!same) return *why = "tensor '" + x.name + "' differs", false;
+    if (!same) return refuse(why, "tensor '" + x.name + "' differs");
   }
   return true;
 }
@@ -69,15 +69,20 @@ bool round_ood_precision(const Model& original, const std::vector<uint8_t>& orig
   std::vector<Sample> samples;
   Split split;
   std::string error;
-  if (!provenance_split(original.metadata, data, &samples, &split, &error))
-    return logf("error: %s", error.c_str()), false;
+  if (!provenance_split(original.metadata, data, &samples, &split, &error)) {
+    logf("error: %s", error.c_str());
+    return false;
+  }
   for (TensorRecord& t : *tensors) t.f16 |= is_ood_precision(t.name);
   const std::vector<uint8_t> rounded = write_model(metadata, *tensors);
   std::vector<Scored> before, after;
   for (const auto* bytes : {&original_bytes, &rounded}) {
     cxr_error cerr;
     const ClassifierPtr c(cxr_classifier_create(bytes->data(), bytes->size(), cxr_backend_portable, &cerr));
-    if (!c) return logf("error: %s", cerr.message), false;
+    if (!c) {
+      logf("error: %s", cerr.message);
+      return false;
+    }
     const bool first = bytes == &original_bytes;
     const std::string label = first ? "repack: validation, original" : "repack: validation, f16";
     if (!score_samples(c.get(), samples, split.validation, label, first ? &before : &after)) return false;

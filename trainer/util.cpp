@@ -97,7 +97,7 @@ void Progress::finish(const std::string& note) {
 bool Options::parse(int argc, char** argv, int first, std::string* error) {
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) return *error = "unexpected argument '" + arg + "'", false;
+    if (arg.rfind("--", 0) != 0) return refuse(error, "unexpected argument '" + arg + "'");
     arg = arg.substr(2);
     const size_t eq = arg.find('=');
     if (eq != std::string::npos) {
@@ -137,7 +137,7 @@ std::string hex64(uint64_t value) {
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return *error = "cannot open " + path + ": " + strerror(errno), false;
+  if (!in) return refuse(error, "cannot open " + path + ": " + strerror(errno));
   out->assign(std::istreambuf_iterator<char>(in), {});
   return true;
 }
@@ -174,9 +174,8 @@ bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vec
       at = comma + 1;
     }
     if (cells.size() != columns)
-      return *error = path + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
-                      " comma-separated cells",
-             false;
+      return refuse(error, path + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
+                               " comma-separated cells");
     rows->push_back(std::move(cells));
   }
   return true;
@@ -185,7 +184,7 @@ bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vec
 bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error) {
   if (!read_file(path, bytes, error)) return false;
   const Status s = read_model(bytes->data(), bytes->size(), model);
-  if (!s.ok()) return *error = path + ": " + s.message, false;
+  if (!s.ok()) return refuse(error, path + ": " + s.message);
   return true;
 }
 
@@ -204,10 +203,10 @@ bool prepare_output(const std::string& path, std::string* error) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec)
-    return *error = "cannot write " + path + ": cannot create " + parent.string() + ": " + ec.message(), false;
+    return refuse(error, "cannot write " + path + ": cannot create " + parent.string() + ": " + ec.message());
   const std::string probe = partial_path(path);
   FILE* file = std::fopen(probe.c_str(), "wb");
-  if (!file) return *error = "cannot write " + path + ": " + strerror(errno), false;
+  if (!file) return refuse(error, "cannot write " + path + ": " + strerror(errno));
   std::fclose(file);
   std::remove(probe.c_str());
   return true;
@@ -217,12 +216,12 @@ bool write_file(const std::string& path, const std::string& bytes, std::string* 
   const std::string temporary = partial_path(path);
   {
     std::ofstream out(temporary, std::ios::binary);
-    if (!out) return *error = "cannot write " + path + ": " + strerror(errno), false;
+    if (!out) return refuse(error, "cannot write " + path + ": " + strerror(errno));
     out.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!out) return *error = "cannot write " + path + ": " + strerror(errno), false;
+    if (!out) return refuse(error, "cannot write " + path + ": " + strerror(errno));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    return *error = "cannot rename " + temporary + ": " + strerror(errno), false;
+    return refuse(error, "cannot rename " + temporary + ": " + strerror(errno));
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cxr/cxr.h"
@@ -20,6 +21,12 @@ void logf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // and returns `exit_code` for the command to return:
 //   if (!read_file(path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
 int failed(int exit_code, const char* format, ...) __attribute__((format(printf, 2, 3)));
+// How a helper that answers bool and explains a refusal in *error refuses, in
+// one statement: `return refuse(error, "no images under " + root);`
+inline bool refuse(std::string* error, std::string why) {
+  *error = std::move(why);
+  return false;
+}
 
 // "label [#####.....] 120/400 30% 12.3s ETA 28.7s note" on stderr, redrawn in
 // place on a terminal, every 10% otherwise; the final line also goes to the log.

@@ -143,7 +143,10 @@ bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* 
 }
 
 bool parse_prescale(const std::string& text, uint32_t* width, uint32_t* height) {
-  if (text == "none") return *width = *height = 0, true;
+  if (text == "none") {
+    *width = *height = 0;
+    return true;
+  }
   unsigned w = 0, h = 0;
   char tail = 0;
   if (std::sscanf(text.c_str(), "%ux%u%c", &w, &h, &tail) != 2 || w < 1 || h < 1 || w > 4096 || h > 4096) return false;

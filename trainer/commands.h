@@ -5,7 +5,7 @@
 namespace cxr::train {
 
 int run_fit(const Options& options, const std::string& command_line);               // fit.cpp (LibTorch)
-int run_parity(const Options& options);                                             // fit.cpp (LibTorch)
+int run_parity(const Options& options);                                             // parity.cpp (LibTorch)
 int run_evaluate(const Options& options, const std::string& command_line);          // evaluate.cpp (core only)
 int run_baseline_cnn(const Options& options, const std::string& command_line);      // baseline_cnn.cpp (LibTorch)
 int run_report(const Options& options, const std::string& command_line);            // report.cpp (core only)

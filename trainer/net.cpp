@@ -1,5 +1,7 @@
 #include "trainer/net.h"
 
+#include <ATen/Parallel.h>
+
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +13,14 @@
 #include "trainer/util.h"
 
 namespace cxr::train {
+
+void set_single_thread() {
+  static bool done = false;
+  if (done) return;
+  at::set_num_interop_threads(1);
+  torch::set_num_threads(1);
+  done = true;
+}
 
 namespace {
 

@@ -16,6 +16,10 @@
 
 namespace cxr::train {
 
+// LibTorch on one thread (intra- and inter-op), once per process: one thread
+// beats two on these shared 2-core machines.
+void set_single_thread();
+
 class NetImpl : public torch::nn::Module {
  public:
   NetImpl(std::vector<Op> ops, double dropout);

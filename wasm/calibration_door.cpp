@@ -1,4 +1,4 @@
-#include "wasm/calibration_door.h"
+#include "calibration_door.h"
 
 #include <initializer_list>
 #include <string>

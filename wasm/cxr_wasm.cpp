@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "cxr/cxr.h"
-#include "wasm/calibration_door.h"
+#include "calibration_door.h"
 
 using emscripten::val;
 

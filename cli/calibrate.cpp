@@ -11,8 +11,8 @@
 #include <sstream>
 #include <vector>
 
-#include "inputs.h"
 #include "cxr/calibration.h"
+#include "inputs.h"
 
 namespace fs = std::filesystem;
 
@@ -104,7 +104,8 @@ bool labels_from_csv(const std::string& csv, const cxr_model_info& info, std::ve
     const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : base / file;
     films->push_back({path.string(), uint32_t(k) == info.positive_class});
   }
-  if (films->empty()) return *error = "the labels file " + csv + " names no film with a label " + class_list(info, " or "), false;
+  if (films->empty())
+    return *error = "the labels file " + csv + " names no film with a label " + class_list(info, " or "), false;
   return true;
 }
 
@@ -198,7 +199,8 @@ int calibrate_command(int argc, char** argv) {
     } else return usage("unknown option " + arg);
   }
   if (o.model.empty() || o.labels.empty()) return usage("--model and --labels are required");
-  if (o.out.empty() == o.check.empty()) return usage("give --out SITE.json to write a calibration, or --check SITE.json to measure one");
+  if (o.out.empty() == o.check.empty())
+    return usage("give --out SITE.json to write a calibration, or --check SITE.json to measure one");
   if (!o.check.empty() && (target_given || o.calibration.fit_temperature))
     return usage("--check measures the file's own threshold: it takes no target and fits nothing");
   o.calibration.check_active_site = !o.check.empty();
@@ -283,9 +285,11 @@ int calibrate_command(int argc, char** argv) {
     const char* record = cxr_calibration_record_json(calibration, o.date.c_str(), &e);
     std::ofstream out(o.out, std::ios::binary);
     if (!record) std::fprintf(stderr, "cxr calibrate: %s\n", e.message), status = 2;
-    else if (!(out << record << "\n")) std::fprintf(stderr, "cxr calibrate: cannot write %s\n", o.out.c_str()), status = 2;
-    else std::printf("written         %s (classify with: cxr classify --model %s --site %s ...)\n", o.out.c_str(),
-                     o.model.c_str(), o.out.c_str());
+    else if (!(out << record << "\n"))
+      std::fprintf(stderr, "cxr calibrate: cannot write %s\n", o.out.c_str()), status = 2;
+    else
+      std::printf("written         %s (classify with: cxr classify --model %s --site %s ...)\n", o.out.c_str(),
+                  o.model.c_str(), o.out.c_str());
   }
   cxr_calibration_destroy(calibration);
   cxr_classifier_destroy(classifier);

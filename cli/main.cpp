@@ -10,9 +10,9 @@
 
 #include "calibrate.h"
 #include "cxr/calibration.h"
+#include "cxr/cxr.h"
 #include "inputs.h"
 #include "report.h"
-#include "cxr/cxr.h"
 
 using cxr::cli::expand_inputs;
 using cxr::cli::Format;
@@ -82,10 +82,12 @@ int classify_command(int argc, char** argv) {
   if (model_path.empty()) return usage_error("classify needs --model MODEL");
   if (inputs.empty()) return usage_error("classify needs at least one image file or folder");
   if (heatmap && format != Format::json)
-    return usage_error("--heatmap adds the heat map to --json output (the table and CSV have no room for it): add --json");
+    return usage_error(
+        "--heatmap adds the heat map to --json output (the table and CSV have no room for it): add --json");
   cxr_classifier* classifier = load_model(model_path, backend);
   if (!classifier) return 2;
-  if (!site_path.empty() && !cxr::cli::apply_site_file(classifier, site_path)) return cxr_classifier_destroy(classifier), 2;
+  if (!site_path.empty() && !cxr::cli::apply_site_file(classifier, site_path))
+    return cxr_classifier_destroy(classifier), 2;
   cxr_model_info info;
   cxr_classifier_info(classifier, &info);
   char checksum[16];
@@ -127,12 +129,16 @@ int info_command(int argc, char** argv) {
     std::printf("model        %s %s (crc32 %08x)\n", i.name, i.version, i.checksum);
     std::printf("input        %ux%ux%u\n", i.input_width, i.input_height, i.input_channels);
     std::printf("classes     ");
-    for (uint32_t k = 0; k < i.num_classes; ++k) std::printf(" %s%s", i.class_names[k], k == i.positive_class ? " (positive)" : "");
+    for (uint32_t k = 0; k < i.num_classes; ++k)
+      std::printf(" %s%s", i.class_names[k], k == i.positive_class ? " (positive)" : "");
     std::printf("\ntemperature  %.4g\nthreshold    %.4g", i.temperature, i.threshold);
     if (i.validation_sensitivity >= 0)
-      std::printf(" (validation sensitivity %.3f, specificity %.3f)", i.validation_sensitivity, i.validation_specificity);
-    if (i.uncertain_low < i.uncertain_high) std::printf("\nuncertain    %.2f to %.2f", i.uncertain_low, i.uncertain_high);
-    if (i.ood_feature_check_available) std::printf("\nood gate     image checks + feature distance <= %.3f", i.ood_threshold);
+      std::printf(" (validation sensitivity %.3f, specificity %.3f)", i.validation_sensitivity,
+                  i.validation_specificity);
+    if (i.uncertain_low < i.uncertain_high)
+      std::printf("\nuncertain    %.2f to %.2f", i.uncertain_low, i.uncertain_high);
+    if (i.ood_feature_check_available)
+      std::printf("\nood gate     image checks + feature distance <= %.3f", i.ood_threshold);
     else std::printf("\nood gate     image checks only (no feature statistics in this model)");
     std::printf("\nintended     %s", i.intended_population);
     if (i.adult_check_available) std::printf("; adult films withheld (adult score <= %.3f passes)", i.adult_threshold);

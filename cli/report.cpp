@@ -29,7 +29,8 @@ std::string notes(const cxr_result& r, const char* separator) {
   if (r.ood.num_reasons > scope_reasons)
     out += (out.empty() ? "" : separator) + std::string("not like the films the model was trained on: ") +
            joined(r.ood.reasons + scope_reasons, r.ood.num_reasons - scope_reasons, ", ");
-  if (!r.ood.feature_check_available) out += (out.empty() ? "" : separator) + std::string("OOD feature check not available");
+  if (!r.ood.feature_check_available)
+    out += (out.empty() ? "" : separator) + std::string("OOD feature check not available");
   return out;
 }
 
@@ -125,9 +126,12 @@ const char* verdict(const cxr_result& r, OodPolicy policy) {
 
 void print_header(Format format, FILE* out) {
   if (format == Format::csv)
-    std::fprintf(out, "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,out_of_scope,ood_score,"
-                      "model,model_version,total_ms,notes,error,calibration\n");
-  if (format == Format::table) std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "VERDICT", "P(POS)", "THRESHOLD", "MS", "NOTES");
+    std::fprintf(
+        out,
+        "file,ok,verdict,decision,class,probability_positive,threshold,uncertain,ood_flagged,out_of_scope,ood_score,"
+        "model,model_version,total_ms,notes,error,calibration\n");
+  if (format == Format::table)
+    std::fprintf(out, "%-40s %-10s %8s %9s %8s  %s\n", "FILE", "VERDICT", "P(POS)", "THRESHOLD", "MS", "NOTES");
 }
 
 void print_outcome(Format format, OodPolicy policy, const Outcome& o, const ModelId& model, FILE* out) {
@@ -137,22 +141,19 @@ void print_outcome(Format format, OodPolicy policy, const Outcome& o, const Mode
   if (o.ok && !hide) std::snprintf(probability, sizeof probability, "%.6f", r.probabilities[r.positive_class]);
   if (o.ok && r.ood.feature_check_available) std::snprintf(score, sizeof score, "%.4f", r.ood.score);
   switch (format) {
-    case Format::json:
-      std::fprintf(out, "%s\n", json::serialize(json_outcome(o, policy, model)).c_str());
-      break;
+    case Format::json: std::fprintf(out, "%s\n", json::serialize(json_outcome(o, policy, model)).c_str()); break;
     case Format::csv:
       if (!o.ok) {
         std::fprintf(out, "%s,false,,,,,,,,,,%s,%s,,,%s,\n", csv_field(o.file).c_str(), csv_field(model.name).c_str(),
                      csv_field(model.version).c_str(), csv_field(o.error).c_str());
         break;
       }
-      std::fprintf(out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%s,%.2f,%s,,%s\n", csv_field(o.file).c_str(),
-                   verdict(r, policy), hide ? "" : r.class_names[r.decision_class],
-                   hide ? "" : r.class_names[r.predicted_class], probability, r.threshold,
-                   r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false",
-                   r.ood.out_of_scope ? "true" : "false", score,
-                   csv_field(model.name).c_str(), csv_field(model.version).c_str(), r.timings.total_ms,
-                   csv_field(notes(r, "; ")).c_str(), csv_field(r.calibration ? r.calibration : "").c_str());
+      std::fprintf(
+          out, "%s,true,%s,%s,%s,%s,%.6f,%s,%s,%s,%s,%s,%s,%.2f,%s,,%s\n", csv_field(o.file).c_str(),
+          verdict(r, policy), hide ? "" : r.class_names[r.decision_class], hide ? "" : r.class_names[r.predicted_class],
+          probability, r.threshold, r.uncertain ? "true" : "false", r.ood.flagged ? "true" : "false",
+          r.ood.out_of_scope ? "true" : "false", score, csv_field(model.name).c_str(), csv_field(model.version).c_str(),
+          r.timings.total_ms, csv_field(notes(r, "; ")).c_str(), csv_field(r.calibration ? r.calibration : "").c_str());
       break;
     case Format::table:
       if (!o.ok) {
@@ -160,8 +161,8 @@ void print_outcome(Format format, OodPolicy policy, const Outcome& o, const Mode
         break;
       }
       if (!hide) std::snprintf(probability, sizeof probability, "%.3f", r.probabilities[r.positive_class]);
-      std::fprintf(out, "%-40s %-10s %8s %9.3f %8.1f  %s\n", o.file.c_str(), verdict(r, policy), hide ? "-" : probability,
-                   r.threshold, r.timings.total_ms, notes(r, "; ").c_str());
+      std::fprintf(out, "%-40s %-10s %8s %9.3f %8.1f  %s\n", o.file.c_str(), verdict(r, policy),
+                   hide ? "-" : probability, r.threshold, r.timings.total_ms, notes(r, "; ").c_str());
       break;
   }
 }

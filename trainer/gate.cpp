@@ -68,7 +68,6 @@ bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inv
   return true;
 }
 
-
 bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
                    const std::string& label, std::vector<Scored>* out) {
   Progress progress(label, which.size());
@@ -124,8 +123,8 @@ std::vector<std::string> default_feature_layers(const std::vector<LayerDesc>& la
     const uint32_t in = l.inputs.empty() ? previous : channels_of[l.inputs[0]];
     const uint32_t channels = l.type == LayerType::conv2d || l.type == LayerType::dense ? l.out_channels : in;
     channels_of[l.name] = previous = channels;
-    const bool feeds_pool = i + 1 < layers.size() && layers[i + 1].type == LayerType::global_avg_pool &&
-                            layers[i + 1].inputs.empty();
+    const bool feeds_pool =
+        i + 1 < layers.size() && layers[i + 1].type == LayerType::global_avg_pool && layers[i + 1].inputs.empty();
     if ((i == 0 || l.type == LayerType::add || l.type == LayerType::global_avg_pool) && !feeds_pool &&
         channels <= kMaxFeatureChannels)
       names.push_back(l.name);
@@ -166,14 +165,16 @@ bool fit_layer(const std::vector<Scored>& rows, const std::vector<int>& labels, 
   std::vector<double> precision;
   if (!invert_spd(covariance, n, &precision)) return false;
   fit->means = {"ood." + fit->name + ".class_means", {uint32_t(classes), uint32_t(n)}, {means.begin(), means.end()}};
-  fit->precision = {"ood." + fit->name + ".precision", {uint32_t(n), uint32_t(n)}, {precision.begin(), precision.end()}};
+  fit->precision = {
+      "ood." + fit->name + ".precision", {uint32_t(n), uint32_t(n)}, {precision.begin(), precision.end()}};
   return true;
 }
 
 std::vector<uint8_t> model_bytes(const Model& model, const Value& metadata, const std::vector<TensorRecord>& extra) {
   std::vector<TensorRecord> tensors;
   for (const ModelTensor& t : model.tensors)
-    if (t.name.rfind("ood.", 0) != 0) tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
+    if (t.name.rfind("ood.", 0) != 0)
+      tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
   tensors.insert(tensors.end(), extra.begin(), extra.end());
   return write_model(metadata, tensors);
 }
@@ -240,7 +241,8 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   LogisticFit fit;
   if (!fit_logistic(in_scope, adult, l2, &fit, &error)) return logf("error: %s", error.c_str()), false;
   fit.weights.insert(fit.weights.begin(), first, 0.0f);  // over all the gate's features, as the core reads them
-  if (fit.weights.size() != total) return logf("error: adult check: %zu weights for %zu features", fit.weights.size(), total), false;
+  if (fit.weights.size() != total)
+    return logf("error: adult check: %zu weights for %zu features", fit.weights.size(), total), false;
 
   std::vector<double> validation_scores;
   for (const Scored& s : validation) validation_scores.push_back(logistic_score(fit, s.features));
@@ -256,25 +258,30 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
     const double z = logistic_score(fit, s.features);
     const bool adult_flag = !(float(z) <= float(threshold));
     as_adult += adult_flag;
-    withheld += adult_flag || s.image_check_failed || !(mahalanobis_score(stats, s.features.data()) <= float(distance_threshold));
+    withheld += adult_flag || s.image_check_failed ||
+                !(mahalanobis_score(stats, s.features.data()) <= float(distance_threshold));
     margins.push_back((z - threshold) / (spread > 0 ? spread : 1));
   }
   std::sort(margins.begin(), margins.end());
   const double margin_5 = margins[margins.size() / 20];
-  logf("gate: adult check (last %zu of %zu layers, L2 %g, fitted on %zu pediatric + %zu adult films, %d Newton steps): threshold %.3f; "
+  logf("gate: adult check (last %zu of %zu layers, L2 %g, fitted on %zu pediatric + %zu adult films, %d Newton steps): "
+       "threshold %.3f; "
        "validation %.2f%% pass; check films (%zu): %.1f%% withheld as adult, %.1f%% by the whole gate; 5th-percentile "
        "margin %.2f validation SDs",
-       used_layers, layers, l2, train.size(), fit_films.size(), fit.iterations, threshold, 100 * rate(validation_pass, validation.size()),
-       check_films.size(), 100 * rate(as_adult, check_films.size()), 100 * rate(withheld, check_films.size()), margin_5);
+       used_layers, layers, l2, train.size(), fit_films.size(), fit.iterations, threshold,
+       100 * rate(validation_pass, validation.size()), check_films.size(), 100 * rate(as_adult, check_films.size()),
+       100 * rate(withheld, check_films.size()), margin_5);
 
   Value a = Value::make_object();
   a.set("method", Value::of("logistic"));
   a.set("threshold", Value::of(threshold));
-  a.set("description", Value::of("outlier exposure: L2-regularised logistic regression on the gate's features, "
-                                 "pediatric training films against adult films (NIH ChestX-ray8, " + fit_roles +
-                                 " films of models/PROTOCOL-gate-v2.md), classes weighted equally; threshold: midway "
-                                 "between the " + format_number(pass_quantile) +
-                                 " quantile of pediatric validation scores and the next one"));
+  a.set("description",
+        Value::of("outlier exposure: L2-regularised logistic regression on the gate's features, "
+                  "pediatric training films against adult films (NIH ChestX-ray8, " +
+                  fit_roles +
+                  " films of models/PROTOCOL-gate-v2.md), classes weighted equally; threshold: midway "
+                  "between the " +
+                  format_number(pass_quantile) + " quantile of pediatric validation scores and the next one"));
   a.set("l2", Value::of(l2));
   a.set("layers_used", Value::of(double(used_layers)));
   a.set("pass_quantile", Value::of(pass_quantile));
@@ -381,10 +388,11 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
     uncertain += validation[i].probability >= low && validation[i].probability <= high;
   }
   ood.set("threshold", Value::of(threshold));
-  ood.set("description", Value::of("image checks (colour, size, shape, blank/saturated) and the Mahalanobis distance "
-                                   "of the channel means of the listed layers to the nearest class mean (class-shared "
-                                   "covariance per layer, fitted on the training part of train/); threshold: midway between the " +
-                                   format_number(pass_quantile) + " quantile of validation distances and the next one"));
+  ood.set("description",
+          Value::of("image checks (colour, size, shape, blank/saturated) and the Mahalanobis distance "
+                    "of the channel means of the listed layers to the nearest class mean (class-shared "
+                    "covariance per layer, fitted on the training part of train/); threshold: midway between the " +
+                    format_number(pass_quantile) + " quantile of validation distances and the next one"));
   ood.set("features", Value::of(double(offset)));
   ood.set("fit_images", Value::of(double(train.size())));
   ood.set("shrinkage", Value::of(shrinkage));
@@ -415,7 +423,8 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   t->set("uncertain_high", Value::of(high));
   t->set("validation_fraction_uncertain", Value::of(rate(uncertain, validation.size())));
   bytes = model_bytes(model, metadata, tensors);
-  if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error)) return logf("error: %s", error.c_str()), 2;
+  if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error))
+    return logf("error: %s", error.c_str()), 2;
   logf("gate: %zu layers, %zu features, threshold %.3f; validation: %.2f%% pass (%.2f%% feature check, %zu "
        "image-check failures), %.2f%% in the uncertainty band [%.2f, %.2f]; wrote %s (%.2f MB)",
        fits.size(), offset, threshold, 100 * rate(pass, validation.size()), 100 * rate(feature_pass, validation.size()),
@@ -459,7 +468,8 @@ int run_gate(const Options& options, const std::string& command_line) {
   if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
   std::vector<Sample> samples;
   Split split;
-  if (!provenance_split(model.metadata, data, &samples, &split, &error)) return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
+  if (!provenance_split(model.metadata, data, &samples, &split, &error))
+    return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
   return add_gate(model_path, samples, split, options);
 }
 

@@ -117,7 +117,9 @@ bool bench_originals(cxr_classifier* classifier, const std::string& dir, const s
   std::string error;
   std::vector<std::vector<std::string>> rows;  // split,class,file,width,height,bytes,sha256
   if (!read_csv_rows(dir + "/manifest.csv", 7, &rows, &error)) return logf("error: %s", error.c_str()), false;
-  struct Tally { size_t films = 0, passed = 0, same_decision = 0; };
+  struct Tally {
+    size_t films = 0, passed = 0, same_decision = 0;
+  };
   std::map<std::string, Tally> by_split;
   for (const std::vector<std::string>& r : rows) {
     std::vector<uint8_t> original, copy;
@@ -168,7 +170,8 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   if (!classifier) return logf("error: %s", error.c_str()), 2;
   cxr_model_info info;
   cxr_classifier_info(classifier.get(), &info);
-  if (!info.ood_feature_check_available) logf("note: %s has no OOD feature statistics: image checks only", model_path.c_str());
+  if (!info.ood_feature_check_available)
+    logf("note: %s has no OOD feature statistics: image checks only", model_path.c_str());
 
   std::vector<Sample> samples;
   if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
@@ -235,10 +238,10 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
     return 2;
 
   Value originals;
-  const std::string originals_dir = options.get(
-      "originals", (std::filesystem::path(data).parent_path() / "chest_xray_fullres_samples").string());
-  const bool have_originals = options.get("originals", "") != "none" &&
-                              std::filesystem::is_regular_file(originals_dir + "/manifest.csv");
+  const std::string originals_dir =
+      options.get("originals", (std::filesystem::path(data).parent_path() / "chest_xray_fullres_samples").string());
+  const bool have_originals =
+      options.get("originals", "") != "none" && std::filesystem::is_regular_file(originals_dir + "/manifest.csv");
   if (have_originals && !bench_originals(classifier.get(), originals_dir, data, &originals)) return 2;
 
   Value report = Value::make_object();

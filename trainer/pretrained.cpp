@@ -13,8 +13,10 @@ namespace {
 Status read_checked(const std::string& path, const char* expected_sha256, std::vector<uint8_t>* bytes) {
   std::string error;
   if (!read_file(path, bytes, &error))
-    return Fail(cxr_status_invalid_argument, "pretrained weights: %s (is --pretrained the folder holding model.json and "
-                "weights.bin?)", error.c_str());
+    return Fail(cxr_status_invalid_argument,
+                "pretrained weights: %s (is --pretrained the folder holding model.json and "
+                "weights.bin?)",
+                error.c_str());
   const std::string actual = sha256_hex(bytes->data(), bytes->size());
   // Built as a string: with a path and two digests it outgrows Fail()'s buffer.
   if (actual != expected_sha256)
@@ -44,8 +46,8 @@ Status find(const PretrainedWeights& weights, const std::string& name, const std
             const PretrainedTensor** out) {
   const auto it = weights.tensors.find(name);
   if (it == weights.tensors.end())
-    return Fail(cxr_status_invalid_model, "pretrained weights: no tensor '%s' (is this the checkpoint for this --arch?)",
-                name.c_str());
+    return Fail(cxr_status_invalid_model,
+                "pretrained weights: no tensor '%s' (is this the checkpoint for this --arch?)", name.c_str());
   if (it->second.shape != shape)
     return Fail(cxr_status_invalid_model, "pretrained weights: '%s' has shape %s, the architecture needs %s",
                 name.c_str(), shape_text(it->second.shape).c_str(), shape_text(shape).c_str());
@@ -89,8 +91,8 @@ Status read_pretrained(const std::string& dir, PretrainedWeights* out) {
     result.tensors[name->string] = std::move(tensor);
   }
   if (offset != blob.size())
-    return Fail(cxr_status_invalid_model, "pretrained weights: weights.bin has %zu bytes the manifest does not describe",
-                blob.size() - offset);
+    return Fail(cxr_status_invalid_model,
+                "pretrained weights: weights.bin has %zu bytes the manifest does not describe", blob.size() - offset);
   result.source = dir + " (model.json sha256 " + kMobilenetV2ModelJsonSha256 + ", weights.bin sha256 " +
                   kMobilenetV2WeightsSha256 + ")";
   *out = std::move(result);
@@ -103,7 +105,8 @@ Status pretrained_conv(const PretrainedWeights& weights, const Op& op, Pretraine
   if (depthwise && (op.groups != op.in_channels || op.in_channels != op.out_channels))
     return Fail(cxr_status_invalid_model, "pretrained weights: '%s' is grouped but not depthwise", op.name.c_str());
   // A one-channel first conv reads the RGB kernel, summed over its inputs.
-  const uint32_t in_c = uint32_t(op.in_channels), stored_in = op.inputs == std::vector<std::string>{"input"} && in_c == 1 ? 3 : in_c;
+  const uint32_t in_c = uint32_t(op.in_channels),
+                 stored_in = op.inputs == std::vector<std::string>{"input"} && in_c == 1 ? 3 : in_c;
   const PretrainedTensor* kernel = nullptr;
   if (depthwise) CXR_TRY(find(weights, op.name + "/depthwise_kernel", {k, k, in_c, 1}, &kernel));
   else CXR_TRY(find(weights, op.name + "/kernel", {k, k, stored_in, out_c}, &kernel));
@@ -147,7 +150,8 @@ Status pretrained_layers(const std::vector<Op>& ops, const PretrainedWeights& we
       std::vector<float> bias(size_t(op.out_channels));
       for (size_t o = 0; o < bias.size(); ++o) {
         const double scale = conv.gamma[o] / std::sqrt(double(conv.variance[o]) + op.batch_norm_eps);
-        for (size_t j = 0; j < per_output; ++j) conv.weight[o * per_output + j] = float(conv.weight[o * per_output + j] * scale);
+        for (size_t j = 0; j < per_output; ++j)
+          conv.weight[o * per_output + j] = float(conv.weight[o * per_output + j] * scale);
         bias[o] = float(conv.beta[o] - conv.mean[o] * scale);
       }
       const uint32_t k = uint32_t(op.kernel);

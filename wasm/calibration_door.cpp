@@ -27,7 +27,10 @@ val object(std::initializer_list<std::pair<const char*, val>> members) {
 }
 
 val proportion(const cxr_proportion& p) {
-  return object({{"value", val(p.value)}, {"low", val(p.low)}, {"high", val(p.high)}, {"count", val(p.count)},
+  return object({{"value", val(p.value)},
+                 {"low", val(p.low)},
+                 {"high", val(p.high)},
+                 {"count", val(p.count)},
                  {"total", val(p.total)}});
 }
 
@@ -61,7 +64,9 @@ val report_object(const cxr_calibration_report& r) {
       {"fewFilms", val(bool(r.few_films))},
       {"target", val(std::string(r.target == cxr_target_sensitivity ? "sensitivity" : "specificity"))},
       {"targetValue", val(r.target_value)},
-      {"auc", object({{"value", val(r.auc)}, {"low", val(r.auc_low)}, {"high", val(r.auc_high)},
+      {"auc", object({{"value", val(r.auc)},
+                      {"low", val(r.auc_low)},
+                      {"high", val(r.auc_high)},
                       {"resamples", val(r.bootstrap_resamples)}})},
       {"roc", roc},
       {"modelDefault", operating_point(r.model_default)},
@@ -92,8 +97,8 @@ std::vector<float> floats(const val& list) {
 
 val calibrate(cxr_classifier* classifier, const val& films, const val& options) {
   if (!classifier) return failure("the model is not loaded");
-  if (films.typeOf().as<std::string>() != "object" || films.isNull() || options.typeOf().as<std::string>() != "object" ||
-      options.isNull())
+  if (films.typeOf().as<std::string>() != "object" || films.isNull() ||
+      options.typeOf().as<std::string>() != "object" || options.isNull())
     return failure("calibrate(films, options): both are objects");
   const std::vector<float> probability = floats(films["probabilities"]), log_odds = floats(films["logOdds"]);
   const val positive_list = films["positive"], sha_list = films["sha256"];

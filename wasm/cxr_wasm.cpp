@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "cxr/cxr.h"
 #include "calibration_door.h"
+#include "cxr/cxr.h"
 
 using emscripten::val;
 
@@ -38,8 +38,8 @@ val string_list(const char* const* items, uint32_t n) {
 // Copies a Uint8Array or ArrayBuffer into `out`; false for anything else.
 bool copy_bytes(const val& js, std::vector<uint8_t>* out) {
   val array = js;
-  if (js.instanceof(val::global("ArrayBuffer"))) array = val::global("Uint8Array").new_(js);
-  else if (!js.instanceof(val::global("Uint8Array"))) return false;
+  if (js.instanceof (val::global("ArrayBuffer"))) array = val::global("Uint8Array").new_(js);
+  else if (!js.instanceof (val::global("Uint8Array"))) return false;
   out->resize(array["length"].as<size_t>());
   // The view is made after the resize: growing the heap would detach an older one.
   if (!out->empty()) val(emscripten::typed_memory_view(out->size(), out->data())).call<void>("set", array);
@@ -155,7 +155,9 @@ class Classifier {
     return o;
   }
 
-  val calibrate(const val& films, const val& options) const { return cxr::wasm::calibrate(classifier_, films, options); }
+  val calibrate(const val& films, const val& options) const {
+    return cxr::wasm::calibrate(classifier_, films, options);
+  }
   val setSiteCalibration(const std::string& json) { return cxr::wasm::set_site_calibration(classifier_, json); }
 
  private:

@@ -36,7 +36,8 @@ void report_error(const Status& s, cxr_error* error) {
 
 Status check_inputs(const cxr_model_info& info, const cxr_calibration_films* films, const cxr_calibration_options* o) {
   if (!films || !o || (films->count && (!films->probability || !films->positive)))
-    return Fail(cxr_status_invalid_argument, "cxr_calibration_create: films, their scores, labels and options are required");
+    return Fail(cxr_status_invalid_argument,
+                "cxr_calibration_create: films, their scores, labels and options are required");
   if (info.num_classes != 2)
     return Fail(cxr_status_invalid_argument, "site calibration needs a model with two classes; this one has %u",
                 info.num_classes);
@@ -46,7 +47,8 @@ Status check_inputs(const cxr_model_info& info, const cxr_calibration_films* fil
     return Fail(cxr_status_invalid_argument, "the target %s must lie between 0 and 1 (e.g. 0.95), not %g",
                 o->target == cxr_target_sensitivity ? "sensitivity" : "specificity", o->target_value);
   if ((o->fit_temperature || o->check_active_site) && !films->log_odds)
-    return Fail(cxr_status_invalid_argument, "fitting a temperature needs each film's log-odds (result.positive_log_odds)");
+    return Fail(cxr_status_invalid_argument,
+                "fitting a temperature needs each film's log-odds (result.positive_log_odds)");
   if (o->bootstrap_resamples > kMaxResamples)
     return Fail(cxr_status_invalid_argument, "at most %u bootstrap resamples", kMaxResamples);
   uint32_t counts[2] = {0, 0};
@@ -63,7 +65,8 @@ Status check_inputs(const cxr_model_info& info, const cxr_calibration_films* fil
       return Fail(cxr_status_invalid_argument,
                   "only %u %s film(s) (%u %s): a site calibration needs at least %u of each class, and 100 or more "
                   "for a useful confidence interval",
-                  counts[k], k ? positive : negative, counts[1 - k], k ? negative : positive, CXR_CALIBRATION_MIN_FILMS);
+                  counts[k], k ? positive : negative, counts[1 - k], k ? negative : positive,
+                  CXR_CALIBRATION_MIN_FILMS);
   return cxr::Ok();
 }
 
@@ -109,7 +112,8 @@ void analyse(const cxr_model_info& info, const cxr::calibrate::SiteRecord* activ
     for (size_t i = 0; i < films->count; ++i)
       site[i].score = cal::site_probability(films->log_odds[i], r.temperature, r.bias);
   cal::reliability(site, r.site_reliability);
-  r.site = cal::operating_point(site, active ? active->threshold : cal::threshold_for(site, o->target, o->target_value));
+  r.site =
+      cal::operating_point(site, active ? active->threshold : cal::threshold_for(site, o->target, o->target_value));
   if (active) r.target = active->target, r.target_value = active->target_value;
   for (size_t i = 0; i < films->count; ++i) {
     const bool before = model[i].score >= info.threshold, after = site[i].score >= r.site.threshold;
@@ -147,7 +151,8 @@ extern "C" {
 cxr_calibration* cxr_calibration_create(const cxr_classifier* classifier, const cxr_calibration_films* films,
                                         const cxr_calibration_options* options, cxr_error* error) {
   if (error) *error = cxr_error{};
-  if (!classifier) return report_error(Fail(cxr_status_invalid_argument, "cxr_calibration_create: no classifier"), error), nullptr;
+  if (!classifier)
+    return report_error(Fail(cxr_status_invalid_argument, "cxr_calibration_create: no classifier"), error), nullptr;
   cxr_model_info info;
   cxr_classifier_info(classifier, &info);
   Status s = check_inputs(info, films, options);

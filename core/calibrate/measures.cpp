@@ -23,7 +23,8 @@ struct SplitMix64 {
   uint32_t below(uint32_t n) {
     const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
-    do x = next(); while (x >= limit);
+    do x = next();
+    while (x >= limit);
     return uint32_t(x % n);
   }
 };
@@ -43,7 +44,8 @@ SortedFilms sort_films(const std::vector<Film>& films) {
   // Ties broken by label: equal films are interchangeable, so the bootstrap
   // does not depend on the order the films came in (CLI and page agree).
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return films[a].score < films[b].score || (films[a].score == films[b].score && films[a].positive < films[b].positive);
+    return films[a].score < films[b].score ||
+           (films[a].score == films[b].score && films[a].positive < films[b].positive);
   });
   for (size_t i : order) {
     if (s.scores.empty() || films[i].score != s.scores.back()) s.group_start.push_back(uint32_t(s.scores.size()));

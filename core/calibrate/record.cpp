@@ -55,7 +55,8 @@ Status number(const Value& object, const char* key, double low, double high, dou
 Status text(const Value& object, const char* key, size_t max_length, std::string* out) {
   const Value* v;
   CXR_TRY(member(object, key, Value::Type::string, &v));
-  if (v->string.empty() || v->string.size() > max_length) return bad(std::string("\"") + key + "\" is empty or too long");
+  if (v->string.empty() || v->string.size() > max_length)
+    return bad(std::string("\"") + key + "\" is empty or too long");
   *out = v->string;
   return Ok();
 }
@@ -83,7 +84,8 @@ Status films_hash(const std::vector<std::string>& digests, std::string* out) {
   sorted.reserve(digests.size());
   for (std::string d : digests) {
     std::transform(d.begin(), d.end(), d.begin(), [](char c) { return char(c >= 'A' && c <= 'F' ? c + 32 : c); });
-    if (!is_hex(d, 64)) return Fail(cxr_status_invalid_argument, "a film's SHA-256 is not 64 hex digits: \"%.70s\"", d.c_str());
+    if (!is_hex(d, 64))
+      return Fail(cxr_status_invalid_argument, "a film's SHA-256 is not 64 hex digits: \"%.70s\"", d.c_str());
     sorted.push_back(d);
   }
   std::sort(sorted.begin(), sorted.end());
@@ -105,7 +107,8 @@ std::string write_record(const SiteRecord& r) {
     for (const auto& [key, value] : members) o.set(key, value);
     return o;
   };
-  Value v = object({{"schema", Value::of(kRecordSchema)}, {"version", Value::of(kRecordVersion)}, {"date", Value::of(r.date)}});
+  Value v = object(
+      {{"schema", Value::of(kRecordSchema)}, {"version", Value::of(kRecordVersion)}, {"date", Value::of(r.date)}});
   v.set("model", object({{"name", Value::of(r.model.name)},
                          {"version", Value::of(r.model.version)},
                          {"crc32", Value::of(crc_hex(r.model.crc32))}}));

@@ -62,8 +62,9 @@ cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_c
   if (!s.ok()) return s;
   const cxr::Shape logits = c->plan.shapes[c->plan.logits_value()];
   if (logits.size() != info.classes.size())
-    return Fail(cxr_status_invalid_model, "the network gives %zu outputs for %zu classes; the model file is inconsistent",
-                logits.size(), info.classes.size());
+    return Fail(cxr_status_invalid_model,
+                "the network gives %zu outputs for %zu classes; the model file is inconsistent", logits.size(),
+                info.classes.size());
   s = cxr::read_ood_statistics(c->model, c->plan, &c->ood);
   if (!s.ok()) return s;
   size_t features = 0;
@@ -108,7 +109,8 @@ void gate(cxr_classifier* c, cxr_result* r) {
     ood.score = cxr::mahalanobis_score(c->ood, r->features);
     if (!(ood.score <= ood.threshold)) {
       char text[160];
-      std::snprintf(text, sizeof text, "its image features are far from those of the training films (distance %.1f, limit %.1f)",
+      std::snprintf(text, sizeof text,
+                    "its image features are far from those of the training films (distance %.1f, limit %.1f)",
                     ood.score, ood.threshold);
       c->ood_reasons.push_back(text);
     }
@@ -211,14 +213,16 @@ cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool 
   r->threshold = info.threshold;
   r->decision_class = r->predicted_class;
   if (n == 2)
-    r->decision_class = r->probabilities[info.positive_class] >= info.threshold ? info.positive_class
-                                                                                : 1 - info.positive_class;
+    r->decision_class =
+        r->probabilities[info.positive_class] >= info.threshold ? info.positive_class : 1 - info.positive_class;
   r->uncertain_low = info.uncertain_low;
   r->uncertain_high = info.uncertain_high;
   const float p_positive = r->probabilities[info.positive_class];
   r->uncertain = n == 2 && info.uncertain_low < info.uncertain_high && p_positive >= info.uncertain_low &&
                  p_positive <= info.uncertain_high;
-  if (n == 2) r->positive_log_odds = float((double(logits[info.positive_class]) - logits[1 - info.positive_class]) / info.temperature);
+  if (n == 2)
+    r->positive_log_odds =
+        float((double(logits[info.positive_class]) - logits[1 - info.positive_class]) / info.temperature);
   if (c->site_active) apply_site(c, r);
   r->calibration = c->calibration_label.c_str();
   gate(c, r);
@@ -254,8 +258,7 @@ cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool 
 
 extern "C" {
 
-cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend,
-                                      cxr_error* error) {
+cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend, cxr_error* error) {
   if (error) *error = cxr_error{};
   std::unique_ptr<cxr_classifier> c(new (std::nothrow) cxr_classifier);
   if (!c) return report(cxr::Fail(cxr_status_out_of_memory, "out of memory loading the model"), error), nullptr;

@@ -12,9 +12,9 @@ namespace {
 // leaves a textured, unsaturated image.
 constexpr uint32_t kMinSide = 128;
 constexpr double kMaxAspect = 2.0;
-constexpr double kMinSpread = 0.03;            // standard deviation, as a fraction of full scale
-constexpr double kMaxExtremeFraction = 0.8;    // share of pixels within 2% of black or white
-constexpr uint32_t kSamplesPerSide = 256;      // grid for the pixel statistics
+constexpr double kMinSpread = 0.03;          // standard deviation, as a fraction of full scale
+constexpr double kMaxExtremeFraction = 0.8;  // share of pixels within 2% of black or white
+constexpr uint32_t kSamplesPerSide = 256;    // grid for the pixel statistics
 constexpr size_t kMaxLayers = 16;
 
 Status bad(const char* why) {

@@ -28,7 +28,7 @@
 namespace cxr {
 
 struct OodLayer {
-  size_t value = 0;    // plan value whose channel means are the features
+  size_t value = 0;  // plan value whose channel means are the features
   uint32_t channels = 0;
   const float* class_means = nullptr;  // classes x channels, into Model::values
   const float* precision = nullptr;    // channels x channels
@@ -38,7 +38,7 @@ struct OodStatistics {
   bool available = false;  // fitted: statistics and threshold present
   uint32_t classes = 0;
   std::vector<OodLayer> layers;
-  float threshold = 0;     // on mahalanobis_score
+  float threshold = 0;  // on mahalanobis_score
 };
 
 // The layers named by metadata ood.layers (empty without "ood"): build_plan

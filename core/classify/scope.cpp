@@ -20,8 +20,8 @@ Status read_age_range(const Model& model, ScopeCheck* out) {
   if (!ages) return Ok();
   const json::Value* from = ages->is_object() ? ages->find("from") : nullptr;
   const json::Value* to = ages->is_object() ? ages->find("to") : nullptr;
-  if (!from || !to || !from->is_number() || !to->is_number() || !(from->number >= 0) ||
-      !(to->number >= from->number) || !(to->number < 200))
+  if (!from || !to || !from->is_number() || !to->is_number() || !(from->number >= 0) || !(to->number >= from->number) ||
+      !(to->number < 200))
     return bad("age range is not {from, to} in years");
   out->age_available = true;
   out->age_from = from->number, out->age_to = to->number;

@@ -54,8 +54,8 @@ typedef struct cxr_calibration_films {
   /* result.probabilities[result.positive_class], classified under the model
    * default (no site calibration active: its temperature would change them) */
   const float* probability;
-  const float* log_odds;    /* result.positive_log_odds; may be NULL unless fitting a temperature */
-  const uint8_t* positive;  /* nonzero: the film is labelled with the positive class */
+  const float* log_odds;   /* result.positive_log_odds; may be NULL unless fitting a temperature */
+  const uint8_t* positive; /* nonzero: the film is labelled with the positive class */
   /* Each film's SHA-256 as 64 hex digits; may be NULL (the record then
    * cannot be written). The record keeps only the hash of their sorted list. */
   const char* const* sha256_hex;
@@ -101,8 +101,8 @@ typedef struct cxr_calibration_report {
   double target_value;
   double auc, auc_low, auc_high; /* on the model's probability (temperature does not change it) */
   uint32_t bootstrap_resamples;
-  uint32_t num_roc_points;  /* from (0, 0) to (1, 1), one per distinct score */
-  const cxr_roc_point* roc; /* on the model's probability */
+  uint32_t num_roc_points;           /* from (0, 0) to (1, 1), one per distinct score */
+  const cxr_roc_point* roc;          /* on the model's probability */
   cxr_operating_point model_default; /* the model's own threshold, model probability */
   cxr_operating_point site;          /* the chosen threshold (site probability) */
   /* Films whose decision would change from the model default to the site
@@ -110,7 +110,7 @@ typedef struct cxr_calibration_report {
    * (correctly / wrongly). */
   uint32_t now_positive_correct, now_positive_wrong, now_negative_correct, now_negative_wrong;
   int temperature_fitted;
-  double temperature, bias; /* 1 and 0 when not fitted */
+  double temperature, bias;                                   /* 1 and 0 when not fitted */
   cxr_reliability_bin reliability[CXR_RELIABILITY_BINS];      /* model probability */
   cxr_reliability_bin site_reliability[CXR_RELIABILITY_BINS]; /* site probability */
 } cxr_calibration_report;

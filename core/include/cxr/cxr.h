@@ -27,11 +27,11 @@ extern "C" {
 
 typedef enum cxr_status {
   cxr_status_ok = 0,
-  cxr_status_invalid_argument = 1,    /* caller error: NULL pointer, bad option */
-  cxr_status_unsupported_format = 2,  /* not an image we read (PDF, ZIP, GIF, ...) */
-  cxr_status_corrupt_input = 3,       /* truncated or damaged image data */
-  cxr_status_too_large = 4,           /* over the documented pixel limits */
-  cxr_status_invalid_model = 5,       /* model file damaged or inconsistent */
+  cxr_status_invalid_argument = 1,   /* caller error: NULL pointer, bad option */
+  cxr_status_unsupported_format = 2, /* not an image we read (PDF, ZIP, GIF, ...) */
+  cxr_status_corrupt_input = 3,      /* truncated or damaged image data */
+  cxr_status_too_large = 4,          /* over the documented pixel limits */
+  cxr_status_invalid_model = 5,      /* model file damaged or inconsistent */
   cxr_status_unsupported_model_version = 6,
   cxr_status_out_of_memory = 7,
   cxr_status_backend_unavailable = 8, /* e.g. XNNPACK requested in wasm */
@@ -141,8 +141,7 @@ typedef struct cxr_classify_options {
 
 /* Parses and validates a model file, plans the network for the backend and
  * sizes its arena. On failure returns NULL and fills *error (may be NULL). */
-cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend,
-                                      cxr_error* error);
+cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend, cxr_error* error);
 void cxr_classifier_destroy(cxr_classifier* classifier);
 
 typedef struct cxr_model_info {

@@ -9,6 +9,7 @@
 
 #include "classify/ood.h"
 #include "model/model_file.h"
+#include "support/classifier_checks.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
@@ -116,12 +117,7 @@ std::vector<uint8_t> tiny_with_gate(const std::vector<std::string>& layers, Mean
   return testing::with_ood_section(testing::make_test_model_file("tiny", 5), layers, fit, threshold);
 }
 
-cxr_result classify(cxr_classifier* c, const std::vector<uint8_t>& image) {
-  cxr_result r;
-  cxr_error e;
-  EXPECT_EQ(cxr_classify(c, image.data(), image.size(), nullptr, &r, &e), cxr_status_ok) << e.message;
-  return r;
-}
+using testing::classify_ok;
 
 TEST(OodGate, ModelWithoutStatisticsLoadsAndSaysNotAvailable) {
   auto c = make_classifier(testing::make_test_model_file("tiny", 5));
@@ -129,13 +125,13 @@ TEST(OodGate, ModelWithoutStatisticsLoadsAndSaysNotAvailable) {
   cxr_model_info info;
   cxr_classifier_info(c.get(), &info);
   EXPECT_EQ(info.ood_feature_check_available, 0);
-  const cxr_result r = classify(c.get(), testing::chest_like_png(300, 280, 1));
+  const cxr_result r = classify_ok(c.get(), testing::chest_like_png(300, 280, 1));
   EXPECT_EQ(r.ood.feature_check_available, 0);
   EXPECT_EQ(r.ood.score, -1.0f);
   EXPECT_EQ(r.ood.flagged, 0);
   EXPECT_EQ(r.num_features, 12u);  // the pooled features of the "head" layer
   // The image checks still run.
-  const cxr_result tiny = classify(c.get(), testing::chest_like_png(64, 64, 1));
+  const cxr_result tiny = classify_ok(c.get(), testing::chest_like_png(64, 64, 1));
   EXPECT_EQ(tiny.ood.flagged, 1);
   ASSERT_EQ(tiny.ood.num_reasons, 1u);
   EXPECT_STREQ(tiny.ood.reasons[0], "it is very small (64x64 pixels)");
@@ -146,7 +142,7 @@ TEST(OodGate, FeaturesAreTheChannelMeansOfTheNamedLayers) {
   auto plain = make_classifier(testing::make_test_model_file("tiny", 5));
   auto named = make_classifier(tiny_with_gate({"residual", "gap"}));
   ASSERT_TRUE(plain && named);
-  const cxr_result pooled = classify(plain.get(), film), both = classify(named.get(), film);
+  const cxr_result pooled = classify_ok(plain.get(), film), both = classify_ok(named.get(), film);
   EXPECT_EQ(both.ood.feature_check_available, 0);  // defined, not fitted
   ASSERT_EQ(both.num_features, 16u + 12u);
   for (uint32_t i = 0; i < 12; ++i) EXPECT_FLOAT_EQ(both.features[16 + i], pooled.features[i]);
@@ -160,7 +156,7 @@ TEST(OodGate, XnnpackGivesThePortableFeatures) {
   if (!xnn) GTEST_SKIP() << "no XNNPACK in this build: " << e.message;
   auto portable = make_classifier(model);
   const auto film = testing::chest_like_png(300, 280, 6);
-  const cxr_result a = classify(portable.get(), film), b = classify(xnn.get(), film);
+  const cxr_result a = classify_ok(portable.get(), film), b = classify_ok(xnn.get(), film);
   ASSERT_EQ(a.num_features, b.num_features);
   for (uint32_t i = 0; i < a.num_features; ++i)
     EXPECT_NEAR(a.features[i], b.features[i], 1e-4f * std::max(1.0f, std::abs(a.features[i]))) << i;
@@ -172,7 +168,7 @@ TEST(OodGate, FlagsFeaturesFarFromTheTrainingMeansAndSaysWhy) {
   const auto film = testing::chest_like_png(300, 280, 3);
   auto far = make_classifier(tiny_with_gate({"residual", "gap"}, far_means, 50.0));
   ASSERT_TRUE(far);
-  const cxr_result r = classify(far.get(), film);
+  const cxr_result r = classify_ok(far.get(), film);
   EXPECT_EQ(r.ood.feature_check_available, 1);
   EXPECT_GT(r.ood.score, 50.0f);  // every feature ~100 away, identity precision
   EXPECT_EQ(r.ood.flagged, 1);
@@ -194,25 +190,18 @@ TEST(OodGate, PassesFeaturesAtTheTrainingMeans) {
   const auto film = testing::chest_like_png(300, 280, 4);
   auto unfitted = make_classifier(tiny_with_gate({"residual", "gap"}));
   ASSERT_TRUE(unfitted);
-  const cxr_result f = classify(unfitted.get(), film);
+  const cxr_result f = classify_ok(unfitted.get(), film);
   g_film_features.assign(f.features, f.features + f.num_features);
   auto near = make_classifier(tiny_with_gate({"residual", "gap"}, film_means, 0.01));
   ASSERT_TRUE(near);
-  const cxr_result r = classify(near.get(), film);
+  const cxr_result r = classify_ok(near.get(), film);
   EXPECT_NEAR(r.ood.score, 0.0f, 1e-6f);
   EXPECT_EQ(r.ood.flagged, 0);
   EXPECT_EQ(r.ood.num_reasons, 0u);
 }
 
 TEST(OodGate, InconsistentStatisticsAreRefusedWithAReason) {
-  auto expect_refused = [](const std::vector<uint8_t>& bytes, const char* why) {
-    cxr_error e;
-    cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e);
-    EXPECT_EQ(c, nullptr);
-    cxr_classifier_destroy(c);
-    EXPECT_EQ(e.status, cxr_status_invalid_model);
-    EXPECT_NE(std::string(e.message).find(why), std::string::npos) << e.message;
-  };
+  const auto expect_refused = testing::expect_invalid_model;
   expect_refused(tiny_with_gate({"no_such_layer"}), "no layer named 'no_such_layer'");
   // Statistics for a layer with another channel count than the network's.
   auto wrong = [](size_t, uint32_t c) { return std::vector<float>(2 * (c + 1), 0.0f); };
@@ -236,7 +225,7 @@ TEST(UncertaintyBand, MarksProbabilitiesInsideTheBand) {
   auto none = make_classifier(testing::make_test_model_file("tiny", 5));
   auto everything = make_classifier(tiny_with_band(0.0, 1.0));
   ASSERT_TRUE(none && everything);
-  const cxr_result a = classify(none.get(), film), b = classify(everything.get(), film);
+  const cxr_result a = classify_ok(none.get(), film), b = classify_ok(everything.get(), film);
   EXPECT_EQ(a.uncertain, 0);
   EXPECT_EQ(a.uncertain_low, a.threshold);
   EXPECT_EQ(b.uncertain, 1);
@@ -246,11 +235,11 @@ TEST(UncertaintyBand, MarksProbabilitiesInsideTheBand) {
   const double lo = std::min(p, 0.5) - 1e-3, hi = std::max(p, 0.5) + 1e-3;
   auto around = make_classifier(tiny_with_band(lo, hi));
   ASSERT_TRUE(around);
-  EXPECT_EQ(classify(around.get(), film).uncertain, 1);
+  EXPECT_EQ(classify_ok(around.get(), film).uncertain, 1);
   if (p > 0.51) {
     auto below = make_classifier(tiny_with_band(0.49, 0.5 + (p - 0.5) / 2));
     ASSERT_TRUE(below);
-    EXPECT_EQ(classify(below.get(), film).uncertain, 0);
+    EXPECT_EQ(classify_ok(below.get(), film).uncertain, 0);
   }
   // A band that leaves out the threshold is a broken model file.
   const auto bad = tiny_with_band(0.6, 0.9);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/model_file.h"
+#include "support/classifier_checks.h"
 #include "support/test_data.h"
 #include "support/test_model.h"
 
@@ -47,11 +48,16 @@ void add_adult(Value* metadata, std::vector<TensorRecord>* tensors) {
   tensors->push_back({"ood.adult.bias", {1}, {0.3f}});
 }
 
-cxr_result classify(cxr_classifier* c, const std::vector<uint8_t>& bytes) {
-  cxr_result r;
-  cxr_error e;
-  EXPECT_EQ(cxr_classify(c, bytes.data(), bytes.size(), nullptr, &r, &e), cxr_status_ok) << e.message;
-  return r;
+using testing::classify_ok;
+
+// metadata.intended_use with an age range in completed years.
+void set_age_range(Value* metadata, double from, double to) {
+  Value ages = Value::make_object();
+  ages.set("from", Value::of(from));
+  ages.set("to", Value::of(to));
+  Value use = Value::make_object();
+  use.set("age_years", ages);
+  metadata->set("intended_use", use);
 }
 
 TEST(AdultCheck, ScoresTheGateFeaturesAndWithholdsAboveItsThresholdWithItsOwnReason) {
@@ -59,7 +65,7 @@ TEST(AdultCheck, ScoresTheGateFeaturesAndWithholdsAboveItsThresholdWithItsOwnRea
   g_threshold = 1e5f;
   auto lenient = make_classifier(tiny_with(add_adult));
   ASSERT_TRUE(lenient);
-  const cxr_result r = classify(lenient.get(), film);
+  const cxr_result r = classify_ok(lenient.get(), film);
   ASSERT_EQ(r.num_features, kFeatures);
   double naive = 0.3;
   for (uint32_t i = 0; i < kFeatures; ++i) naive += (0.01 * (i + 1) - 0.1) * r.features[i];
@@ -70,7 +76,7 @@ TEST(AdultCheck, ScoresTheGateFeaturesAndWithholdsAboveItsThresholdWithItsOwnRea
 
   g_threshold = r.ood.adult_score - 0.01f;  // just under this film's score
   auto strict = make_classifier(tiny_with(add_adult));
-  const cxr_result s = classify(strict.get(), film);
+  const cxr_result s = classify_ok(strict.get(), film);
   EXPECT_EQ(s.ood.out_of_scope, 1);
   EXPECT_EQ(s.ood.flagged, 1);
   EXPECT_EQ(s.ood.age_outside_range, 0);
@@ -86,14 +92,7 @@ TEST(AdultCheck, ScoresTheGateFeaturesAndWithholdsAboveItsThresholdWithItsOwnRea
 }
 
 TEST(AdultCheck, InconsistentModelFilesAreRefusedWithAReason) {
-  auto expect_refused = [](const std::vector<uint8_t>& bytes, const char* why) {
-    cxr_error e;
-    cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e);
-    EXPECT_EQ(c, nullptr);
-    cxr_classifier_destroy(c);
-    EXPECT_EQ(e.status, cxr_status_invalid_model);
-    EXPECT_NE(std::string(e.message).find(why), std::string::npos) << e.message;
-  };
+  const auto expect_refused = testing::expect_invalid_model;
   expect_refused(tiny_with([](Value* m, std::vector<TensorRecord>* t) {
                    add_adult(m, t);
                    t->back().dims = {1}, t->end()[-2].dims = {kFeatures + 1}, t->end()[-2].values.push_back(0);
@@ -109,15 +108,7 @@ TEST(AdultCheck, InconsistentModelFilesAreRefusedWithAReason) {
                    t->pop_back();
                  }),
                  "tensors are missing");
-  expect_refused(tiny_with([](Value* m, std::vector<TensorRecord>*) {
-                   Value ages = Value::make_object();
-                   ages.set("from", Value::of(5.0));
-                   ages.set("to", Value::of(1.0));
-                   Value use = Value::make_object();
-                   use.set("age_years", ages);
-                   m->set("intended_use", use);
-                 }),
-                 "age range");
+  expect_refused(tiny_with([](Value* m, std::vector<TensorRecord>*) { set_age_range(m, 5, 1); }), "age range");
 }
 
 // A bare implicit-VR DICOM dataset: a textured 160x160 8-bit film with the
@@ -150,14 +141,7 @@ std::vector<uint8_t> dicom_with(std::vector<std::pair<uint32_t, std::string>> te
   return out;
 }
 
-void intended_1_to_5(Value* metadata, std::vector<TensorRecord>*) {
-  Value ages = Value::make_object();
-  ages.set("from", Value::of(1.0));
-  ages.set("to", Value::of(5.0));
-  Value use = Value::make_object();
-  use.set("age_years", ages);
-  metadata->set("intended_use", use);
-}
+void intended_1_to_5(Value* metadata, std::vector<TensorRecord>*) { set_age_range(metadata, 1, 5); }
 
 TEST(AgeCheck, AStatedAgeOutsideTheIntendedRangeWithholdsWithoutPrintingIt) {
   auto c = make_classifier(tiny_with(intended_1_to_5));
@@ -183,7 +167,7 @@ TEST(AgeCheck, AStatedAgeOutsideTheIntendedRangeWithholdsWithoutPrintingIt) {
       {{{kStudy, "2021-05"}, {kBirth, "19800101"}}, false},  // no readable date: unknown
   };
   for (const Case& k : cases) {
-    const cxr_result r = classify(c.get(), dicom_with(k.elements));
+    const cxr_result r = classify_ok(c.get(), dicom_with(k.elements));
     const std::string what = k.elements.empty() ? "none" : k.elements.back().second;
     EXPECT_EQ(r.ood.age_outside_range, int(k.outside)) << what;
     EXPECT_EQ(r.ood.out_of_scope, int(k.outside)) << what;
@@ -200,7 +184,7 @@ TEST(AgeCheck, AStatedAgeOutsideTheIntendedRangeWithholdsWithoutPrintingIt) {
 
 TEST(AgeCheck, AModelWithoutARangeDoesNotWithholdByAge) {
   auto c = make_classifier(testing::make_test_model_file("tiny", 5));
-  const cxr_result r = classify(c.get(), dicom_with({{0x00101010, "047Y"}}));
+  const cxr_result r = classify_ok(c.get(), dicom_with({{0x00101010, "047Y"}}));
   EXPECT_EQ(r.ood.age_outside_range, 0);
   EXPECT_EQ(r.ood.out_of_scope, 0);
   EXPECT_EQ(r.ood.adult_check_available, 0);

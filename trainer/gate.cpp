@@ -403,8 +403,9 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   v.set("feature_pass_rate", Value::of(rate(feature_pass, validation.size())));
   v.set("image_check_failures", Value::of(double(image_fail)));
   ood.set("validation", std::move(v));
-  if (!adult_films_dir(options).empty() &&
-      !add_adult_check(classifier.get(), samples, stats, threshold, train, validation, options, &ood, &tensors))
+  if (adult_films_dir(options).empty())  // said, so a retrained model does not lose the check unnoticed
+    logf("gate: no adult films (--adult DIR, or adult_nih beside --data): this model gets no adult check");
+  else if (!add_adult_check(classifier.get(), samples, stats, threshold, train, validation, options, &ood, &tensors))
     return 2;
   metadata.set("ood", std::move(ood));
   double age_from = 0, age_to = 0;

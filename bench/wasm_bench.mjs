@@ -39,7 +39,7 @@ for (const arch of ['study_cnn', 'resnet18']) {
   for (let i = -3; i < runs; i++) {
     const r = c.classify(image, {});
     if (!r.ok) throw new Error(r.error);
-    if (i >= 0) for (const k of Object.keys(t)) t[k].push(r.timingsMs[k]);
+    if (i >= 0) for (const k of Object.keys(t)) t[k].push(r.timings_ms[k]);
   }
   c.delete();
   console.log(`${arch.padEnd(10)} ${'wasm'.padEnd(9)} ${cell(t.decode)} ${cell(t.preprocess)} ${cell(t.inference)} ${cell(t.total)}   model load ${loadMs.toFixed(1)} ms`);

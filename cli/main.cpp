@@ -56,7 +56,7 @@ int classify_command(int argc, char** argv) {
   std::string model_path, site_path;
   Format format = Format::table;
   cxr_backend backend = cxr_backend_portable;
-  cxr::cli::OodPolicy policy = cxr::cli::OodPolicy::withhold;
+  cxr_ood_policy policy = cxr_ood_withhold;
   bool heatmap = false;
   std::vector<std::string> inputs;
   for (int i = 0; i < argc; ++i) {
@@ -73,8 +73,8 @@ int classify_command(int argc, char** argv) {
       else return usage_error("--backend is portable or xnnpack");
     } else if (arg == "--ood" && i + 1 < argc) {
       const std::string name = argv[++i];
-      if (name == "withhold") policy = cxr::cli::OodPolicy::withhold;
-      else if (name == "warn") policy = cxr::cli::OodPolicy::warn;
+      if (name == "withhold") policy = cxr_ood_withhold;
+      else if (name == "warn") policy = cxr_ood_warn;
       else return usage_error("--ood is withhold or warn");
     } else if (arg.rfind("--", 0) == 0) return usage_error(("unknown option " + arg).c_str());
     else inputs.push_back(arg);
@@ -86,13 +86,10 @@ int classify_command(int argc, char** argv) {
         "--heatmap adds the heat map to --json output (the table and CSV have no room for it): add --json");
   cxr_classifier* classifier = load_model(model_path, backend);
   if (!classifier) return 2;
-  if (!site_path.empty() && !cxr::cli::apply_site_file(classifier, site_path))
-    return cxr_classifier_destroy(classifier), 2;
-  cxr_model_info info;
-  cxr_classifier_info(classifier, &info);
-  char checksum[16];
-  std::snprintf(checksum, sizeof checksum, "%08x", info.checksum);
-  const cxr::cli::ModelId model{info.name, info.version, checksum};
+  if (!site_path.empty() && !cxr::cli::apply_site_file(classifier, site_path)) {
+    cxr_classifier_destroy(classifier);
+    return 2;
+  }
 
   int failures = 0;
   if (format == Format::table) std::printf("operating point: %s\n", cxr_classifier_calibration_label(classifier));
@@ -102,13 +99,15 @@ int classify_command(int argc, char** argv) {
     cxr::cli::Outcome o;
     o.file = file;
     std::vector<uint8_t> bytes;
-    if (read_bytes(file, &bytes, &o.error)) {
-      cxr_error err;
-      o.ok = cxr_classify(classifier, bytes.data(), bytes.size(), &options, &o.result, &err) == cxr_status_ok;
-      if (!o.ok) o.error = err.message;
+    std::string unreadable;
+    if (read_bytes(file, &bytes, &unreadable)) {
+      o.status = cxr_classify(classifier, bytes.data(), bytes.size(), &options, &o.result, &o.error);
+    } else {
+      o.error.status = o.status;
+      std::snprintf(o.error.message, sizeof o.error.message, "%s", unreadable.c_str());
     }
-    failures += !o.ok;
-    print_outcome(format, policy, o, model, stdout);
+    failures += !o.ok();
+    print_outcome(format, policy, o, classifier, stdout);
     std::fflush(stdout);
   }
   cxr_classifier_destroy(classifier);
@@ -151,10 +150,15 @@ int info_command(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return std::fputs(kUsage, stderr), 2;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
   for (int i = 1; i < argc; ++i)  // `cxr classify --help` too
-    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h") || (i == 1 && !std::strcmp(argv[i], "help")))
-      return std::fputs(kUsage, stdout), 0;
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h") || (i == 1 && !std::strcmp(argv[i], "help"))) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
   if (!std::strcmp(argv[1], "classify")) return classify_command(argc - 2, argv + 2);
   if (!std::strcmp(argv[1], "info")) return info_command(argc - 2, argv + 2);
   if (!std::strcmp(argv[1], "calibrate")) return cxr::cli::calibrate_command(argc - 2, argv + 2);

@@ -1,4 +1,5 @@
-// How `cxr classify` prints one outcome: a human table, CSV, or JSON Lines.
+// How `cxr classify` prints one outcome: a human table, CSV, or JSON Lines
+// (the core's result schema, cxr_outcome_json).
 #pragma once
 #include <cstdio>
 #include <string>
@@ -9,27 +10,24 @@ namespace cxr::cli {
 
 enum class Format { table, csv, json };
 
-// What to do with a result the OOD gate flags: withhold the decision (the
-// default: the model was not made for such an image) or show it with the
-// reasons.
-enum class OodPolicy { withhold, warn };
-
-struct ModelId {
-  std::string name, version, checksum;  // checksum: the file's CRC-32, hex
-};
-
 struct Outcome {
   std::string file;
-  bool ok = false;
-  cxr_result result{};  // when ok
-  std::string error;    // when not
+  cxr_status status = cxr_status_invalid_argument;
+  cxr_result result{};  // when status is ok
+  cxr_error error{};    // when not
+  bool ok() const { return status == cxr_status_ok; }
 };
 
 void print_header(Format format, FILE* out);
-void print_outcome(Format format, OodPolicy policy, const Outcome& outcome, const ModelId& model, FILE* out);
+// `classifier` names the model in each line (and in JSON, the core's result
+// schema, which needs it for the "model" member).
+void print_outcome(Format format, cxr_ood_policy policy, const Outcome& outcome, const cxr_classifier* classifier,
+                   FILE* out);
 
-// The one-word answer a person reads: the decision, UNCERTAIN inside the
-// model's uncertainty band, WITHHELD when flagged and the policy withholds.
-const char* verdict(const cxr_result& r, OodPolicy policy);
+// One CSV cell by the rule the page's CSV uses too (web/app/js/lib/csv.js;
+// tests/cli/csv.test.mjs holds them to it): text a spreadsheet would run as a
+// formula (starting with = + - @ tab or CR) gets a leading apostrophe, and a
+// cell with a comma, quote or line break is quoted (RFC 4180).
+std::string csv_field(const std::string& text);
 
 }  // namespace cxr::cli

@@ -24,6 +24,7 @@ set(CXR_CORE_SOURCES
   nn/xnnpack_backend.cpp
   classify/cam.cpp
   classify/classifier.cpp
+  classify/outcome_json.cpp
   classify/ood.cpp
   classify/scope.cpp
   calibrate/measures.cpp

@@ -93,65 +93,27 @@ class Classifier {
     return o;
   }
 
+  // The core's result schema (cxr_outcome_json), parsed into a plain object;
+  // the heat map's values come as a Float32Array in heatmap.values.
+  // options: {heatmap: bool, ood: 'withhold' (the default) | 'warn'}; the
+  // page asks for 'warn' and applies its user's policy through `verdicts`.
   val classify(const val& image_bytes, val options) const {
-    val o = val::object();
-    if (!classifier_) return failure(o, cxr_status_invalid_model, error_.c_str());
+    if (!classifier_) return failure(cxr_status_invalid_model, error_.c_str());
     // Freed on return: memory after a big file goes back to where it was.
     std::vector<uint8_t> input;
     if (!copy_bytes(image_bytes, &input))
-      return failure(o, cxr_status_invalid_argument, "the image must be given as bytes (a Uint8Array or ArrayBuffer)");
-    cxr_classify_options opts{0};
-    if (options.typeOf().as<std::string>() == "object" && !options.isNull() && options["heatmap"].as<bool>())
-      opts.want_heatmap = 1;
+      return failure(cxr_status_invalid_argument, "the image must be given as bytes (a Uint8Array or ArrayBuffer)");
+    const bool has_options = options.typeOf().as<std::string>() == "object" && !options.isNull();
+    cxr_classify_options opts{has_options && options["heatmap"].as<bool>() ? 1 : 0};
+    cxr_outcome_json_options json{cxr_ood_withhold, 0, nullptr};
+    if (has_options && options["ood"].isString() && options["ood"].as<std::string>() == "warn")
+      json.policy = cxr_ood_warn;
     cxr_result r;
     cxr_error e;
     const cxr_status s = cxr_classify(classifier_, input.data(), input.size(), &opts, &r, &e);
-    if (s != cxr_status_ok) return failure(o, s, e.message);
-    o.set("ok", true);
-    o.set("class", std::string(r.class_names[r.predicted_class]));
-    o.set("decision", std::string(r.class_names[r.decision_class]));
-    o.set("threshold", r.threshold);
-    val probabilities = val::object(), logits = val::array();
-    for (uint32_t k = 0; k < r.num_classes; ++k) {
-      probabilities.set(r.class_names[k], r.probabilities[k]);
-      logits.call<void>("push", r.logits[k]);
-    }
-    o.set("probabilities", probabilities);
-    o.set("logits", logits);
-    o.set("positiveProbability", r.probabilities[r.positive_class]);
-    o.set("positiveLogOdds", r.positive_log_odds);
-    o.set("calibration", std::string(r.calibration));
-    o.set("imageWidth", r.image_width);
-    o.set("imageHeight", r.image_height);
-    o.set("imageBitDepth", r.image_bit_depth);
-    if (r.heatmap) {
-      o.set("heatmap", float_array(r.heatmap, size_t(r.heatmap_width) * r.heatmap_height));
-      o.set("heatmapWidth", r.heatmap_width);
-      o.set("heatmapHeight", r.heatmap_height);
-    }
-    val t = val::object();
-    t.set("decode", r.timings.decode_ms);
-    t.set("preprocess", r.timings.preprocess_ms);
-    t.set("inference", r.timings.inference_ms);
-    t.set("heatmap", r.timings.heatmap_ms);
-    t.set("total", r.timings.total_ms);
-    o.set("timingsMs", t);
-    o.set("warnings", string_list(r.warnings, r.num_warnings));
-    o.set("uncertain", bool(r.uncertain));
-    o.set("uncertainLow", r.uncertain_low);
-    o.set("uncertainHigh", r.uncertain_high);
-    val ood = val::object();  // the core's verdict; withholding is the page's (user's) choice
-    ood.set("flagged", bool(r.ood.flagged));
-    ood.set("available", bool(r.ood.feature_check_available));
-    ood.set("score", r.ood.feature_check_available ? val(r.ood.score) : val::null());
-    ood.set("threshold", r.ood.feature_check_available ? val(r.ood.threshold) : val::null());
-    ood.set("reasons", string_list(r.ood.reasons, r.ood.num_reasons));
-    ood.set("outOfScope", bool(r.ood.out_of_scope));  // its reason is reasons[0]
-    ood.set("ageOutsideRange", bool(r.ood.age_outside_range));
-    ood.set("adultCheckAvailable", bool(r.ood.adult_check_available));
-    ood.set("adultScore", r.ood.adult_check_available ? val(r.ood.adult_score) : val::null());
-    ood.set("adultThreshold", r.ood.adult_check_available ? val(r.ood.adult_threshold) : val::null());
-    o.set("ood", ood);
+    val o = parsed(classifier_, s, &r, &e, json);
+    if (s == cxr_status_ok && !o["heatmap"].isUndefined())
+      o["heatmap"].set("values", float_array(r.heatmap, size_t(r.heatmap_width) * r.heatmap_height));
     return o;
   }
 
@@ -161,11 +123,17 @@ class Classifier {
   val setSiteCalibration(const std::string& json) { return cxr::wasm::set_site_calibration(classifier_, json); }
 
  private:
-  static val failure(val o, cxr_status status, const char* message) {
-    o.set("ok", false);
-    o.set("status", std::string(cxr_status_name(status)));
-    o.set("error", std::string(message));
-    return o;
+  static val parsed(const cxr_classifier* classifier, cxr_status status, const cxr_result* r, const cxr_error* e,
+                    const cxr_outcome_json_options& options) {
+    std::string text(cxr_outcome_json(classifier, status, r, e, &options, nullptr, 0), '\0');
+    cxr_outcome_json(classifier, status, r, e, &options, text.data(), text.size() + 1);
+    return val::global("JSON").call<val>("parse", text);
+  }
+
+  static val failure(cxr_status status, const char* message) {
+    cxr_error e{status, {}};
+    std::snprintf(e.message, sizeof e.message, "%s", message);
+    return parsed(nullptr, status, nullptr, &e, {});
   }
 
   cxr_classifier* classifier_ = nullptr;

@@ -60,23 +60,23 @@ test('the page and the CLI choose the same threshold on the same films', { skip 
     // As the page does: the wasm module classifies every film itself.
     const scored = list.map((f) => {
       const bytes = readFileSync(f.path);
-      const r = c.classify(bytes, {});
+      const r = c.classify(bytes, { ood: 'warn' });  // as the page asks: everything the model says
       assert.ok(r.ok, r.error);
       assert.equal(r.calibration, 'model default');
       return { ...f, r, sha256: createHash('sha256').update(bytes).digest('hex') };
     });
     const films = (probabilities) => ({
-      probabilities, logOdds: scored.map((f) => f.r.positiveLogOdds), positive: scored.map((f) => f.positive),
+      probabilities, logOdds: scored.map((f) => f.r.positive_log_odds), positive: scored.map((f) => f.positive),
       sha256: scored.map((f) => f.sha256),
     });
     const options = { target: 'sensitivity', value: 0.95, date: DATE };
-    const page = c.calibrate(films(scored.map((f) => f.r.positiveProbability)), options);
+    const page = c.calibrate(films(scored.map((f) => f.r.positive_probability)), options);
     assert.ok(page.ok, page.error);
     assert.ok(Math.abs(page.report.site.threshold - cliThreshold) <= 1e-6, `${page.report.site.threshold} vs ${cliThreshold}`);
     assert.equal(JSON.parse(page.record).films.sha256_of_sorted_sha256s, JSON.parse(cliRecord).films.sha256_of_sorted_sha256s);
 
     // The CLI's own probabilities (JSON keeps every float exactly): the same record, byte for byte.
-    const json = spawnSync(cli, ['classify', '--json', '--model', model, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const json = spawnSync(cli, ['classify', '--json', '--ood', 'warn', '--model', model, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const byFile = new Map(json.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.file, l.probabilities.PNEUMONIA]));
     const same = c.calibrate(films(scored.map((f) => byFile.get(f.path))), options);
     assert.ok(same.ok, same.error);
@@ -99,10 +99,10 @@ test('a site record applied in wasm is named and followed; another model refuses
     assert.ok(set.ok, set.error);
     assert.equal(set.label, `site calibration of ${DATE}, ${count} films`);
     for (const f of list.slice(0, 10)) {
-      const r = c.classify(readFileSync(f.path), {});
+      const r = c.classify(readFileSync(f.path), { ood: 'warn' });
       assert.equal(r.calibration, set.label);
-      assert.equal(r.threshold, Math.fround(threshold));
-      assert.equal(r.decision, r.positiveProbability >= threshold ? 'PNEUMONIA' : 'NORMAL');
+      assert.equal(Math.fround(r.threshold), Math.fround(threshold));  // 9 digits: the same float
+      assert.equal(r.decision, r.positive_probability >= threshold ? 'PNEUMONIA' : 'NORMAL');
     }
     assert.ok(c.setSiteCalibration('').ok);
     assert.equal(c.classify(readFileSync(list[0].path), {}).calibration, 'model default');

@@ -40,15 +40,24 @@ test('loads a model from bytes and describes it', () => {
 
 test('classifies and returns a plain result with a heat map', () => {
   withClassifier('tiny.cxrm', (c) => {
-    const r = c.classify(film, { heatmap: true });
+    const r = c.classify(film, { heatmap: true, ood: 'warn' });
     assert.equal(r.ok, true, r.error);
     assert.ok(Math.abs(r.probabilities.NORMAL + r.probabilities.PNEUMONIA - 1) < 1e-6);
-    assert.equal(r.decision, r.positiveProbability >= r.threshold ? 'PNEUMONIA' : 'NORMAL');
-    assert.equal(r.imageWidth, 96);
-    assert.ok(r.heatmap instanceof Float32Array);
-    assert.equal(r.heatmap.length, r.heatmapWidth * r.heatmapHeight);
-    assert.ok([0, 1].includes(Math.max(...r.heatmap))); // scaled to 1, or no positive evidence
-    assert.ok(r.timingsMs.total >= r.timingsMs.inference);
+    assert.equal(r.decision, r.positive_probability >= r.threshold ? 'PNEUMONIA' : 'NORMAL');
+    assert.equal(r.image.width, 96);
+    assert.ok(r.heatmap.values instanceof Float32Array);
+    assert.equal(r.heatmap.values.length, r.heatmap.width * r.heatmap.height);
+    assert.ok([0, 1].includes(Math.max(...r.heatmap.values))); // scaled to 1, or no positive evidence
+    assert.ok(r.timings_ms.total >= r.timings_ms.inference);
+    assert.equal(r.verdict, r.verdicts.warn);
+    // Withheld (the door's default policy, as the CLI's): the model's output is left out.
+    const withheld = c.classify(film, { heatmap: true });
+    assert.equal(withheld.verdicts.withhold, withheld.ood.flagged ? 'WITHHELD' : withheld.verdicts.warn);
+    if (withheld.ood.flagged) {
+      assert.equal(withheld.decision, null);
+      assert.equal(withheld.probabilities, undefined);
+      assert.equal(withheld.heatmap, undefined);
+    }
   });
 });
 
@@ -89,14 +98,18 @@ test('refuses bad bytes with a reason and keeps working', () => {
 // summed-reduction bound on its logits is 1.15e-3 per engine
 // (trainer/test_pretrained.cpp), and a 2-class probability moves by at most a
 // quarter of the change in the logit gap, so two engines differ by <= 1.15e-3.
+// Every member's path, sorted: the schema of a result without its values.
+const members = (v, at = '') => (v && typeof v === 'object' && !Array.isArray(v)
+  ? Object.keys(v).flatMap((k) => [`${at}${k}`, ...members(v[k], `${at}${k}.`)]).sort() : []);
+
 const goldens = [
-  { model: 'resnet18.cxrm', golden: 'golden-resnet18.jsonl', absent: '../shared/data is absent' },
+  { model: 'resnet18.cxrm', golden: 'golden-resnet18.jsonl', ood: 'withhold', absent: '../shared/data is absent' },
   {
-    model: 'mobilenet_v2_035.cxrm', golden: 'golden-mobilenet_v2_035.jsonl',
+    model: 'mobilenet_v2_035.cxrm', golden: 'golden-mobilenet_v2_035.jsonl', ood: 'warn',  // as make fixtures asks the CLI
     absent: 'make fixtures writes it only with cxr-train (LibTorch), ../shared/pretrained and ../shared/data',
   },
 ];
-for (const { model, golden: name, absent } of goldens) {
+for (const { model, golden: name, ood, absent } of goldens) {
   test(`agrees with the native CLI on real films: ${model}`, (t) => {
     const goldenPath = join(fixtures, name);
     if (!existsSync(goldenPath)) return t.skip(`no ${name}: ${absent}`);
@@ -105,8 +118,11 @@ for (const { model, golden: name, absent } of goldens) {
     let worst = 0;
     withClassifier(model, (c) => {
       for (const g of golden) {
-        const r = c.classify(new Uint8Array(readFileSync(g.file)), {});
+        const r = c.classify(new Uint8Array(readFileSync(g.file)), { ood });
         assert.equal(r.ok, g.ok, `${g.file}: ${r.error ?? ''}`);
+        // One result schema (cxr_outcome_json): the same members, at every depth, as the CLI's line.
+        const { file, ...cli } = g;
+        assert.deepEqual(members(r), members(cli), file);
         if (!g.ok) { assert.equal(r.error, g.error); continue; }
         assert.equal(r.class, g.class, g.file);
         for (const [name, p] of Object.entries(g.probabilities)) {

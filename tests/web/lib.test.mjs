@@ -11,6 +11,10 @@ import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } fro
 import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
 import { auditEntry, modelId } from '../../web/app/js/lib/audit.js';
 
+// The core decides the verdict (cxr_verdict) and sends it for both OOD
+// policies; a film the gate passed reads the same under either.
+const both = (word) => ({ withhold: word, warn: word });
+
 const info = {
   name: 'pneumonia-net', version: '1.2', checksum: '0badc0de', classes: ['NORMAL', 'PNEUMONIA'], positiveClass: 1,
   threshold: 0.31, validationSensitivity: 0.97, validationSpecificity: 0.91,
@@ -35,7 +39,7 @@ test('CSV cells are quoted per RFC 4180 and formulas are defused', () => {
 test('results CSV has one row per file with model id, hash, probability, decision, warnings', () => {
   const items = [
     { name: 'dir/a,b.jpeg', sha256: 'ab'.repeat(32), finishedAt: '2026-01-01T00:00:00.000Z',
-      result: { ok: true, positiveProbability: 0.8765432, threshold: 0.31, decision: 'PNEUMONIA', warnings: ['low contrast', 'small'], timingsMs: { total: 41.26 } } },
+      result: { ok: true, verdicts: both('PNEUMONIA'), positive_probability: 0.8765432, threshold: 0.31, decision: 'PNEUMONIA', warnings: ['low contrast', 'small'], timings_ms: { total: 41.26 } } },
     { name: 'report.pdf', sha256: 'cd'.repeat(32), error: 'not an image: PDF document', finishedAt: '2026-01-01T00:00:01.000Z', result: null },
   ];
   const rows = parseCsv(resultsCsv(items, info));
@@ -58,16 +62,16 @@ test('results CSV has one row per file with model id, hash, probability, decisio
 });
 
 // A result the OOD gate flagged, and one in the uncertain band.
-const flagged = { ok: true, positiveProbability: 0.93, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: false,
+const flagged = { ok: true, verdicts: { withhold: 'WITHHELD', warn: 'PNEUMONIA' }, positive_probability: 0.93, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: false,
   ood: { flagged: true, available: true, score: 7.5, threshold: 1.68, reasons: ['it is a colour image (X-rays are gray)'] } };
-const unsure = { ok: true, positiveProbability: 0.6, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: true,
-  uncertainLow: 0.2, uncertainHigh: 0.8, ood: { flagged: false, available: true, score: 0.9, threshold: 1.68, reasons: [] } };
+const unsure = { ok: true, verdicts: both('UNCERTAIN'), positive_probability: 0.6, threshold: 0.54, decision: 'PNEUMONIA', warnings: [], uncertain: true,
+  uncertain_low: 0.2, uncertain_high: 0.8, ood: { flagged: false, available: true, score: 0.9, threshold: 1.68, reasons: [] } };
 
 test('verdict: a flagged film is withheld unless the user chose to see it; the band says UNCERTAIN', () => {
   assert.deepEqual(verdict(flagged, info), { label: 'WITHHELD', kind: 'withheld', showOutput: false });
   assert.deepEqual(verdict(flagged, info, 'warn'), { label: 'PNEUMONIA', kind: 'pos', showOutput: true });
   assert.deepEqual(verdict(unsure, info), { label: 'UNCERTAIN', kind: 'uncertain', showOutput: true });
-  assert.deepEqual(verdict({ ...unsure, uncertain: false, decision: 'NORMAL' }, info), { label: 'NORMAL', kind: 'neg', showOutput: true });
+  assert.deepEqual(verdict({ ...unsure, verdicts: both('NORMAL'), uncertain: false, decision: 'NORMAL' }, info), { label: 'NORMAL', kind: 'neg', showOutput: true });
   assert.equal(verdict({ ok: false, error: 'x' }, info).kind, 'error');
   assert.equal(checksSentence(flagged),
     'This does not look like a frontal chest X-ray of the kind the model was trained on: it is a colour image (X-rays are gray). The result is withheld.');
@@ -80,7 +84,7 @@ test('verdict: a flagged film is withheld unless the user chose to see it; the b
 });
 
 // An adult's film: the core puts the out-of-scope reason first (cxr.h).
-const adult = { ...flagged, ood: { ...flagged.ood, outOfScope: true, reasons: [
+const adult = { ...flagged, ood: { ...flagged.ood, out_of_scope: true, reasons: [
   'it looks like an adult chest X-ray: the model was made for children aged about 1 to 5, and its answer would not mean anything here',
   'its image features are far from those of the training films (distance 3.3, limit 2.1)'] } };
 
@@ -103,11 +107,11 @@ test('an out-of-scope film says so in its own words, first, in the sentence, the
 test('what a probability meant on test comes from the reliability bins in the model file', () => {
   const bins = [{ lower: 0, upper: 0.5, count: 40, fraction_positive: 0.1 }, { lower: 0.5, upper: 1, count: 1, fraction_positive: 1 }];
   const withBins = { ...info, metadata: JSON.stringify({ metrics: { test: { calibration: { ece: 0.1, bins } } } }) };
-  assert.equal(calibrationSentence({ ok: true, positiveProbability: 0.2 }, withBins),
+  assert.equal(calibrationSentence({ ok: true, positive_probability: 0.2 }, withBins),
     'Of the 40 test films the model scored between 0% and 50%, 10% had pneumonia.');
-  assert.equal(calibrationSentence({ ok: true, positiveProbability: 1 }, withBins),
+  assert.equal(calibrationSentence({ ok: true, positive_probability: 1 }, withBins),
     'Of the 1 test film the model scored between 50% and 100%, 100% had pneumonia.');
-  assert.equal(calibrationSentence({ ok: true, positiveProbability: 0.2 }, info), '');  // no bins: nothing invented
+  assert.equal(calibrationSentence({ ok: true, positive_probability: 0.2 }, info), '');  // no bins: nothing invented
 });
 
 test('results CSV and audit log carry the verdict and the OOD reasons, and never a withheld output', () => {
@@ -132,7 +136,7 @@ test('results CSV and audit log carry the verdict and the OOD reasons, and never
 });
 
 test('audit records keep the hash, never the name unless opted in', () => {
-  const item = { name: 'Smith_John_chest.jpeg', sha256: 'ef'.repeat(32), result: { ok: true, positiveProbability: 0.25, threshold: 0.31, decision: 'NORMAL', warnings: [] } };
+  const item = { name: 'Smith_John_chest.jpeg', sha256: 'ef'.repeat(32), result: { ok: true, verdicts: both('NORMAL'), positive_probability: 0.25, threshold: 0.31, decision: 'NORMAL', warnings: [] } };
   const e = auditEntry({ item, info, recordNames: false, time: 't' });
   assert.equal(e.fileName, undefined);
   assert.ok(!JSON.stringify(e).includes('Smith'));
@@ -162,7 +166,7 @@ test('sniffing goes by content, not by name', () => {
 });
 
 test('sorting: by probability, errors and pending rows last, stable; header clicks flip', () => {
-  const mk = (seq, name, p, status = 'done') => ({ seq, name, status, result: status === 'done' ? { ok: true, positiveProbability: p, decision: p >= 0.5 ? 'PNEUMONIA' : 'NORMAL', warnings: [] } : null });
+  const mk = (seq, name, p, status = 'done') => ({ seq, name, status, result: status === 'done' ? { ok: true, verdicts: both(p >= 0.5 ? 'PNEUMONIA' : 'NORMAL'), positive_probability: p, decision: p >= 0.5 ? 'PNEUMONIA' : 'NORMAL', warnings: [] } : null });
   const items = [mk(1, 'b10', 0.2), mk(2, 'b9', 0.9), mk(3, 'bad', 0, 'error'), mk(4, 'a', 0.5), mk(5, 'wait', 0, 'queued')];
   assert.deepEqual(sortItems(items, 'probability', 'descending').map((i) => i.seq), [2, 4, 1, 3, 5]);
   assert.deepEqual(sortItems(items, 'probability', 'ascending').map((i) => i.seq), [1, 4, 2, 3, 5]);
@@ -185,7 +189,7 @@ test('threshold and result wording come from the model file', () => {
     report: { count: 311, sensitivity: { value: 0.944 }, specificity: { value: 0.948 } } } });
   assert.match(thresholdMeaning({ ...info, metadata: halves }),
     /On the separate test set \(311 films\) it found 94% of pneumonia cases and flagged 5% of normal films\.$/);
-  assert.equal(resultSentence({ ok: true, positiveProbability: 0.2, threshold: 0.31, decision: 'NORMAL' }, info),
+  assert.equal(resultSentence({ ok: true, positive_probability: 0.2, threshold: 0.31, decision: 'NORMAL' }, info),
     'Pneumonia probability 20% is below the threshold of 31%: NORMAL.');
   assert.equal(resultSentence({ ok: false, error: 'The file is truncated.' }, info), 'The file is truncated.');
   assert.ok(isTestModel({ name: 'random-resnet18' }) && !isTestModel(info));

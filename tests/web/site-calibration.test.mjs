@@ -40,7 +40,7 @@ test('labelFilms: folders, or a CSV among the files; a folder without labels say
 });
 
 test('usableFilms: failures, gate flags and duplicates are left out with reasons', () => {
-  const ok = (p) => ({ ok: true, positiveProbability: p, ood: { flagged: false, reasons: [] } });
+  const ok = (p) => ({ ok: true, positive_probability: p, ood: { flagged: false, reasons: [] } });
   const { used, refused } = usableFilms([
     { path: 'a', sha256: '1', result: ok(0.2) },
     { path: 'b', sha256: '1', result: ok(0.2) },

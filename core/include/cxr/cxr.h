@@ -181,6 +181,43 @@ const char* cxr_classifier_metadata_json(const cxr_classifier* classifier);
 cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, size_t size,
                         const cxr_classify_options* options, cxr_result* result, cxr_error* error);
 
+/* What a front end does with a result the OOD gate flags: withhold the
+ * model's output (the default: the model was not made for such an image) or
+ * give it beside the reasons. */
+typedef enum cxr_ood_policy {
+  cxr_ood_withhold = 0,
+  cxr_ood_warn = 1,
+} cxr_ood_policy;
+
+/* The one word a person reads first, decided here and nowhere else:
+ * "WITHHELD" when the gate flagged the film and the policy withholds,
+ * "UNCERTAIN" inside the model's uncertainty band, else the decision's class
+ * name. Valid as long as the result's strings. */
+const char* cxr_verdict(const cxr_result* result, cxr_ood_policy policy);
+
+typedef struct cxr_outcome_json_options {
+  /* "verdict" follows it, and under withhold a flagged result leaves out the
+   * model's output (class, probabilities, log-odds, heat map; decision null).
+   * "verdicts" always has both. */
+  cxr_ood_policy policy;
+  /* Nonzero: "heatmap" carries its values as numbers; zero: only its width
+   * and height (the wasm door hands the values over as a Float32Array). */
+  int heatmap_values;
+  const char* file; /* the film's name as the front end shows it; NULL: no "file" member */
+} cxr_outcome_json_options;
+
+/* One outcome of cxr_classify as one line of JSON, the result schema the CLI
+ * writes (`cxr classify --json`) and the web app reads (docs/DESIGN.md, "The
+ * result schema"): the one place where a result's members get their names.
+ * `status` is what cxr_classify returned; when it is not ok, `error` says why
+ * and the object is {"file", "ok": false, "status", "error"}. `classifier`
+ * may be NULL for a failure (a front end that has no model). Writes at most
+ * `capacity` bytes (NUL included) to `out` (may be NULL when capacity is 0)
+ * and returns the length the whole text needs, without the NUL, as
+ * snprintf does. */
+size_t cxr_outcome_json(const cxr_classifier* classifier, cxr_status status, const cxr_result* result,
+                        const cxr_error* error, const cxr_outcome_json_options* options, char* out, size_t capacity);
+
 const char* cxr_status_name(cxr_status status);
 const char* cxr_backend_name(cxr_backend backend);
 

@@ -64,18 +64,18 @@ async function showFilm(film, preprocess) {
   img.src = film.url ?? '';
   canvas.hidden = true;
   const r = film.result;
-  if (!film.heat || !r.heatmapWidth) return;
+  if (!film.heat || !r.heatmap?.width) return;
   await img.decode().catch(() => {});
   if (!img.naturalWidth) return;
   const src = document.createElement('canvas');
-  src.width = r.heatmapWidth;
-  src.height = r.heatmapHeight;
-  src.getContext('2d').putImageData(new ImageData(heatmapRgba(film.heat), r.heatmapWidth, r.heatmapHeight), 0, 0);
+  src.width = r.heatmap.width;
+  src.height = r.heatmap.height;
+  src.getContext('2d').putImageData(new ImageData(heatmapRgba(film.heat), r.heatmap.width, r.heatmap.height), 0, 0);
   canvas.width = box.clientWidth;
   canvas.height = box.clientHeight;
   const k = Math.min(canvas.width / img.naturalWidth, canvas.height / img.naturalHeight);
   const fw = img.naturalWidth * k, fh = img.naturalHeight * k, fx = (canvas.width - fw) / 2, fy = (canvas.height - fh) / 2;
-  const p = heatmapPlacement(preprocess, r.imageWidth, r.imageHeight, r.heatmapWidth, r.heatmapHeight);
+  const p = heatmapPlacement(preprocess, r.image.width, r.image.height, r.heatmap.width, r.heatmap.height);
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(src, p.sx, p.sy, p.sw, p.sh, fx + p.dx * fw, fy + p.dy * fh, p.dw * fw, p.dh * fh);
@@ -93,7 +93,7 @@ export function drawWrong(used, info, preprocess) {
     const label = info.classes[f.positive ? info.positiveClass : 1 - info.positiveClass];
     const button = el('button', { type: 'button', class: 'wrong-film' },
       f.url ? el('img', { src: f.url, alt: '', class: 'thumb' }) : el('span', { class: 'thumb', text: 'DICOM' }),
-      el('span', { text: `${f.path}: labelled ${label}, probability ${(100 * f.result.positiveProbability).toFixed(1)}%` }));
+      el('span', { text: `${f.path}: labelled ${label}, probability ${(100 * f.result.positive_probability).toFixed(1)}%` }));
     button.addEventListener('click', () => showFilm(f, preprocess));
     return el('li', {}, button);
   }));

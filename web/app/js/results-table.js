@@ -76,7 +76,7 @@ export function batchDone() {
 function oneResultWords(item) {
   const r = item.result, v = view(item);
   if (!v.showOutput) return `${item.name}: ${v.label}. ${checksSentence(r, state.oodPolicy)}`;
-  const p = `${positiveName(state.info).toLowerCase()} probability ${percent(r.positiveProbability)}`;
+  const p = `${positiveName(state.info).toLowerCase()} probability ${percent(r.positive_probability)}`;
   return `${item.name}: ${v.label}, ${p}.${r.ood?.flagged ? ` ${checksSentence(r, state.oodPolicy)}` : ''}`;
 }
 
@@ -87,9 +87,9 @@ function probabilityCell(item) {
   const bar = el('span', { class: 'mini-bar', 'aria-hidden': 'true' },
     el('span', { class: `mini-fill ${r.decision === positiveName(state.info) ? 'pos' : 'neg'}` }),
     el('span', { class: 'mini-threshold' }));
-  bar.firstChild.style.width = `${(r.positiveProbability * 100).toFixed(1)}%`;
+  bar.firstChild.style.width = `${(r.positive_probability * 100).toFixed(1)}%`;
   bar.lastChild.style.left = `${(r.threshold * 100).toFixed(1)}%`;
-  return el('span', { class: 'prob-cell' }, bar, el('span', { text: percent(r.positiveProbability) }));
+  return el('span', { class: 'prob-cell' }, bar, el('span', { text: percent(r.positive_probability) }));
 }
 
 function statusCell(item) {
@@ -130,7 +130,7 @@ export function updateRow(item) {
     el('td', {}, statusCell(item)),
     el('td', {}, probabilityCell(item)),
     el('td', { class: 'notes' }, notesCell(item)),
-    el('td', { class: 'col-time num', text: item.result?.ok ? `${Math.round(item.result.timingsMs.total)} ms` : '' }),
+    el('td', { class: 'col-time num', text: item.result?.ok ? `${Math.round(item.result.timings_ms.total)} ms` : '' }),
   );
   if (state.selected === item) tr.setAttribute('aria-current', 'true');
   else tr.removeAttribute('aria-current');

@@ -40,7 +40,7 @@ export function renderViewer({ film = true } = {}) {
   const bar = $('detail-bar');
   bar.hidden = !shown;
   if (shown) {
-    $('detail-fill').style.width = `${(r.positiveProbability * 100).toFixed(1)}%`;
+    $('detail-fill').style.width = `${(r.positive_probability * 100).toFixed(1)}%`;
     $('detail-fill').className = `prob-fill ${r.decision === positiveName(info) ? 'pos' : 'neg'}`;
     $('detail-threshold').style.left = `${(r.threshold * 100).toFixed(1)}%`;
     $('detail-threshold-label').textContent = `threshold ${percent(r.threshold)}`;
@@ -54,11 +54,11 @@ export function renderViewer({ film = true } = {}) {
   $('detail-error').hidden = item.status !== 'error';
   $('detail-error').textContent = item.error ?? '';
   $('detail-image').textContent = r
-    ? `${r.imageWidth} × ${r.imageHeight}, ${r.imageBitDepth}-bit ${item.kind ? kindLabel(item.kind) : ''}`.trim()
+    ? `${r.image.width} × ${r.image.height}, ${r.image.bit_depth}-bit ${item.kind ? kindLabel(item.kind) : ''}`.trim()
     : item.kind ? kindLabel(item.kind) : '';
   $('detail-sha').textContent = item.hashing ? '' : item.sha256 ?? '';
   $('detail-time').textContent = r
-    ? `${Math.round(r.timingsMs.total)} ms (decode ${r.timingsMs.decode.toFixed(0)}, inference ${r.timingsMs.inference.toFixed(0)}, heat map ${r.timingsMs.heatmap.toFixed(0)})`
+    ? `${Math.round(r.timings_ms.total)} ms (decode ${r.timings_ms.decode.toFixed(0)}, inference ${r.timings_ms.inference.toFixed(0)}, heat map ${r.timings_ms.heatmap.toFixed(0)})`
     : '';
   if (film) renderFilm(item);
   else {
@@ -104,7 +104,7 @@ function operatingPoint(r, info) {
 function drawHeat(item, naturalWidth, naturalHeight) {
   const canvas = $('film-heat');
   const r = item.result;
-  const none = !r?.ok || !item.heat || !r.heatmapWidth || !view(item).showOutput;
+  const none = !r?.ok || !item.heat || !r.heatmap?.width || !view(item).showOutput;
   $('heat-toggle').disabled = none;
   $('heat-opacity').disabled = none;
   $('heat-none').hidden = !(r?.ok && none && view(item).showOutput);
@@ -113,7 +113,7 @@ function drawHeat(item, naturalWidth, naturalHeight) {
     setState('heatmap', 'none');
     return;
   }
-  const hw = r.heatmapWidth, hh = r.heatmapHeight;
+  const hw = r.heatmap.width, hh = r.heatmap.height;
   const src = document.createElement('canvas');
   src.width = hw;
   src.height = hh;
@@ -131,7 +131,7 @@ function drawHeat(item, naturalWidth, naturalHeight) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  const p = heatmapPlacement(state.preprocess, r.imageWidth, r.imageHeight, hw, hh);
+  const p = heatmapPlacement(state.preprocess, r.image.width, r.image.height, hw, hh);
   ctx.drawImage(src, p.sx, p.sy, p.sw, p.sh, fx + p.dx * fw, fy + p.dy * fh, p.dw * fw, p.dh * fh);
   let peak = 0;
   for (const v of item.heat) if (v > peak) peak = v;

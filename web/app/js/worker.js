@@ -85,7 +85,9 @@ function classify(id, buffer, site, request) {
   const bytes = new Uint8Array(buffer);
   let result;
   try {
-    result = classifier.classify(bytes, { heatmap: true });
+    // Everything the model says, whatever the user's OOD policy: the page
+    // applies it (result.verdicts) and can change it without reclassifying.
+    result = classifier.classify(bytes, { heatmap: true, ood: 'warn' });
   } catch (err) {
     // The glue never throws on bad input; an exception here means the module
     // itself broke (e.g. a wasm trap): this worker must be replaced.
@@ -94,8 +96,8 @@ function classify(id, buffer, site, request) {
   }
   const transfer = [];
   if (result.ok && result.heatmap) {
-    result.heatmap = quantize(result.heatmap);
-    transfer.push(result.heatmap.buffer);
+    result.heatmap.values = quantize(result.heatmap.values);
+    transfer.push(result.heatmap.values.buffer);
   }
   self.postMessage({ type: 'result', id, result, heapBytes: cxr.heapBytesInUse() }, transfer);
 }

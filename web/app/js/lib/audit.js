@@ -30,11 +30,11 @@ export function auditEntry({ item, info, recordNames, policy = 'withhold', time 
     ok: !!r,
     verdict: r ? v.label : null,
     decision: shown ? r.decision : null,
-    probability: shown ? Number(r.positiveProbability.toFixed(6)) : null,
+    probability: shown ? Number(r.positive_probability.toFixed(6)) : null,
     threshold: r ? r.threshold : null,
     calibration: r?.calibration ?? null,  // "model default" or "site calibration of ..." (issue 16)
     oodFlagged: r ? !!r.ood?.flagged : null,
-    outOfScope: r ? !!r.ood?.outOfScope : null,
+    outOfScope: r ? !!r.ood?.out_of_scope : null,
     oodReasons: r ? [...(r.ood?.reasons ?? [])] : [],
     warnings: r ? [...(r.warnings ?? [])] : [],
     error: r ? null : item.error ?? 'not classified',

@@ -48,8 +48,8 @@ async function classifyItem(item, pool, site) {
     const { result, heapBytes } = await pool.classify(bytes, { reread: () => file.arrayBuffer(), site });
     performance.mark('cxr-answer');
     if (result.ok) {
-      item.heat = result.heatmap ?? null;
-      delete result.heatmap;
+      item.heat = result.heatmap?.values ?? null;  // kept apart: the result stays small
+      if (result.heatmap) delete result.heatmap.values;
       item.result = result;
     } else item.error = result.error;
     return heapBytes;

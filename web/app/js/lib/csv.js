@@ -63,10 +63,10 @@ export function resultsCsv(items, model, policy = 'withhold') {
     const v = verdict(r, model, policy), shown = r && v.showOutput;
     return [
       it.name, it.sha256 ?? '', model?.name ?? '', model?.version ?? '', model?.checksum ?? '', positive,
-      r ? v.label : '', shown ? round(r.positiveProbability, 6) : '', r ? round(r.threshold, 6) : '',
-      shown ? r.decision : '', r ? !!r.uncertain : '', r ? !!r.ood?.flagged : '', r ? !!r.ood?.outOfScope : '',
+      r ? v.label : '', shown ? round(r.positive_probability, 6) : '', r ? round(r.threshold, 6) : '',
+      shown ? r.decision : '', r ? !!r.uncertain : '', r ? !!r.ood?.flagged : '', r ? !!r.ood?.out_of_scope : '',
       r ? round(r.ood?.score ?? undefined, 4) : '', r ? (r.ood?.reasons ?? []).join('; ') : '',
-      r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '', r ? round(r.timingsMs?.total, 1) : '',
+      r ? (r.warnings ?? []).join('; ') : '', it.error ?? '', it.finishedAt ?? '', r ? round(r.timings_ms?.total, 1) : '',
       r?.calibration ?? '',
     ];
   });

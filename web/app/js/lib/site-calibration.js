@@ -80,8 +80,8 @@ export function usableFilms(films) {
 // The core's calibration (through a worker of the pool) on the films' scores.
 export async function calibrateOnPool(pool, used, { target = 'sensitivity', value = 0.95, fitTemperature = false, date }) {
   const films = {
-    probabilities: used.map((f) => f.result.positiveProbability),
-    logOdds: used.map((f) => f.result.positiveLogOdds),
+    probabilities: used.map((f) => f.result.positive_probability),
+    logOdds: used.map((f) => f.result.positive_log_odds),
     positive: used.map((f) => f.positive),
     sha256: used.map((f) => f.sha256),
   };

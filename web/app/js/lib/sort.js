@@ -8,7 +8,7 @@ const STATUS_RANK = { done: 0, error: 1, working: 2, queued: 3 };
 // What the row shows: the page sets item.verdict (wording.js); a withheld
 // probability must not sort as if it were shown.
 const label = (it) => it.verdict ?? it.result?.decision ?? '';
-const shownProbability = (it) => (it.verdict === 'WITHHELD' ? -1 : it.result?.positiveProbability ?? 0);
+const shownProbability = (it) => (it.verdict === 'WITHHELD' ? -1 : it.result?.positive_probability ?? 0);
 
 export const SORT_KEYS = {
   order: (a, b) => a.seq - b.seq,
@@ -16,7 +16,7 @@ export const SORT_KEYS = {
   decision: (a, b) => collator.compare(label(a), label(b)),
   probability: (a, b) => shownProbability(a) - shownProbability(b),
   warnings: (a, b) => (a.result?.warnings?.length ?? 0) - (b.result?.warnings?.length ?? 0),
-  time: (a, b) => (a.result?.timingsMs?.total ?? 0) - (b.result?.timingsMs?.total ?? 0),
+  time: (a, b) => (a.result?.timings_ms?.total ?? 0) - (b.result?.timings_ms?.total ?? 0),
 };
 
 function finished(it) {

@@ -36,7 +36,7 @@ const binsCache = new WeakMap();
 export function calibrationSentence(result, info) {
   if (!result?.ok || !info || typeof info !== 'object') return '';
   if (!binsCache.has(info)) binsCache.set(info, heldOutTest(info)?.calibration?.bins ?? null);
-  const bins = binsCache.get(info), p = result.positiveProbability;
+  const bins = binsCache.get(info), p = result.positive_probability;
   if (!Array.isArray(bins) || typeof p !== 'number') return '';
   const bin = bins.find((b, i) => p >= b.lower && (p < b.upper || (i === bins.length - 1 && p <= b.upper)));
   if (!bin || !(bin.count > 0) || typeof bin.fraction_positive !== 'number') return '';
@@ -89,7 +89,7 @@ function validationMeaning(info) {
 export function resultSentence(result, info) {
   if (!result?.ok) return result?.error ?? 'This file could not be classified.';
   const pos = positiveName(info);
-  const p = result.positiveProbability, t = result.threshold;
+  const p = result.positive_probability, t = result.threshold;
   const side = p >= t ? 'at or above' : 'below';
   return `${pos[0]}${lower(pos).slice(1)} probability ${percent(p)} is ${side} the threshold of ${percent(t)}: ${result.decision}.`;
 }
@@ -99,12 +99,14 @@ export function resultSentence(result, info) {
 export const OOD_POLICIES = ['withhold', 'warn'];
 
 // The one word read first, and whether the model's output is shown at all.
-// kind: pos | neg | uncertain | withheld | error.
+// The word is the core's (cxr_verdict, in result.verdicts for each policy);
+// this adds how the page shows it. kind: pos | neg | uncertain | withheld | error.
 export function verdict(result, info, policy = 'withhold') {
   if (!result?.ok) return { label: 'Not classified', kind: 'error', showOutput: false };
-  if (result.ood?.flagged && policy !== 'warn') return { label: 'WITHHELD', kind: 'withheld', showOutput: false };
-  if (result.uncertain) return { label: 'UNCERTAIN', kind: 'uncertain', showOutput: true };
-  return { label: result.decision, kind: result.decision === positiveName(info) ? 'pos' : 'neg', showOutput: true };
+  const label = result.verdicts?.[policy === 'warn' ? 'warn' : 'withhold'] ?? 'WITHHELD';
+  if (label === 'WITHHELD') return { label, kind: 'withheld', showOutput: false };
+  if (label === 'UNCERTAIN') return { label, kind: 'uncertain', showOutput: true };
+  return { label, kind: label === positiveName(info) ? 'pos' : 'neg', showOutput: true };
 }
 
 // The gate's reasons split in two: the out-of-scope one (a patient the model
@@ -112,7 +114,7 @@ export function verdict(result, info, policy = 'withhold') {
 // core puts it first) and the rest ("unlike the training films").
 export function oodReasons(ood) {
   const reasons = ood?.reasons ?? [];
-  const scope = ood?.outOfScope && reasons.length ? reasons[0] : '';
+  const scope = ood?.out_of_scope && reasons.length ? reasons[0] : '';
   return { scope, unlike: scope ? reasons.slice(1) : reasons };
 }
 
@@ -148,8 +150,8 @@ export function checksSentence(result, policy = 'withhold') {
 export function uncertainSentence(result, info) {
   if (!result?.ok || !result.uncertain) return '';
   const pos = lower(positiveName(info));
-  return `The ${pos} probability, ${percent(result.positiveProbability)}, is inside the uncertain band `
-    + `(${percent(result.uncertainLow)} to ${percent(result.uncertainHigh)}): the model does not give a label. `
+  return `The ${pos} probability, ${percent(result.positive_probability)}, is inside the uncertain band `
+    + `(${percent(result.uncertain_low)} to ${percent(result.uncertain_high)}): the model does not give a label. `
     + `At the threshold it would say ${result.decision}.`;
 }
 
@@ -159,5 +161,5 @@ export function isTestModel(info) {
 
 // Short, accessible description of a probability bar.
 export function barLabel(result, info) {
-  return `${positiveName(info)} probability ${percent(result.positiveProbability)}, threshold ${percent(result.threshold)}`;
+  return `${positiveName(info)} probability ${percent(result.positive_probability)}, threshold ${percent(result.threshold)}`;
 }

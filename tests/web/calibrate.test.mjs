@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { serve } from '../../web/serve.mjs';
 import { parseCsv, RESULT_COLUMNS, AUDIT_COLUMNS } from '../../web/app/js/lib/csv.js';
 import { rgbPng } from '../support/fixtures.mjs';
-import { WEB_DIR, DATA_DIR, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason } from './helpers.mjs';
+import { WEB_DIR, DATA_DIR, SCREENSHOTS, HAVE_DATA, NO_DATA, browserSkipReason, launchBrowser } from './helpers.mjs';
 
 const skip = browserSkipReason() || (HAVE_DATA ? false : NO_DATA);
 const T = { timeout: 240_000 };
@@ -26,17 +26,13 @@ const serverLog = [], browserLog = [], problems = [];
 const filmBytes = [];  // every film handed to the page, to look for in requests
 
 async function openProfile() {
-  const userDir = mkdtempSync(join(tmpdir(), 'cxr-chromium-site-'));
-  const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, acceptDownloads: true,
-    serviceWorkers: 'allow',
+  const { context, page, close } = await launchBrowser({
+    profile: 'cxr-chromium-site-', viewport: { width: 1280, height: 900 }, acceptDownloads: true, serviceWorkers: 'allow',
   });
   context.on('request', (r) => browserLog.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
-  const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  profiles.push({ context, userDir });
+  profiles.push(close);
   return page;
 }
 
@@ -66,10 +62,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of profiles) {
-    await p.context.close();
-    rmSync(p.userDir, { recursive: true, force: true });
-  }
+  for (const close of profiles) await close();
   await server?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });

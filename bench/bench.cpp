@@ -51,7 +51,10 @@ int profile(const std::string& model_path, int runs) {
   const std::vector<uint8_t> bytes = cxr::testing::read_file(model_path);
   cxr::bench::BenchNet net;
   const cxr::Status s = net.load(bytes.data(), bytes.size(), cxr::make_portable_backend());
-  if (!s.ok()) return std::fprintf(stderr, "%s: %s\n", model_path.c_str(), s.message.c_str()), 1;
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", model_path.c_str(), s.message.c_str());
+    return 1;
+  }
   std::printf("portable backend (%s), per layer, 1 thread:\n%s", cxr::portable::best_kernels().target,
               net.profile_table(runs).c_str());
   return 0;

@@ -64,7 +64,10 @@ int bench_native_peers(const std::string& model_path, const std::vector<std::str
     peers.back().cold_ms = ms_since(start);
     nets.push_back(std::move(net));
   }
-  if (nets.empty()) return std::printf("the model does not load: nothing to compare\n"), 1;
+  if (nets.empty()) {
+    std::printf("the model does not load: nothing to compare\n");
+    return 1;
+  }
   const Model& model = nets[0]->model();
   {
     const auto start = Clock::now();
@@ -90,7 +93,10 @@ int bench_native_peers(const std::string& model_path, const std::vector<std::str
     std::vector<float> x;
     if (preprocess_image(image.data(), image.size(), model, &x).ok()) inputs.push_back(std::move(x));
   }
-  if (inputs.empty()) return std::printf("no film preprocessed: nothing to compare\n"), 1;
+  if (inputs.empty()) {
+    std::printf("no film preprocessed: nothing to compare\n");
+    return 1;
+  }
   const size_t n = nets[0]->num_logits();
   std::vector<float> ours(n), theirs(n);
   for (const std::vector<float>& x : inputs) {

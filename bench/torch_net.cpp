@@ -70,10 +70,15 @@ class TorchNet : public PeerNet {
 std::unique_ptr<PeerNet> make_torch_net(const Model& model, std::string* why_not) {
   Plan plan;
   const Status s = build_plan(model.layers, model.info.input, &plan);
-  if (!s.ok()) return *why_not = s.message, nullptr;
+  if (!s.ok()) {
+    *why_not = s.message;
+    return nullptr;
+  }
   for (const PlannedLayer& l : plan.layers)
-    if (l.desc.type == LayerType::max_pool || l.desc.type == LayerType::avg_pool)
-      return *why_not = std::string("no LibTorch mapping for ") + layer_type_name(l.desc.type) + " here", nullptr;
+    if (l.desc.type == LayerType::max_pool || l.desc.type == LayerType::avg_pool) {
+      *why_not = std::string("no LibTorch mapping for ") + layer_type_name(l.desc.type) + " here";
+      return nullptr;
+    }
   at::set_num_threads(1);
   return std::make_unique<TorchNet>(std::move(plan));
 }

@@ -28,12 +28,6 @@ constexpr uint64_t kDefaultSeed = 20261207;
 constexpr uint32_t kDefaultResamples = 2000;
 constexpr uint32_t kMaxResamples = 100000;
 
-void report_error(const Status& s, cxr_error* error) {
-  if (!error) return;
-  error->status = s.code;
-  std::snprintf(error->message, sizeof error->message, "%s", s.message.c_str());
-}
-
 Status check_inputs(const cxr_model_info& info, const cxr_calibration_films* films, const cxr_calibration_options* o) {
   if (!films || !o || (films->count && (!films->probability || !films->positive)))
     return Fail(cxr_status_invalid_argument,
@@ -151,22 +145,21 @@ extern "C" {
 cxr_calibration* cxr_calibration_create(const cxr_classifier* classifier, const cxr_calibration_films* films,
                                         const cxr_calibration_options* options, cxr_error* error) {
   if (error) *error = cxr_error{};
-  if (!classifier)
-    return report_error(Fail(cxr_status_invalid_argument, "cxr_calibration_create: no classifier"), error), nullptr;
+  if (!classifier) return to_c_error(Fail(cxr_status_invalid_argument, "cxr_calibration_create: no classifier"), error);
   cxr_model_info info;
   cxr_classifier_info(classifier, &info);
   Status s = check_inputs(info, films, options);
-  if (!s.ok()) return report_error(s, error), nullptr;
+  if (!s.ok()) return to_c_error(s, error);
   cxr::calibrate::SiteRecord active;
   if (options->check_active_site) {
     const std::string json = cxr_classifier_site_calibration_json(classifier);
     if (json.empty())
-      return report_error(Fail(cxr_status_invalid_argument, "no site calibration is active to check"), error), nullptr;
+      return to_c_error(Fail(cxr_status_invalid_argument, "no site calibration is active to check"), error);
     s = cxr::calibrate::parse_record(json, &active);
-    if (!s.ok()) return report_error(s, error), nullptr;
+    if (!s.ok()) return to_c_error(s, error);
   }
   std::unique_ptr<cxr_calibration> c(new (std::nothrow) cxr_calibration);
-  if (!c) return report_error(Fail(cxr_status_out_of_memory, "out of memory measuring the films"), error), nullptr;
+  if (!c) return to_c_error(Fail(cxr_status_out_of_memory, "out of memory measuring the films"), error);
   analyse(info, options->check_active_site ? &active : nullptr, films, options, c.get());
   return c.release();
 }
@@ -180,13 +173,11 @@ const cxr_calibration_report* cxr_calibration_get_report(const cxr_calibration* 
 const char* cxr_calibration_record_json(cxr_calibration* c, const char* date, cxr_error* error) {
   if (error) *error = cxr_error{};
   if (!c || !date || !cxr::calibrate::valid_date(date))
-    return report_error(Fail(cxr_status_invalid_argument, "the calibration's date must be given as YYYY-MM-DD"), error),
-           nullptr;
+    return to_c_error(Fail(cxr_status_invalid_argument, "the calibration's date must be given as YYYY-MM-DD"), error);
   if (c->digests.empty())
-    return report_error(Fail(cxr_status_invalid_argument, "the films' SHA-256s are needed to write the record"), error),
-           nullptr;
+    return to_c_error(Fail(cxr_status_invalid_argument, "the films' SHA-256s are needed to write the record"), error);
   Status s = cxr::calibrate::films_hash(c->digests, &c->record.films_sha256);
-  if (!s.ok()) return report_error(s, error), nullptr;
+  if (!s.ok()) return to_c_error(s, error);
   c->record.date = date;
   c->record_json = cxr::calibrate::write_record(c->record);
   return c->record_json.c_str();

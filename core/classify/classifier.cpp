@@ -44,12 +44,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-void report(const cxr::Status& s, cxr_error* error) {
-  if (!error) return;
-  error->status = s.code;
-  std::snprintf(error->message, sizeof error->message, "%s", s.message.c_str());
-}
-
 cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_classifier* c) {
   using cxr::Fail;
   cxr::Status s = cxr::read_model(bytes, size, &c->model);
@@ -261,9 +255,9 @@ extern "C" {
 cxr_classifier* cxr_classifier_create(const uint8_t* model_bytes, size_t size, cxr_backend backend, cxr_error* error) {
   if (error) *error = cxr_error{};
   std::unique_ptr<cxr_classifier> c(new (std::nothrow) cxr_classifier);
-  if (!c) return report(cxr::Fail(cxr_status_out_of_memory, "out of memory loading the model"), error), nullptr;
+  if (!c) return cxr::to_c_error(cxr::Fail(cxr_status_out_of_memory, "out of memory loading the model"), error);
   cxr::Status s = create(model_bytes, size, backend, c.get());
-  if (!s.ok()) return report(s, error), nullptr;
+  if (!s.ok()) return cxr::to_c_error(s, error);
   return c.release();
 }
 
@@ -304,14 +298,15 @@ cxr_status cxr_classify(cxr_classifier* classifier, const uint8_t* image_bytes, 
                         const cxr_classify_options* options, cxr_result* result, cxr_error* error) {
   if (error) *error = cxr_error{};
   if (!classifier || !result || (!image_bytes && size)) {
-    report(cxr::Fail(cxr_status_invalid_argument, "cxr_classify: classifier, bytes and result are required"), error);
+    cxr::to_c_error(cxr::Fail(cxr_status_invalid_argument, "cxr_classify: classifier, bytes and result are required"),
+                    error);
     return cxr_status_invalid_argument;
   }
   *result = cxr_result{};
   cxr::Status s = classify(classifier, image_bytes, size, options && options->want_heatmap, result);
   if (!s.ok()) {
     *result = cxr_result{};
-    report(s, error);
+    cxr::to_c_error(s, error);
   }
   return s.code;
 }
@@ -320,11 +315,12 @@ cxr_status cxr_classifier_set_site_calibration(cxr_classifier* classifier, const
                                                cxr_error* error) {
   if (error) *error = cxr_error{};
   if (!classifier) {
-    report(cxr::Fail(cxr_status_invalid_argument, "cxr_classifier_set_site_calibration: no classifier"), error);
+    cxr::to_c_error(cxr::Fail(cxr_status_invalid_argument, "cxr_classifier_set_site_calibration: no classifier"),
+                    error);
     return cxr_status_invalid_argument;
   }
   cxr::Status s = set_site(classifier, json, length);
-  if (!s.ok()) report(s, error);
+  if (!s.ok()) cxr::to_c_error(s, error);
   return s.code;
 }
 

@@ -14,4 +14,12 @@ Status Fail(cxr_status code, const char* format, ...) {
   return Status{code, buffer};
 }
 
+std::nullptr_t to_c_error(const Status& s, cxr_error* error) {
+  if (error) {
+    error->status = s.code;
+    std::snprintf(error->message, sizeof error->message, "%s", s.message.c_str());
+  }
+  return nullptr;
+}
+
 }  // namespace cxr

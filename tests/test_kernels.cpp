@@ -73,6 +73,20 @@ std::string describe(const LayerDesc& l, Shape in) {
   return s.str();
 }
 
+LayerDesc layer(LayerType type, const char* name) {
+  LayerDesc l;
+  l.type = type;
+  l.name = name;
+  return l;
+}
+
+// A case ends with the op under test, which names it.
+Net end_with(Net net, const LayerDesc& op) {
+  net.label = describe(op, net.input);
+  net.layers.push_back(op);
+  return net;
+}
+
 // Random window geometry (kernel from `kernels`, stride 1-2 or up to the
 // kernel, each side's padding independent) and an input it fits.
 void random_window(std::mt19937& rng, const std::vector<uint32_t>& kernels, LayerDesc* l, Shape* in) {
@@ -90,9 +104,7 @@ void random_window(std::mt19937& rng, const std::vector<uint32_t>& kernels, Laye
 
 Net random_conv(std::mt19937& rng) {
   Net net;
-  LayerDesc l;
-  l.type = LayerType::conv2d;
-  l.name = "conv";
+  LayerDesc l = layer(LayerType::conv2d, "conv");
   random_window(rng, {1, 3, 5, 7}, &l, &net.input);
   // Plain, grouped, depthwise, depthwise with multiplier 2.
   const uint32_t mode = uniform(rng, 0, 3);
@@ -102,65 +114,45 @@ Net random_conv(std::mt19937& rng) {
   net.input.c = l.groups * group_in;
   l.activation = random_activation(rng);
   net.set_weights(l, rng, {l.out_channels, l.kernel_h, l.kernel_w, group_in});
-  net.label = describe(l, net.input);
-  net.layers.push_back(l);
-  return net;
+  return end_with(std::move(net), l);
 }
 
 Net random_pool(std::mt19937& rng, LayerType type) {
   Net net;
-  LayerDesc l;
-  l.type = type;
-  l.name = "pool";
+  LayerDesc l = layer(type, "pool");
   random_window(rng, {1, 2, 3, 4}, &l, &net.input);
   net.input.c = uniform(rng, 1, 40);
-  net.label = describe(l, net.input);
-  net.layers.push_back(l);
-  return net;
+  return end_with(std::move(net), l);
 }
 
 Net random_global_avg_pool(std::mt19937& rng) {
   Net net;
   net.input = Shape{uniform(rng, 1, 20), uniform(rng, 1, 20), uniform(rng, 1, 70)};
-  LayerDesc l;
-  l.type = LayerType::global_avg_pool;
-  l.name = "gap";
-  net.label = describe(l, net.input);
-  net.layers.push_back(l);
-  return net;
+  return end_with(std::move(net), layer(LayerType::global_avg_pool, "gap"));
 }
 
 Net random_dense(std::mt19937& rng) {
   Net net;
   net.input = Shape{uniform(rng, 1, 4), uniform(rng, 1, 4), uniform(rng, 1, 50)};
-  LayerDesc l;
-  l.type = LayerType::dense;
-  l.name = "dense";
+  LayerDesc l = layer(LayerType::dense, "dense");
   l.out_channels = uniform(rng, 1, 70);
   l.activation = random_activation(rng);
   net.set_weights(l, rng, {l.out_channels, uint32_t(net.input.size())});
-  net.label = describe(l, net.input);
-  net.layers.push_back(l);
-  return net;
+  return end_with(std::move(net), l);
 }
 
 // add(input, 1x1 conv of the input): the two operands live at different offsets.
 Net random_add(std::mt19937& rng) {
   Net net;
   net.input = Shape{uniform(rng, 1, 12), uniform(rng, 1, 12), uniform(rng, 1, 40)};
-  LayerDesc branch;
-  branch.type = LayerType::conv2d;
-  branch.name = "branch";
+  LayerDesc branch = layer(LayerType::conv2d, "branch");
   branch.out_channels = net.input.c;
   net.set_weights(branch, rng, {net.input.c, 1, 1, net.input.c});
-  LayerDesc l;
-  l.type = LayerType::add;
-  l.name = "add";
+  LayerDesc l = layer(LayerType::add, "add");
   l.inputs = {"input", "branch"};
   l.activation = random_activation(rng);
-  net.label = describe(l, net.input);
-  net.layers = {branch, l};
-  return net;
+  net.layers.push_back(branch);
+  return end_with(std::move(net), l);
 }
 
 // softmax(add(input, input)): a softmax as the first layer hits a build_plan
@@ -169,16 +161,10 @@ Net random_softmax(std::mt19937& rng) {
   Net net;
   const bool one_pixel = uniform(rng, 0, 1);
   net.input = Shape{one_pixel ? 1 : uniform(rng, 1, 5), one_pixel ? 1 : uniform(rng, 1, 5), uniform(rng, 1, 20)};
-  LayerDesc twice;
-  twice.type = LayerType::add;
-  twice.name = "twice";
+  LayerDesc twice = layer(LayerType::add, "twice");
   twice.inputs = {"input", "input"};
-  LayerDesc l;
-  l.type = LayerType::softmax;
-  l.name = "softmax";
-  net.label = describe(l, net.input);
-  net.layers = {twice, l};
-  return net;
+  net.layers.push_back(twice);
+  return end_with(std::move(net), layer(LayerType::softmax, "softmax"));
 }
 
 // XNNPACK refuses 1x1 pooling windows ("invalid parameter"); nothing else here.
@@ -332,18 +318,14 @@ TEST(Kernels, LargeConvolutions) {
   check_random_cases("conv2d", 8, [](std::mt19937& rng) {
     Net net;
     net.input = Shape{23, 21, 40};
-    LayerDesc l;
-    l.type = LayerType::conv2d;
-    l.name = "conv";
+    LayerDesc l = layer(LayerType::conv2d, "conv");
     l.kernel_h = l.kernel_w = uniform(rng, 0, 1) ? 3 : 1;
     l.stride_h = l.stride_w = uniform(rng, 1, 2);
     l.pad_top = l.pad_left = l.kernel_h / 2, l.pad_bottom = l.pad_right = uniform(rng, 0, l.kernel_h - 1);
     l.out_channels = 67;
     l.activation = random_activation(rng);
     net.set_weights(l, rng, {67, l.kernel_h, l.kernel_w, 40});
-    net.label = describe(l, net.input);
-    net.layers.push_back(l);
-    return net;
+    return end_with(std::move(net), l);
   });
 }
 
@@ -355,9 +337,7 @@ TEST(Kernels, WinogradConvolutions) {
   check_random_cases("conv2d 3x3/1", 40, [](std::mt19937& rng) {
     Net net;
     const bool large = uniform(rng, 0, 3) == 0;
-    LayerDesc l;
-    l.type = LayerType::conv2d;
-    l.name = "conv";
+    LayerDesc l = layer(LayerType::conv2d, "conv");
     l.kernel_h = l.kernel_w = 3;
     l.pad_top = uniform(rng, 0, 2), l.pad_bottom = uniform(rng, 0, 2);
     l.pad_left = uniform(rng, 0, 2), l.pad_right = uniform(rng, 0, 2);
@@ -367,9 +347,7 @@ TEST(Kernels, WinogradConvolutions) {
     l.out_channels = uniform(rng, 1, large ? 80 : 40);
     l.activation = random_activation(rng);
     net.set_weights(l, rng, {l.out_channels, 3, 3, net.input.c});
-    net.label = describe(l, net.input);
-    net.layers.push_back(l);
-    return net;
+    return end_with(std::move(net), l);
   });
 }
 
@@ -385,9 +363,7 @@ Net mobilenet_conv(std::mt19937& rng, Shape in, uint32_t out_channels, uint32_t 
                    uint32_t pad_before, uint32_t pad_after, bool depthwise, Activation activation) {
   Net net;
   net.input = in;
-  LayerDesc l;
-  l.type = LayerType::conv2d;
-  l.name = "conv";
+  LayerDesc l = layer(LayerType::conv2d, "conv");
   l.kernel_h = l.kernel_w = kernel;
   l.stride_h = l.stride_w = stride;
   l.pad_top = l.pad_left = pad_before;
@@ -396,9 +372,7 @@ Net mobilenet_conv(std::mt19937& rng, Shape in, uint32_t out_channels, uint32_t 
   l.out_channels = out_channels;
   l.activation = activation;
   net.set_weights(l, rng, {out_channels, kernel, kernel, depthwise ? 1 : in.c});
-  net.label = describe(l, net.input);
-  net.layers.push_back(l);
-  return net;
+  return end_with(std::move(net), l);
 }
 
 // Depthwise 3x3 with ReLU6 or linear, at stride 1 (pad 1 each side) and at
@@ -443,9 +417,7 @@ TEST(Kernels, ToleranceCatchesAWrongWeight) {
   std::mt19937 rng(testing::test_seed());
   Net net;
   net.input = Shape{16, 16, 8};  // 16 tiles: the portable backend takes Winograd
-  LayerDesc l;
-  l.type = LayerType::conv2d;
-  l.name = "conv";
+  LayerDesc l = layer(LayerType::conv2d, "conv");
   l.kernel_h = l.kernel_w = 3;
   l.pad_top = l.pad_left = l.pad_bottom = l.pad_right = 1;
   l.out_channels = 16;

@@ -5,13 +5,20 @@
 namespace cxr::testing {
 namespace {
 
-ReferenceNet study_cnn(uint32_t seed) {
+// A net without layers yet, whose preprocessing makes exactly its input: a
+// square of `side` pixels with `channels` channels, normalised as `normalize`.
+ReferenceNet square_input_net(const char* arch, uint32_t side, uint32_t channels, Normalization normalize) {
   ReferenceNet net;
-  net.arch = "study_cnn";
-  net.input = Shape{64, 64, 3};
-  net.preprocess.width = net.preprocess.height = 64;
-  net.preprocess.channels = 3;
-  net.preprocess.normalize = Normalization::unit;
+  net.arch = arch;
+  net.input = Shape{side, side, channels};
+  net.preprocess.width = net.preprocess.height = side;
+  net.preprocess.channels = channels;
+  net.preprocess.normalize = normalize;
+  return net;
+}
+
+ReferenceNet study_cnn(uint32_t seed) {
+  ReferenceNet net = square_input_net("study_cnn", 64, 3, Normalization::unit);
   NetBuilder b(net, seed);
   b.valid_conv("conv1", 32, 3, Activation::relu);
   b.pool("pool1", LayerType::max_pool, 2, 2, 0);
@@ -23,10 +30,7 @@ ReferenceNet study_cnn(uint32_t seed) {
 }
 
 ReferenceNet resnet18(uint32_t seed) {
-  ReferenceNet net;
-  net.arch = "resnet18";
-  net.input = Shape{224, 224, 1};
-  net.preprocess.normalize = Normalization::fixed;
+  ReferenceNet net = square_input_net("resnet18", 224, 1, Normalization::fixed);
   net.preprocess.mean = 0.5f;
   net.preprocess.std = 0.25f;
   NetBuilder b(net, seed);
@@ -43,12 +47,8 @@ ReferenceNet resnet18(uint32_t seed) {
 }
 
 ReferenceNet tiny(uint32_t seed) {
-  ReferenceNet net;
-  net.arch = "tiny";
-  net.input = Shape{32, 32, 1};
-  net.preprocess.width = net.preprocess.height = 32;
+  ReferenceNet net = square_input_net("tiny", 32, 1, Normalization::per_image);
   net.preprocess.equalize = true;
-  net.preprocess.normalize = Normalization::per_image;
   NetBuilder b(net, seed);
   b.conv("conv1", 8, 3, 1, Activation::relu);
   const std::string down = b.conv("conv2", 16, 3, 2, Activation::relu);

@@ -128,15 +128,24 @@ bool has_warning(const Image& image, const std::string& words) {
                      [&](const std::string& w) { return w.find(words) != std::string::npos; });
 }
 
+// Case `name` from the manifest, which must expect `expect` ("ok" or
+// "error"), and its file, which must sniff as DICOM.
+void read_case(const std::string& name, const char* expect, const json::Value** c, Bytes* bytes) {
+  *c = find_case(name);
+  ASSERT_TRUE(*c) << "case " << name << " is missing from the fixture manifest";
+  ASSERT_EQ(text(**c, "expect"), expect);
+  *bytes = case_bytes(**c);
+  ASSERT_FALSE(bytes->empty());
+  EXPECT_EQ(sniff_format(bytes->data(), bytes->size(), nullptr), ImageFormat::dicom);
+}
+
 // A case the core must decode to pydicom's display image.
 void check_decodes(const std::string& name) {
-  const json::Value* c = find_case(name);
-  if (!c && name.rfind("real_", 0) == 0) GTEST_SKIP() << "../shared/data was absent when the fixtures were made";
-  ASSERT_TRUE(c) << "case " << name << " is missing from the fixture manifest";
-  ASSERT_EQ(text(*c, "expect"), "ok");
-  const Bytes bytes = case_bytes(*c);
-  ASSERT_FALSE(bytes.empty());
-  EXPECT_EQ(sniff_format(bytes.data(), bytes.size(), nullptr), ImageFormat::dicom);
+  if (!find_case(name) && name.rfind("real_", 0) == 0)
+    GTEST_SKIP() << "../shared/data was absent when the fixtures were made";
+  const json::Value* c = nullptr;
+  Bytes bytes;
+  ASSERT_NO_FATAL_FAILURE(read_case(name, "ok", &c, &bytes));
 
   Image image;
   const Status s = decode_image(bytes.data(), bytes.size(), &image);
@@ -191,12 +200,9 @@ cxr_status status_named(const std::string& name) {
 // A case the core must refuse, with that status and words in the message.
 void check_refuses(const std::string& name) {
   SCOPED_TRACE(name);
-  const json::Value* c = find_case(name);
-  ASSERT_TRUE(c) << "case " << name << " is missing from the fixture manifest";
-  ASSERT_EQ(text(*c, "expect"), "error");
-  const Bytes bytes = case_bytes(*c);
-  ASSERT_FALSE(bytes.empty());
-  EXPECT_EQ(sniff_format(bytes.data(), bytes.size(), nullptr), ImageFormat::dicom);
+  const json::Value* c = nullptr;
+  Bytes bytes;
+  ASSERT_NO_FATAL_FAILURE(read_case(name, "error", &c, &bytes));
   Image image;
   const Status s = decode_image(bytes.data(), bytes.size(), &image);
   EXPECT_EQ(s.code, status_named(text(*c, "status"))) << s.message;

@@ -121,6 +121,24 @@ struct Parser {
     if (end != token.c_str() + token.size() || !std::isfinite(out->number)) return fail("bad number");
     return true;
   }
+  // An object's members or an array's items, from the opening bracket at
+  // `pos`: `entry` reads one; a comma goes on to the next, `close` ends them.
+  template <typename ReadEntry>
+  bool list(char close, const char* expected_comma_or_close, ReadEntry entry) {
+    ++pos;
+    skip_space();
+    if (pos < text.size() && text[pos] == close) return ++pos, true;
+    for (;;) {
+      if (!entry()) return false;
+      skip_space();
+      if (pos < text.size() && text[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      if (pos < text.size() && text[pos] == close) return ++pos, true;
+      return fail(expected_comma_or_close);
+    }
+  }
   bool value(Value* out, int depth) {
     if (depth > kMaxDepth) return fail("nesting too deep");
     skip_space();
@@ -128,10 +146,7 @@ struct Parser {
     const char c = text[pos];
     if (c == '{') {
       out->type = Value::Type::object;
-      ++pos;
-      skip_space();
-      if (pos < text.size() && text[pos] == '}') return ++pos, true;
-      for (;;) {
+      return list('}', "expected ',' or '}'", [&] {
         skip_space();
         if (pos >= text.size() || text[pos] != '"') return fail("expected a key");
         std::string key;
@@ -142,32 +157,17 @@ struct Parser {
         Value member;
         if (!value(&member, depth + 1)) return false;
         out->object.emplace_back(std::move(key), std::move(member));
-        skip_space();
-        if (pos < text.size() && text[pos] == ',') {
-          ++pos;
-          continue;
-        }
-        if (pos < text.size() && text[pos] == '}') return ++pos, true;
-        return fail("expected ',' or '}'");
-      }
+        return true;
+      });
     }
     if (c == '[') {
       out->type = Value::Type::array;
-      ++pos;
-      skip_space();
-      if (pos < text.size() && text[pos] == ']') return ++pos, true;
-      for (;;) {
+      return list(']', "expected ',' or ']'", [&] {
         Value item;
         if (!value(&item, depth + 1)) return false;
         out->array.push_back(std::move(item));
-        skip_space();
-        if (pos < text.size() && text[pos] == ',') {
-          ++pos;
-          continue;
-        }
-        if (pos < text.size() && text[pos] == ']') return ++pos, true;
-        return fail("expected ',' or ']'");
-      }
+        return true;
+      });
     }
     if (c == '"') {
       out->type = Value::Type::string;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "classify/gate_metadata.h"
+
 namespace cxr {
 namespace {
 
@@ -17,9 +19,7 @@ constexpr double kMaxExtremeFraction = 0.8;  // share of pixels within 2% of bla
 constexpr uint32_t kSamplesPerSide = 256;    // grid for the pixel statistics
 constexpr size_t kMaxLayers = 16;
 
-Status bad(const char* why) {
-  return Fail(cxr_status_invalid_model, "invalid model file: ood statistics %s; re-export the model", why);
-}
+constexpr GateMetadataRefusal bad{"ood statistics"};
 
 }  // namespace
 
@@ -28,9 +28,7 @@ Status ood_feature_layers(const Model& model, std::vector<std::string>* names) {
   const json::Value* ood = model.metadata.find("ood");
   if (!ood) return Ok();
   if (!ood->is_object()) return bad("metadata is not an object");
-  const json::Value* method = ood->find("method");
-  if (!method || !method->is_string() || method->string != "mahalanobis")
-    return bad("use an unknown method (this core knows \"mahalanobis\")");
+  if (!names_method(*ood, "mahalanobis")) return bad("use an unknown method (this core knows \"mahalanobis\")");
   const json::Value* layers = ood->find("layers");
   if (!layers || !layers->is_array() || layers->array.empty() || layers->array.size() > kMaxLayers)
     return bad("name no layers (or too many)");

@@ -3,12 +3,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "classify/gate_metadata.h"
+
 namespace cxr {
 namespace {
 
-Status bad(const char* why) {
-  return Fail(cxr_status_invalid_model, "invalid model file: the out-of-scope check %s; re-export the model", why);
-}
+constexpr GateMetadataRefusal bad{"the out-of-scope check"};
 
 const char kDefaultPopulation[] = "children";
 
@@ -41,9 +41,7 @@ Status read_scope_check(const Model& model, size_t features, ScopeCheck* out) {
   const json::Value* adult = ood && ood->is_object() ? ood->find("adult") : nullptr;
   if (!adult) return Ok();
   if (!adult->is_object()) return bad("metadata (ood.adult) is not an object");
-  const json::Value* method = adult->find("method");
-  if (!method || !method->is_string() || method->string != "logistic")
-    return bad("uses an unknown method (this core knows \"logistic\")");
+  if (!names_method(*adult, "logistic")) return bad("uses an unknown method (this core knows \"logistic\")");
   const json::Value* threshold = adult->find("threshold");
   if (!threshold) return Ok();  // defined, not fitted (the trainer's intermediate step)
   if (!threshold->is_number() || !std::isfinite(threshold->number) || std::fabs(threshold->number) > 1e6)

@@ -3,14 +3,18 @@
 // are both generated from it, so they cannot drift apart:
 //
 //   #define CXR_FRUITS(X) X(apple) X(pear)
-//   enum class Fruit { CXR_FRUITS(CXR_ENUMERATOR) };
-//   inline constexpr const char* kFruitNames[] = {CXR_FRUITS(CXR_ENUMERATOR_NAME)};
+//   CXR_NAMED_ENUM(Fruit, kFruitNames, CXR_FRUITS);
 //   enum_name(Fruit::pear, kFruitNames)  // "pear"
 #pragma once
 #include <cstddef>
 
 #define CXR_ENUMERATOR(name) name,
 #define CXR_ENUMERATOR_NAME(name) #name,
+
+// `enum class Enum` with the enumerators LIST names, and `names`, their names in order.
+#define CXR_NAMED_ENUM(Enum, names, LIST)   \
+  enum class Enum { LIST(CXR_ENUMERATOR) }; \
+  inline constexpr const char* names[] = {LIST(CXR_ENUMERATOR_NAME)}
 
 namespace cxr {
 

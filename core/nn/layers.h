@@ -13,10 +13,8 @@ namespace cxr {
 // messages) from one list.
 #define CXR_LAYER_TYPES(X) X(conv2d) X(max_pool) X(avg_pool) X(global_avg_pool) X(dense) X(add) X(softmax)
 #define CXR_ACTIVATIONS(X) X(none) X(relu) X(relu6)
-enum class LayerType { CXR_LAYER_TYPES(CXR_ENUMERATOR) };
-enum class Activation { CXR_ACTIVATIONS(CXR_ENUMERATOR) };
-inline constexpr const char* kLayerTypeNames[] = {CXR_LAYER_TYPES(CXR_ENUMERATOR_NAME)};
-inline constexpr const char* kActivationNames[] = {CXR_ACTIVATIONS(CXR_ENUMERATOR_NAME)};
+CXR_NAMED_ENUM(LayerType, kLayerTypeNames, CXR_LAYER_TYPES);
+CXR_NAMED_ENUM(Activation, kActivationNames, CXR_ACTIVATIONS);
 
 struct Shape {
   uint32_t h = 0, w = 0, c = 0;

@@ -19,10 +19,8 @@ namespace cxr {
 //   fixed      y = (x - mean) / std  (mean, std from the spec)
 //   per_image  y = (x - mean(x)) / max(std(x), 1e-6) over the resized image
 #define CXR_NORMALIZATIONS(X) X(unit) X(fixed) X(per_image)
-enum class ResizePolicy { CXR_RESIZE_POLICIES(CXR_ENUMERATOR) };
-enum class Normalization { CXR_NORMALIZATIONS(CXR_ENUMERATOR) };
-inline constexpr const char* kResizePolicyNames[] = {CXR_RESIZE_POLICIES(CXR_ENUMERATOR_NAME)};
-inline constexpr const char* kNormalizationNames[] = {CXR_NORMALIZATIONS(CXR_ENUMERATOR_NAME)};
+CXR_NAMED_ENUM(ResizePolicy, kResizePolicyNames, CXR_RESIZE_POLICIES);
+CXR_NAMED_ENUM(Normalization, kNormalizationNames, CXR_NORMALIZATIONS);
 
 struct PreprocessSpec {
   uint32_t width = 224, height = 224;

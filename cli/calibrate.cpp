@@ -298,16 +298,11 @@ int calibrate_command(int argc, char** argv) {
 
 bool apply_site_file(cxr_classifier* classifier, const std::string& path) {
   std::vector<uint8_t> bytes;
-  std::string error;
-  if (!read_bytes(path, &bytes, &error)) {
-    std::fprintf(stderr, "cxr: site calibration %s: %s\n", path.c_str(), error.c_str());
-    return false;
-  }
+  if (!read_or_complain("site calibration", path, &bytes)) return false;
   cxr_error e;
   if (bytes.empty() || cxr_classifier_set_site_calibration(classifier, reinterpret_cast<const char*>(bytes.data()),
                                                            bytes.size(), &e) != cxr_status_ok) {
-    std::fprintf(stderr, "cxr: site calibration %s: %s\n", path.c_str(),
-                 bytes.empty() ? "the file is empty; export it again" : e.message);
+    complain_about("site calibration", path, bytes.empty() ? "the file is empty; export it again" : e.message);
     return false;
   }
   return true;

@@ -28,6 +28,17 @@ bool read_bytes(const std::string& path, std::vector<uint8_t>* out, std::string*
   return true;
 }
 
+void complain_about(const char* what, const std::string& path, const std::string& why) {
+  std::fprintf(stderr, "cxr: %s %s: %s\n", what, path.c_str(), why.c_str());
+}
+
+bool read_or_complain(const char* what, const std::string& path, std::vector<uint8_t>* out) {
+  std::string error;
+  if (read_bytes(path, out, &error)) return true;
+  complain_about(what, path, error);
+  return false;
+}
+
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const std::string& input : inputs) {
@@ -54,14 +65,10 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
 
 cxr_classifier* load_model(const std::string& path, cxr_backend backend) {
   std::vector<uint8_t> bytes;
-  std::string error;
-  if (!read_bytes(path, &bytes, &error)) {
-    std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), error.c_str());
-    return nullptr;
-  }
+  if (!read_or_complain("model", path, &bytes)) return nullptr;
   cxr_error err;
   cxr_classifier* c = cxr_classifier_create(bytes.data(), bytes.size(), backend, &err);
-  if (!c) std::fprintf(stderr, "cxr: model %s: %s\n", path.c_str(), err.message);
+  if (!c) complain_about("model", path, err.message);
   return c;
 }
 

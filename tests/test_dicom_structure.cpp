@@ -16,46 +16,17 @@
 namespace cxr {
 namespace {
 
+using testing::append_implicit_element;
 using testing::Bytes;
 using testing::put_le16;
 using testing::put_le32;
 
 // ---------------------------------------------------------------- hostile structure
 
-// Implicit VR element.
-void implicit_element(Bytes& b, uint32_t group, uint32_t element, const Bytes& value) {
-  put_le16(b, group);
-  put_le16(b, element);
-  put_le32(b, uint32_t(value.size()));
-  b.insert(b.end(), value.begin(), value.end());
-}
-Bytes us(uint32_t v) {
-  Bytes b;
-  put_le16(b, v);
-  return b;
-}
-Bytes str(const std::string& s) {
-  Bytes b(s.begin(), s.end());
-  if (b.size() % 2) b.push_back(' ');
-  return b;
-}
-
 // A bare implicit-VR 8-bit image of w x h with the given extra elements
 // (already encoded) placed between the pixel module and the pixel data.
 Bytes bare_image(uint32_t w, uint32_t h, const Bytes& extra, const Bytes& pixels) {
-  Bytes b;
-  implicit_element(b, 0x0008, 0x0060, str("DX"));
-  implicit_element(b, 0x0028, 0x0002, us(1));
-  implicit_element(b, 0x0028, 0x0004, str("MONOCHROME2"));
-  implicit_element(b, 0x0028, 0x0010, us(h));
-  implicit_element(b, 0x0028, 0x0011, us(w));
-  implicit_element(b, 0x0028, 0x0100, us(8));
-  implicit_element(b, 0x0028, 0x0101, us(8));
-  implicit_element(b, 0x0028, 0x0102, us(7));
-  implicit_element(b, 0x0028, 0x0103, us(0));
-  b.insert(b.end(), extra.begin(), extra.end());
-  implicit_element(b, 0x7FE0, 0x0010, pixels);
-  return b;
+  return testing::make_bare_dicom({h, w, 8, "", extra, pixels});
 }
 
 Status decode(const Bytes& b, Image* image) { return decode_image(b.data(), b.size(), image); }
@@ -64,21 +35,21 @@ TEST(DicomStructure, DefinedLengthVoiLutSequenceInImplicitVr) {
   // pydicom writes sequences with undefined lengths; this one has defined
   // lengths throughout: the dictionary must know (0028,3010) is a sequence.
   Bytes lut_item;
-  implicit_element(lut_item, 0x0028, 0x3002, [] {
+  append_implicit_element(lut_item, 0x0028, 0x3002, [] {
     Bytes d;
     put_le16(d, 4);
     put_le16(d, 10);
     put_le16(d, 8);
     return d;
   }());
-  implicit_element(lut_item, 0x0028, 0x3006, Bytes{0, 0, 85, 0, 170, 0, 255, 0});
+  append_implicit_element(lut_item, 0x0028, 0x3006, Bytes{0, 0, 85, 0, 170, 0, 255, 0});
   Bytes item;
   put_le16(item, 0xFFFE);
   put_le16(item, 0xE000);
   put_le32(item, uint32_t(lut_item.size()));
   item.insert(item.end(), lut_item.begin(), lut_item.end());
   Bytes sequence;
-  implicit_element(sequence, 0x0028, 0x3010, item);
+  append_implicit_element(sequence, 0x0028, 0x3010, item);
   const Bytes pixels = {0, 10, 11, 12, 13, 200};
   Image image;
   const Status s = decode(bare_image(3, 2, sequence, pixels), &image);
@@ -121,7 +92,7 @@ TEST(DicomStructure, LengthsPastTheEndAreRefused) {
 
 TEST(DicomStructure, OddLengthsAreTolerated) {
   Bytes extra;
-  implicit_element(extra, 0x0009, 0x0010, Bytes{'a', 'b', 'c'});  // odd length, private
+  append_implicit_element(extra, 0x0009, 0x0010, Bytes{'a', 'b', 'c'});  // odd length, private
   Image image;
   const Status s = decode(bare_image(2, 1, extra, Bytes{0, 255}), &image);
   ASSERT_TRUE(s.ok()) << s.message;

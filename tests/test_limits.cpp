@@ -98,8 +98,6 @@ long peak_growth(F&& run) {
 // ------------------------------------------------------------ inputs
 
 using testing::put_be32;
-using testing::put_le16;
-using testing::put_le32;
 
 void png_chunk(Bytes& png, const char* type, const Bytes& data) {
   put_be32(png, uint32_t(data.size()));
@@ -154,28 +152,7 @@ Bytes short_jpeg(uint32_t width, uint32_t rows, uint32_t height, bool cut = true
 // A bare implicit-VR DICOM dataset (16-bit MONOCHROME2) with the given frame
 // count and `pixel_bytes` of pixel data.
 Bytes dicom_frames(uint32_t rows, uint32_t columns, const std::string& frames, size_t pixel_bytes) {
-  Bytes b;
-  auto element = [&](uint32_t group, uint32_t elem, Bytes value) {
-    if (value.size() % 2) value.push_back(' ');
-    put_le16(b, group);
-    put_le16(b, elem);
-    put_le32(b, uint32_t(value.size()));
-    b.insert(b.end(), value.begin(), value.end());
-  };
-  auto us = [](uint32_t v) { return Bytes{uint8_t(v), uint8_t(v >> 8)}; };
-  auto str = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
-  element(0x0008, 0x0060, str("DX"));
-  element(0x0028, 0x0002, us(1));
-  element(0x0028, 0x0004, str("MONOCHROME2"));
-  element(0x0028, 0x0008, str(frames));
-  element(0x0028, 0x0010, us(rows));
-  element(0x0028, 0x0011, us(columns));
-  element(0x0028, 0x0100, us(16));
-  element(0x0028, 0x0101, us(16));
-  element(0x0028, 0x0102, us(15));
-  element(0x0028, 0x0103, us(0));
-  element(0x7FE0, 0x0010, Bytes(pixel_bytes, 0));
-  return b;
+  return testing::make_bare_dicom({rows, columns, 16, frames, {}, Bytes(pixel_bytes, 0)});
 }
 
 Bytes text_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }

@@ -215,4 +215,40 @@ Bytes make_flat_block_jpeg(uint32_t width, uint32_t height, const std::vector<in
   return jpeg;
 }
 
+// ---------------------------------------------------------------- DICOM writer
+
+void append_implicit_element(Bytes& dataset, uint32_t group, uint32_t element, const Bytes& value) {
+  put_le16(dataset, group);
+  put_le16(dataset, element);
+  put_le32(dataset, uint32_t(value.size()));
+  dataset.insert(dataset.end(), value.begin(), value.end());
+}
+
+Bytes make_bare_dicom(const BareDicom& film) {
+  auto us = [](uint32_t v) {
+    Bytes b;
+    put_le16(b, v);
+    return b;
+  };
+  auto text = [](const std::string& s) {  // padded to even length with a space, as DICOM pads text
+    Bytes b(s.begin(), s.end());
+    if (b.size() % 2) b.push_back(' ');
+    return b;
+  };
+  Bytes b;
+  append_implicit_element(b, 0x0008, 0x0060, text("DX"));
+  append_implicit_element(b, 0x0028, 0x0002, us(1));
+  append_implicit_element(b, 0x0028, 0x0004, text("MONOCHROME2"));
+  if (!film.frames.empty()) append_implicit_element(b, 0x0028, 0x0008, text(film.frames));
+  append_implicit_element(b, 0x0028, 0x0010, us(film.rows));
+  append_implicit_element(b, 0x0028, 0x0011, us(film.columns));
+  append_implicit_element(b, 0x0028, 0x0100, us(film.bits));
+  append_implicit_element(b, 0x0028, 0x0101, us(film.bits));
+  append_implicit_element(b, 0x0028, 0x0102, us(film.bits - 1));
+  append_implicit_element(b, 0x0028, 0x0103, us(0));
+  b.insert(b.end(), film.extra.begin(), film.extra.end());
+  append_implicit_element(b, 0x7FE0, 0x0010, film.pixels);
+  return b;
+}
+
 }  // namespace cxr::testing

@@ -1,9 +1,10 @@
 // PNG and JPEG files built byte by byte, for the fixtures stb_image_write
 // cannot make (palette and 16-bit PNG, single-component and progressive JPEG,
-// header-only files); the integer writers also serve the DICOM and model-file
-// tests.
+// header-only files), and bare DICOM datasets for the structure and limit
+// tests; the integer writers also serve the model-file tests.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cxr::testing {
@@ -31,5 +32,19 @@ Bytes jpeg_frame_header(uint8_t sof_marker, uint32_t width, uint32_t height);
 // Progressive: a DC scan at half precision, a DC refinement scan, then an
 // AC scan of end-of-block codes.
 Bytes make_flat_block_jpeg(uint32_t width, uint32_t height, const std::vector<int>& dc, bool progressive);
+
+// DICOM: an implicit-VR little-endian element, its value as given (odd
+// lengths too, for the tests of them).
+void append_implicit_element(Bytes& dataset, uint32_t group, uint32_t element, const Bytes& value);
+// A bare implicit-VR little-endian dataset of a DX film: MONOCHROME2, one
+// unsigned sample a pixel, `bits` allocated and stored, (0028,0008) Number of
+// Frames when `frames` is not empty, then `extra` (elements already encoded,
+// in tag order) and the pixel data, both as given.
+struct BareDicom {
+  uint32_t rows = 0, columns = 0, bits = 8;
+  std::string frames;
+  Bytes extra, pixels;
+};
+Bytes make_bare_dicom(const BareDicom& film);
 
 }  // namespace cxr::testing

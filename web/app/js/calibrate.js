@@ -9,7 +9,8 @@ import { WorkerPool, workerCount } from './lib/worker-pool.js';
 import { classifyInOrder } from './lib/batch.js';
 import { sniffKind } from './lib/sniff.js';
 import { drawRoc, drawReliability, drawWrong } from './calibrate-view.js';
-import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
+import { filesFromDataTransfer } from './lib/files.js';
+import { wireFilePickers } from './lib/file-pickers.js';
 import { isTestModel } from './lib/wording.js';
 import { parseMetadata } from './lib/metrics.js';
 import {
@@ -150,15 +151,10 @@ function wire() {
   });
   drop.addEventListener('dragenter', () => drop.classList.add('over'));
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  $('pick-folder').addEventListener('click', () => $('folder-input').click());
-  $('pick-files').addEventListener('click', () => $('file-input').click());
-  for (const id of ['folder-input', 'file-input']) {
-    $(id).addEventListener('change', (e) => {
-      const list = filesFromInput(e.target.files);
-      e.target.value = '';
-      measure(list);
-    });
-  }
+  wireFilePickers([
+    { button: $('pick-folder'), input: $('folder-input') },
+    { button: $('pick-files'), input: $('file-input') },
+  ], measure);
   $('target-form').addEventListener('change', () => choose());
   $('target-form').addEventListener('submit', (e) => { e.preventDefault(); choose(); });
   $('save-site').addEventListener('click', async () => {

@@ -10,7 +10,8 @@ import { select, renderViewer, renderFilm } from './viewer.js';
 import { recordAudit } from './audit-view.js';
 import { WorkerPool } from './lib/worker-pool.js';
 import { classifyInOrder, readBytes } from './lib/batch.js';
-import { filesFromDataTransfer, filesFromInput } from './lib/files.js';
+import { filesFromDataTransfer } from './lib/files.js';
+import { wireFilePickers } from './lib/file-pickers.js';
 import { sniffKind, SNIFF_BYTES } from './lib/sniff.js';
 
 export const pool = new WorkerPool({
@@ -167,13 +168,8 @@ export function wireIntake() {
       filesFromDataTransfer(e.clipboardData).then(addFiles);
     }
   });
-  $('pick-files').addEventListener('click', () => $('file-input').click());
-  $('pick-folder').addEventListener('click', () => $('folder-input').click());
-  for (const id of ['file-input', 'folder-input']) {
-    $(id).addEventListener('change', (e) => {
-      const list = filesFromInput(e.target.files);
-      e.target.value = '';
-      addFiles(list);
-    });
-  }
+  wireFilePickers([
+    { button: $('pick-files'), input: $('file-input') },
+    { button: $('pick-folder'), input: $('folder-input') },
+  ], addFiles);
 }

@@ -84,7 +84,10 @@ std::string unquote(std::string s) {
 bool labels_from_csv(const std::string& csv, const cxr_model_info& info, std::vector<Labelled>* films,
                      std::vector<Refused>* refused, std::string* error) {
   std::ifstream in(csv);
-  if (!in) return *error = "cannot open the labels file " + csv, false;
+  if (!in) {
+    *error = "cannot open the labels file " + csv;
+    return false;
+  }
   const fs::path base = fs::path(csv).parent_path();
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -104,9 +107,8 @@ bool labels_from_csv(const std::string& csv, const cxr_model_info& info, std::ve
     const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : base / file;
     films->push_back({path.string(), uint32_t(k) == info.positive_class});
   }
-  if (films->empty())
-    return *error = "the labels file " + csv + " names no film with a label " + class_list(info, " or "), false;
-  return true;
+  if (films->empty()) *error = "the labels file " + csv + " names no film with a label " + class_list(info, " or ");
+  return !films->empty();
 }
 
 std::string today() {
@@ -207,7 +209,10 @@ int calibrate_command(int argc, char** argv) {
   if (o.date.empty()) o.date = today();
   cxr_classifier* classifier = load_model(o.model, cxr_backend_portable);
   if (!classifier) return 2;
-  if (!o.check.empty() && !apply_site_file(classifier, o.check)) return cxr_classifier_destroy(classifier), 2;
+  if (!o.check.empty() && !apply_site_file(classifier, o.check)) {
+    cxr_classifier_destroy(classifier);
+    return 2;
+  }
   cxr_model_info info;
   cxr_classifier_info(classifier, &info);
   std::printf("model           %s %s (crc32 %08x), default threshold %.6g\n", info.name, info.version, info.checksum,
@@ -265,7 +270,10 @@ int calibrate_command(int argc, char** argv) {
   }
   for (const Refused& r : refused) std::printf("left out        %s: %s\n", r.path.c_str(), r.reason.c_str());
 
-  if (!o.check.empty() && !apply_site_file(classifier, o.check)) return cxr_classifier_destroy(classifier), 2;
+  if (!o.check.empty() && !apply_site_file(classifier, o.check)) {
+    cxr_classifier_destroy(classifier);
+    return 2;
+  }
   std::vector<const char*> hex;
   for (const std::string& d : digests) hex.push_back(d.c_str());
   const cxr_calibration_films films{probability.size(), probability.data(), log_odds.data(), positive.data(),

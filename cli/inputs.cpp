@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 namespace fs = std::filesystem;
 
@@ -18,12 +19,16 @@ constexpr uintmax_t kMaxInputBytes = uintmax_t(1) << 30;
 }  // namespace
 
 bool read_bytes(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+  const auto refuse = [error](std::string why) {
+    *error = std::move(why);
+    return false;
+  };
   std::error_code ec;
   const uintmax_t size = fs::file_size(path, ec);
-  if (ec) return *error = "cannot read the file: " + ec.message(), false;
-  if (size > kMaxInputBytes) return *error = "file is larger than 1 GiB; not an X-ray image", false;
+  if (ec) return refuse("cannot read the file: " + ec.message());
+  if (size > kMaxInputBytes) return refuse("file is larger than 1 GiB; not an X-ray image");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return *error = "cannot open the file: " + std::string(std::strerror(errno)), false;
+  if (!in) return refuse("cannot open the file: " + std::string(std::strerror(errno)));
   out->assign(std::istreambuf_iterator<char>(in), {});
   return true;
 }

@@ -127,7 +127,10 @@ struct Parser {
   bool list(char close, const char* expected_comma_or_close, ReadEntry entry) {
     ++pos;
     skip_space();
-    if (pos < text.size() && text[pos] == close) return ++pos, true;
+    if (pos < text.size() && text[pos] == close) {
+      ++pos;
+      return true;
+    }
     for (;;) {
       if (!entry()) return false;
       skip_space();
@@ -135,7 +138,10 @@ struct Parser {
         ++pos;
         continue;
       }
-      if (pos < text.size() && text[pos] == close) return ++pos, true;
+      if (pos < text.size() && text[pos] == close) {
+        ++pos;
+        return true;
+      }
       return fail(expected_comma_or_close);
     }
   }

@@ -12,10 +12,11 @@
 //   4. stbi_info must agree, then stb decodes at the file's own channel count
 //      and we convert to gray here.
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <memory>
-#include <new>
 
+#include "common/allocate.h"
 #include "decode/dicom.h"
 #include "decode/image.h"
 #include "stb_image.h"
@@ -454,15 +455,9 @@ Status decode_with_stb(const uint8_t* data, int size, ImageFormat format, int ch
                 format_name(format));
 
   const size_t pixel_count = size_t(width) * size_t(height);
-#if defined(__cpp_exceptions)
-  try {
-    out->pixels.resize(pixel_count);
-  } catch (const std::bad_alloc&) {
-    return Fail(cxr_status_out_of_memory, "not enough memory for a %dx%d image", width, height);
-  }
-#else
-  out->pixels.resize(pixel_count);
-#endif
+  char refusal[64];
+  snprintf(refusal, sizeof refusal, "not enough memory for a %dx%d image", width, height);
+  CXR_TRY(try_resize(&out->pixels, pixel_count, refusal));
   const bool coloured = sixteen_bit ? convert_to_gray(static_cast<const uint16_t*>(samples.get()), pixel_count,
                                                       channels, kColourTolerance8 * 257, out->pixels.data())
                                     : convert_to_gray(static_cast<const uint8_t*>(samples.get()), pixel_count, channels,

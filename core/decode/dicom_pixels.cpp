@@ -22,8 +22,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <new>
 
+#include "common/allocate.h"
 #include "decode/dicom_internal.h"
 
 namespace cxr::dicom {
@@ -308,16 +308,9 @@ struct Samples {
 };
 
 Status resize_pixels(Image* out, size_t count) {
-#if defined(__cpp_exceptions)
-  try {
-    out->pixels.resize(count);
-  } catch (const std::bad_alloc&) {
-    return Fail(cxr_status_out_of_memory, "not enough memory for a %ux%u image", out->width, out->height);
-  }
-#else
-  out->pixels.resize(count);
-#endif
-  return Ok();
+  char refusal[64];
+  snprintf(refusal, sizeof refusal, "not enough memory for a %ux%u image", out->width, out->height);
+  return try_resize(&out->pixels, count, refusal);
 }
 
 // Monochrome: raw word -> display value table, then one lookup per pixel.

@@ -19,9 +19,9 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <new>
 #include <vector>
 
+#include "common/allocate.h"
 #include "nn/winograd.h"
 
 namespace cxr {
@@ -39,6 +39,9 @@ constexpr size_t kWinogradBatchFloats = 65536;
 
 size_t round_up(size_t x, size_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
+// What prepare() answers when a buffer cannot be had (common/allocate.h).
+constexpr char kNoMemory[] = "not enough memory to prepare the network's weights";
+
 // GEMM right-hand sides for `groups` groups in Kernels::gemm's panels, and
 // the bias, zero-padded to whole panels.
 struct PackedGemm {
@@ -47,12 +50,13 @@ struct PackedGemm {
   size_t depth = 0, cols = 0, panel_width = 0;
 
   // Zeroed room for it all.
-  void resize(size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
+  Status resize(size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
     depth = depth_, cols = cols_, panel_width = panel_width_;
     group_bias = round_up(cols, panel_width);
     group_weights = group_bias * depth;
-    weights.assign(groups * group_weights, 0.0f);
-    bias.assign(groups * group_bias, 0.0f);
+    weights.clear(), bias.clear();
+    CXR_TRY(try_resize(&weights, groups * group_weights, kNoMemory));
+    return try_resize(&bias, groups * group_bias, kNoMemory);
   }
 
   // B[k][n] of group g; a last panel of at most half the width is packed
@@ -65,14 +69,15 @@ struct PackedGemm {
 
   // From weights stored row per output ([groups * cols][depth]: conv OHWI and
   // dense [units][in] both are).
-  void pack(const float* w, const float* b, size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
-    resize(groups, depth_, cols_, panel_width_);
+  Status pack(const float* w, const float* b, size_t groups, size_t depth_, size_t cols_, size_t panel_width_) {
+    CXR_TRY(resize(groups, depth_, cols_, panel_width_));
     for (size_t g = 0; g < groups; ++g)
       for (size_t n = 0; n < cols; ++n) {
         const size_t out = g * cols + n;
         for (size_t k = 0; k < depth; ++k) at(g, n, k) = w[out * depth + k];
         bias[g * group_bias + n] = b[out];
       }
+    return Ok();
   }
 };
 
@@ -133,19 +138,24 @@ class PortableBackend final : public Backend {
     for (const Shape& shape : plan.shapes)
       if (shape.size() >= portable::kPaddedTap)  // tap offsets are 32-bit
         return Fail(cxr_status_too_large, "a feature map of the network is too large for the portable backend");
-    try {
-      steps_.reserve(plan.layers.size());
-      for (const PlannedLayer& layer : plan.layers) steps_.push_back(plan_step(plan, layer));
-      size_t scratch = 0, channels = 0;
-      for (const Step& s : steps_) scratch = std::max(scratch, s.scratch_floats);
-      for (const Step& s : steps_) channels = std::max<size_t>(channels, s.in.c);
-      scratch_.assign(scratch, 0.0f);
-      zeros_.assign(channels, 0.0f);
-    } catch (const std::bad_alloc&) {
-      steps_.clear();
-      return Fail(cxr_status_out_of_memory, "not enough memory to prepare the network's weights");
+    // Every buffer sized by the model goes through try_resize; steps_ itself
+    // holds one small record per layer.
+    zeros_.clear();
+    steps_.resize(plan.layers.size());
+    for (size_t i = 0; i < plan.layers.size(); ++i) {
+      const Status status = plan_step(plan, plan.layers[i], &steps_[i]);
+      if (!status.ok()) {
+        steps_.clear();
+        return status;
+      }
     }
-    return Ok();
+    size_t scratch = 0, channels = 0;
+    for (const Step& s : steps_) scratch = std::max(scratch, s.scratch_floats);
+    for (const Step& s : steps_) channels = std::max<size_t>(channels, s.in.c);
+    Status status = try_resize(&scratch_, scratch, kNoMemory);
+    if (status.ok()) status = try_resize(&zeros_, channels, kNoMemory);
+    if (!status.ok()) steps_.clear();
+    return status;
   }
 
   Status run(float* arena) override {
@@ -168,9 +178,9 @@ class PortableBackend final : public Backend {
   }
 
  private:
-  Step plan_step(const Plan& plan, const PlannedLayer& layer) const {
+  Status plan_step(const Plan& plan, const PlannedLayer& layer, Step* step) const {
     const LayerDesc& l = layer.desc;
-    Step s;
+    Step& s = *step;
     s.in = plan.shapes[layer.inputs[0]];
     s.out = plan.shapes[layer.output];
     s.input = plan.offsets[layer.inputs[0]];
@@ -180,47 +190,53 @@ class PortableBackend final : public Backend {
     s.clamp = activation_range(l.activation);
     s.groups = l.groups;
     switch (l.type) {
-      case LayerType::conv2d: plan_conv(l, &s); break;
+      case LayerType::conv2d: return plan_conv(l, &s);
       case LayerType::dense:
         s.kind = StepKind::dense;
-        s.gemm.pack(l.weight.data, l.bias.data, 1, s.in.size(), s.out.c, kernels_.panel_width);
-        break;
+        return s.gemm.pack(l.weight.data, l.bias.data, 1, s.in.size(), s.out.c, kernels_.panel_width);
       case LayerType::max_pool: s.kind = StepKind::max_pool; break;
       case LayerType::avg_pool: s.kind = StepKind::avg_pool; break;
       case LayerType::global_avg_pool: s.kind = StepKind::global_avg_pool; break;
       case LayerType::add: s.kind = StepKind::add; break;
       case LayerType::softmax: s.kind = StepKind::softmax; break;
     }
-    return s;
+    return Ok();
   }
 
-  void plan_conv(const LayerDesc& l, Step* s) const {
+  // A copy of `count` floats of the model's, through try_resize.
+  static Status copy_floats(const float* from, size_t count, std::vector<float>* to) {
+    CXR_TRY(try_resize(to, count, kNoMemory));
+    std::copy(from, from + count, to->begin());
+    return Ok();
+  }
+
+  Status plan_conv(const LayerDesc& l, Step* s) const {
     const size_t taps = size_t(l.kernel_h) * l.kernel_w;
     if (l.groups == s->in.c && s->out.c == s->in.c) {
       // Depthwise: weights [c][kh][kw][1] transposed to [kh*kw][c] so a tap's
       // weights for consecutive channels are one vector load.
       s->kind = StepKind::depthwise;
-      s->depthwise_weights.resize(taps * s->in.c);
+      CXR_TRY(try_resize(&s->depthwise_weights, taps * s->in.c, kNoMemory));
       for (size_t c = 0; c < s->in.c; ++c)
         for (size_t t = 0; t < taps; ++t) s->depthwise_weights[t * s->in.c + c] = l.weight.data[c * taps + t];
-      s->bias.assign(l.bias.data, l.bias.data + s->in.c);
-      return;
+      return copy_floats(l.bias.data, s->in.c, &s->bias);
     }
     if (l.kernel_h == 3 && l.kernel_w == 3 && l.stride_h == 1 && l.stride_w == 1 && l.groups == 1 &&
         winograd::tiles(s->out.h, s->out.w) >= winograd::kMinTiles)
       return plan_winograd(l, s);
     const size_t group_in = s->in.c / l.groups, group_out = s->out.c / l.groups;
     s->depth = taps * group_in;
-    s->gemm.pack(l.weight.data, l.bias.data, l.groups, s->depth, group_out, kernels_.panel_width);
+    CXR_TRY(s->gemm.pack(l.weight.data, l.bias.data, l.groups, s->depth, group_out, kernels_.panel_width));
     const bool pointwise = taps == 1 && l.stride_h == 1 && l.stride_w == 1 && l.pad_top == 0 && l.pad_left == 0 &&
                            l.pad_bottom == 0 && l.pad_right == 0 && l.groups == 1;
     if (pointwise) {
       s->kind = StepKind::gemm_direct;  // the input already is the GEMM's A
-      return;
+      return Ok();
     }
     s->kind = StepKind::indirect_gemm;
     const WindowArgs& w = s->window;
-    s->tap_offsets.reserve(size_t(s->out.h) * s->out.w * taps);
+    CXR_TRY(try_resize(&s->tap_offsets, size_t(s->out.h) * s->out.w * taps, kNoMemory));
+    s->tap_offsets.clear();  // keeps the capacity: the push_backs below do not allocate
     for (uint32_t oy = 0; oy < s->out.h; ++oy)
       for (uint32_t ox = 0; ox < s->out.w; ++ox)
         for (uint32_t ky = 0; ky < w.kernel_h; ++ky)
@@ -230,22 +246,24 @@ class PortableBackend final : public Backend {
             const bool inside = y >= 0 && y < w.in_h && x >= 0 && x < w.in_w;
             s->tap_offsets.push_back(inside ? uint32_t((y * w.in_w + x) * s->in.c) : portable::kPaddedTap);
           }
+    return Ok();
   }
 
-  void plan_winograd(const LayerDesc& l, Step* s) const {
+  Status plan_winograd(const LayerDesc& l, Step* s) const {
     s->kind = StepKind::winograd;
     const size_t in_c = s->in.c, out_c = s->out.c, positions = winograd::kPositions;
     // A GEMM per position, bias zero: it is added after the output transform.
-    s->gemm.resize(positions, in_c, out_c, kernels_.panel_width);
+    CXR_TRY(s->gemm.resize(positions, in_c, out_c, kernels_.panel_width));
     winograd::transform_weights(l.weight.data, out_c, in_c, [&](size_t position, size_t o, size_t i) -> float& {
       return s->gemm.at(position, o, i);
     });
-    s->bias.assign(l.bias.data, l.bias.data + out_c);
+    CXR_TRY(copy_floats(l.bias.data, out_c, &s->bias));
     s->depth = in_c;
     const size_t per_tile = positions * (in_c + out_c);
     s->tile_rows =
         std::min(round_up(winograd_tiles(*s), 4), std::max<size_t>(4, kWinogradBatchFloats / per_tile / 4 * 4));
     s->scratch_floats = s->tile_rows * per_tile;
+    return Ok();
   }
 
   static size_t winograd_tiles(const Step& s) { return winograd::tiles(s.out.h, s.out.w); }

@@ -6,8 +6,9 @@
 // builds with -ffp-contract=off and no fast-math), so native and wasm outputs
 // are bit-identical. Weight tables are computed in double, stored as float.
 #include <cmath>
-#include <new>
+#include <cstdio>
 
+#include "common/allocate.h"
 #include "preprocess/preprocess.h"
 
 namespace cxr {
@@ -147,7 +148,9 @@ void build_axis_taps(const AxisMap& axis, Filter filter, PreprocessScratch& s) {
 }
 
 // Resamples the image into s.b (content.height x content.width), in [0, 1].
-void resample(const Image& image, const Geometry& g, Filter filter, PreprocessScratch& s) {
+// The two planes go through try_resize (`refusal` its sentence); the tap
+// tables are a few entries per row and column.
+Status resample(const Image& image, const Geometry& g, Filter filter, PreprocessScratch& s, const char* refusal) {
   s.taps.clear();
   s.weights.clear();
   build_axis_taps(g.x, filter, s);
@@ -160,7 +163,7 @@ void resample(const Image& image, const Geometry& g, Filter filter, PreprocessSc
   // Horizontal pass over the source rows the vertical taps read.
   const uint32_t row_begin = y_taps[0];
   const uint32_t row_end = y_taps[3 * (out_h - 1)] + y_taps[3 * (out_h - 1) + 1];
-  s.a.resize(size_t(row_end - row_begin) * out_w);
+  CXR_TRY(try_resize(&s.a, size_t(row_end - row_begin) * out_w, refusal));
   for (uint32_t r = row_begin; r < row_end; ++r) {
     const uint16_t* src = image.pixels.data() + size_t(r) * image.width;
     float* dst = s.a.data() + size_t(r - row_begin) * out_w;
@@ -176,7 +179,7 @@ void resample(const Image& image, const Geometry& g, Filter filter, PreprocessSc
 
   // Vertical pass, then pixel units -> [0, 1].
   const float max_value = float(image.max_value);
-  s.b.resize(size_t(out_h) * out_w);
+  CXR_TRY(try_resize(&s.b, size_t(out_h) * out_w, refusal));
   for (uint32_t y = 0; y < out_h; ++y) {
     const uint32_t* t = y_taps + 3 * size_t(y);
     const float* w = weights + t[2];
@@ -188,6 +191,7 @@ void resample(const Image& image, const Geometry& g, Filter filter, PreprocessSc
     }
     for (uint32_t x = 0; x < out_w; ++x) dst[x] /= max_value;
   }
+  return Ok();
 }
 
 uint32_t histogram_bin(float x) {
@@ -298,30 +302,24 @@ Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch&
   if (!status.ok()) return status;
   status = check_image(image);
   if (!status.ok()) return status;
-#if defined(__cpp_exceptions)
-  try {
-#endif
-    const Image* source = &image;
-    if (spec.prescale_width && (image.width != spec.prescale_width || image.height != spec.prescale_height)) {
-      PreprocessSpec to = spec;
-      to.width = spec.prescale_width, to.height = spec.prescale_height;
-      resample(image, plan_geometry(image.width, image.height, to), Filter::triangle, s);
-      Image& p = s.prescaled;  // 16-bit, like a decoded film: rounding costs < 1e-5 of full scale
-      p.width = to.width, p.height = to.height, p.bit_depth = 16, p.max_value = 65535;
-      p.pixels.resize(s.b.size());
-      for (size_t i = 0; i < s.b.size(); ++i)
-        p.pixels[i] = uint16_t(std::lround(std::fmin(1.0f, std::fmax(0.0f, s.b[i])) * 65535.0f));
-      source = &p;
-    }
-    const Geometry geometry = plan_geometry(source->width, source->height, spec);
-    resample(*source, geometry, Filter::box, s);
-    if (spec.equalize) equalize(s.b);
-    *content = geometry.content;
-#if defined(__cpp_exceptions)
-  } catch (const std::bad_alloc&) {
-    return Fail(cxr_status_out_of_memory, "not enough memory to preprocess a %ux%u image", image.width, image.height);
+  char refusal[80];
+  snprintf(refusal, sizeof refusal, "not enough memory to preprocess a %ux%u image", image.width, image.height);
+  const Image* source = &image;
+  if (spec.prescale_width && (image.width != spec.prescale_width || image.height != spec.prescale_height)) {
+    PreprocessSpec to = spec;
+    to.width = spec.prescale_width, to.height = spec.prescale_height;
+    CXR_TRY(resample(image, plan_geometry(image.width, image.height, to), Filter::triangle, s, refusal));
+    Image& p = s.prescaled;  // 16-bit, like a decoded film: rounding costs < 1e-5 of full scale
+    p.width = to.width, p.height = to.height, p.bit_depth = 16, p.max_value = 65535;
+    CXR_TRY(try_resize(&p.pixels, s.b.size(), refusal));
+    for (size_t i = 0; i < s.b.size(); ++i)
+      p.pixels[i] = uint16_t(std::lround(std::fmin(1.0f, std::fmax(0.0f, s.b[i])) * 65535.0f));
+    source = &p;
   }
-#endif
+  const Geometry geometry = plan_geometry(source->width, source->height, spec);
+  CXR_TRY(resample(*source, geometry, Filter::box, s, refusal));
+  if (spec.equalize) equalize(s.b);
+  *content = geometry.content;
   return Ok();
 }
 

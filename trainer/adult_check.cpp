@@ -6,15 +6,15 @@
 
 namespace cxr::train {
 
-bool fit_logistic(const std::vector<const std::vector<float>*>& negatives,
-                  const std::vector<const std::vector<float>*>& positives, double l2, LogisticFit* out,
-                  std::string* error) {
-  if (negatives.empty() || positives.empty()) return *error = "the logistic fit needs rows of both classes", false;
+Status fit_logistic(const std::vector<const std::vector<float>*>& negatives,
+                    const std::vector<const std::vector<float>*>& positives, double l2, LogisticFit* out) {
+  if (negatives.empty() || positives.empty())
+    return Fail(cxr_status_invalid_argument, "the logistic fit needs rows of both classes");
   const size_t d = negatives[0]->size(), n = negatives.size() + positives.size();
   std::vector<const std::vector<float>*> rows(negatives);
   rows.insert(rows.end(), positives.begin(), positives.end());
   for (const std::vector<float>* r : rows)
-    if (r->size() != d || d == 0) return *error = "the logistic fit's rows differ in length", false;
+    if (r->size() != d || d == 0) return Fail(cxr_status_invalid_argument, "the logistic fit's rows differ in length");
 
   // Standardise (pooled mean and standard deviation; a constant feature keeps scale 1).
   std::vector<double> mean(d, 0.0), scale(d, 0.0);
@@ -53,7 +53,7 @@ bool fit_logistic(const std::vector<const std::vector<float>*>& negatives,
       gradient[a] += penalty * beta[a];
       hessian[a * m + a] += penalty;
     }
-    if (!invert_spd(hessian, m, &inverse)) return *error = "the logistic fit's Hessian is singular", false;
+    if (!invert_spd(hessian, m, &inverse)) return Fail(cxr_status_internal, "the logistic fit's Hessian is singular");
     double step = 0;
     for (size_t a = 0; a < m; ++a) {
       double delta = 0;
@@ -70,10 +70,10 @@ bool fit_logistic(const std::vector<const std::vector<float>*>& negatives,
         bias -= beta[j] * mean[j] / scale[j];
       }
       out->bias = float(bias);
-      return true;
+      return Ok();
     }
   }
-  return *error = "the logistic fit did not converge in 100 Newton steps (try a larger --adult-l2)", false;
+  return Fail(cxr_status_internal, "the logistic fit did not converge in 100 Newton steps (try a larger --adult-l2)");
 }
 
 double logistic_score(const LogisticFit& fit, const std::vector<float>& features) {

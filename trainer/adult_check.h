@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace cxr::train {
 
 struct LogisticFit {
@@ -16,11 +18,9 @@ struct LogisticFit {
 };
 
 // Newton's method (the problem is small: a few thousand rows, a few hundred
-// features). False with *error when the rows are empty or ragged or it does
-// not converge.
-bool fit_logistic(const std::vector<const std::vector<float>*>& negatives,
-                  const std::vector<const std::vector<float>*>& positives, double l2, LogisticFit* out,
-                  std::string* error);
+// features). Fails when the rows are empty or ragged or it does not converge.
+Status fit_logistic(const std::vector<const std::vector<float>*>& negatives,
+                    const std::vector<const std::vector<float>*>& positives, double l2, LogisticFit* out);
 
 double logistic_score(const LogisticFit& fit, const std::vector<float>& features);
 

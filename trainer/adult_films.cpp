@@ -19,25 +19,28 @@ const char* adult_role_name(AdultRole role) {
   return "?";
 }
 
-bool list_adult_films(const std::string& dir, std::vector<AdultFilm>* out, std::string* error) {
+Status list_adult_films(const std::string& dir, std::vector<AdultFilm>* out) {
   out->clear();
   const std::string manifest = (fs::path(dir) / "manifest.csv").string();
   std::vector<std::vector<std::string>> rows;
-  if (!read_csv_rows(manifest, 5, &rows, error)) return false;
+  CXR_TRY(read_csv_rows(manifest, 5, &rows));
   std::map<std::string, std::vector<AdultFilm>> by_label;
   for (const std::vector<std::string>& cells : rows) {
     AdultFilm film{(fs::path(dir) / cells[0]).string(), cells[1], cells[4], AdultRole::fit};
     std::error_code ec;
     if (!fs::is_regular_file(film.path, ec))
-      return *error = film.path + " is listed in " + manifest + " but missing", false;
-    if (film.sha256.size() != 64) return *error = manifest + ": " + cells[0] + " has no sha256", false;
+      return failure(cxr_status_invalid_argument, "%s is listed in %s but missing", film.path.c_str(),
+                     manifest.c_str());
+    if (film.sha256.size() != 64)
+      return failure(cxr_status_invalid_argument, "%s: %s has no sha256", manifest.c_str(), cells[0].c_str());
     by_label[film.label].push_back(std::move(film));
   }
-  if (by_label.size() < 2) return *error = manifest + " lists fewer than two labels", false;
+  if (by_label.size() < 2)
+    return failure(cxr_status_invalid_argument, "%s lists fewer than two labels", manifest.c_str());
   for (auto& [label, films] : by_label) {
     std::sort(films.begin(), films.end(), [](const AdultFilm& a, const AdultFilm& b) { return a.sha256 < b.sha256; });
     if (films.size() < kAdultSetAsidePerLabel + kAdultCheckPerLabel + 1)
-      return *error = manifest + ": too few films labelled " + label, false;
+      return failure(cxr_status_invalid_argument, "%s: too few films labelled %s", manifest.c_str(), label.c_str());
     for (size_t i = 0; i < films.size(); ++i)
       films[i].role = i < kAdultSetAsidePerLabel                         ? AdultRole::set_aside
                       : i < kAdultSetAsidePerLabel + kAdultCheckPerLabel ? AdultRole::check
@@ -45,7 +48,7 @@ bool list_adult_films(const std::string& dir, std::vector<AdultFilm>* out, std::
     out->insert(out->end(), films.begin(), films.end());
   }
   std::sort(out->begin(), out->end(), [](const AdultFilm& a, const AdultFilm& b) { return a.path < b.path; });
-  return true;
+  return Ok();
 }
 
 std::string adult_films_dir(const Options& options) {

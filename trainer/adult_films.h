@@ -22,7 +22,7 @@ constexpr size_t kAdultSetAsidePerLabel = 80, kAdultCheckPerLabel = 50;
 
 // Reads DIR/manifest.csv (file,nih_label,orig_width,orig_height,sha256), checks
 // that each listed file exists, and assigns the roles. Sorted by path.
-bool list_adult_films(const std::string& dir, std::vector<AdultFilm>* out, std::string* error);
+Status list_adult_films(const std::string& dir, std::vector<AdultFilm>* out);
 
 // --adult DIR; by default the folder adult_nih beside --data's folder
 // (../shared/data/adult_nih) when it exists; "" for --adult none.

@@ -17,17 +17,15 @@
 
 namespace cxr::train {
 
-int run_baseline_cnn(const Options& options, const std::string& command_line) {
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+Status run_baseline_cnn(const Options& options, const std::string& command_line) {
+  const std::string data = options.data_dir();
   const std::string out = options.get("out", "build/trainer/baseline_cnn.cxrm");
   const int epochs = int(options.number("epochs", 25));
   const uint64_t seed = uint64_t(options.number("seed", 1));
   at::set_num_interop_threads(1);
   torch::set_num_threads(1);
-  std::string error;
-  if (!prepare_output(out, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(options.get("log", out + ".log"));
-  logf("cxr-train baseline  %s", command_line.c_str());
+  CXR_TRY(prepare_output(out));
+  start_log("baseline", options.get("log", out + ".log"), command_line);
   torch::manual_seed(seed);
   std::mt19937_64 rng(seed);
 
@@ -37,9 +35,8 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
   std::vector<Sample> samples;
   PlaneSet planes;
   std::string hash;
-  if (!list_split(data, "train", &samples, &error) ||
-      !load_planes(samples, spec, options.get("cache", "build/cache"), &planes, &hash, &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(list_split(data, "train", &samples));
+  CXR_TRY(load_planes(samples, spec, options.get("cache", "build/cache"), &planes, &hash));
 
   torch::nn::Conv2d conv1(torch::nn::Conv2dOptions(3, 32, 3)), conv2(torch::nn::Conv2dOptions(32, 64, 3));
   torch::nn::Linear fc1(14 * 14 * 64, 64), fc2(64, 2);
@@ -124,7 +121,7 @@ int run_baseline_cnn(const Options& options, const std::string& command_line) {
   json::Value meta = make_metadata(info, layers);
   meta.set("provenance", json::Value::make_object()).set("command_line", json::Value::of(command_line));
   const std::vector<uint8_t> bytes = write_model(meta, layer_tensors(layers));
-  if (!write_file(out, std::string(bytes.begin(), bytes.end()), &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out, std::string(bytes.begin(), bytes.end())));
   logf("wrote %s; evaluating on test through the core", out.c_str());
   Options evaluate;
   evaluate.values = {{"model", out}, {"data", data}, {"split", "test"}, {"out", out + ".test.json"}};

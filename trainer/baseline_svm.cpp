@@ -30,23 +30,21 @@ std::vector<svm_node> rows_of(const PlaneSet& planes) {
 
 }  // namespace
 
-int run_baseline_svm(const Options& options, const std::string& command_line) {
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+Status run_baseline_svm(const Options& options, const std::string& command_line) {
+  const std::string data = options.data_dir();
   const std::string out_path = options.get("out", "build/trainer/baseline_svm.test.json");
-  std::string error;
-  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(options.get("log", out_path + ".log"));
-  logf("cxr-train baseline  %s", command_line.c_str());
+  CXR_TRY(prepare_output(out_path));
+  start_log("baseline", options.get("log", out_path + ".log"), command_line);
   PreprocessSpec spec;
   spec.width = spec.height = 50;
   std::vector<Sample> train, test;
   PlaneSet train_planes, test_planes;
   std::string hash;
   const std::string cache = options.get("cache", "build/cache");
-  if (!list_split(data, "train", &train, &error) || !list_split(data, "test", &test, &error) ||
-      !load_planes(train, spec, cache, &train_planes, &hash, &error) ||
-      !load_planes(test, spec, cache, &test_planes, &hash, &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(list_split(data, "train", &train));
+  CXR_TRY(list_split(data, "test", &test));
+  CXR_TRY(load_planes(train, spec, cache, &train_planes, &hash));
+  CXR_TRY(load_planes(test, spec, cache, &test_planes, &hash));
 
   std::vector<svm_node> train_nodes = rows_of(train_planes), test_nodes = rows_of(test_planes);
   const size_t n = 50 * 50;
@@ -89,8 +87,7 @@ int run_baseline_svm(const Options& options, const std::string& command_line) {
   const json::Value& c = *report.find("confusion_argmax");
   logf("SVM on test: accuracy %.4f AUC %.4f confusion %s", report.find("argmax_accuracy")->find("value")->number,
        report.find("auc")->find("value")->number, json::serialize(c).c_str());
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
-  return 0;
+  return write_file(out_path, json::serialize(report) + "\n");
 }
 
 }  // namespace cxr::train

@@ -11,20 +11,17 @@
 
 namespace cxr::train {
 
-int run_convert(const Options& options, const std::string& command_line) {
-  const std::string in_path = options.get("model", "models/pneumonia.cxrm");
+Status run_convert(const Options& options, const std::string& command_line) {
+  const std::string in_path = options.model_path();
   const std::string out_path = options.get("out", "");
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
   if (out_path.empty() || options.get("weights", "f16") != "f16")
-    return failed(2, "error: convert needs --out FILE (and --weights f16, the one storage it knows)");
-  std::string error;
-  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(options.get("log", out_path + ".log"));
-  logf("cxr-train convert  %s", command_line.c_str());
+    return Fail(cxr_status_invalid_argument, "convert needs --out FILE (and --weights f16, the one storage it knows)");
+  CXR_TRY(prepare_output(out_path));
+  start_log("convert", options.get("log", out_path + ".log"), command_line);
 
   std::vector<uint8_t> bytes;
   Model model;
-  if (!read_model_file(in_path, &bytes, &model, &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(read_model_file(in_path, &bytes, &model));
   std::vector<TensorRecord> tensors;
   size_t halved = 0;
   for (const ModelTensor& t : model.tensors) {
@@ -37,22 +34,21 @@ int run_convert(const Options& options, const std::string& command_line) {
   // Original vs converted on the validation split, through the core.
   std::vector<Sample> samples;
   Split split;
-  if (!provenance_split(model.metadata, data, &samples, &split, &error))
-    return failed(2, "error: %s: %s", in_path.c_str(), error.c_str());
+  CXR_TRY(about_file(in_path, provenance_split(model.metadata, options.data_dir(), &samples, &split)));
   json::Value metadata = model.metadata;
   std::vector<uint8_t> converted = write_model(metadata, tensors);
   cxr_error cerr;
   const ClassifierPtr original(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &cerr));
   const ClassifierPtr half(cxr_classifier_create(converted.data(), converted.size(), cxr_backend_portable, &cerr));
-  if (!original || !half) return failed(2, "error: %s", cerr.message);
+  if (!original || !half) return Status{cerr.status, cerr.message};
   double max_change = 0;
   size_t changed = 0;
   Progress progress("convert: validation", split.validation.size());
   for (size_t i = 0; i < split.validation.size(); ++i) {
     std::vector<uint8_t> image;
-    if (!read_file(samples[split.validation[i]].path, &image, &error)) return failed(2, "error: %s", error.c_str());
+    CXR_TRY(read_file(samples[split.validation[i]].path, &image));
     const Scored a = score_bytes(original.get(), image), b = score_bytes(half.get(), image);
-    if (!a.ok || !b.ok) return failed(2, "error: %s", (a.ok ? b : a).error.c_str());
+    if (!a.ok || !b.ok) return Status{(a.ok ? b : a).code, (a.ok ? b : a).error};
     max_change = std::max(max_change, std::fabs(a.probability - b.probability));
     changed += (a.probability >= model.info.threshold) != (b.probability >= model.info.threshold);
     progress.step(i + 1);
@@ -68,14 +64,13 @@ int run_convert(const Options& options, const std::string& command_line) {
   storage.set("command_line", json::Value::of(command_line));
   metadata.set("storage", std::move(storage));
   converted = write_model(metadata, tensors);
-  if (!write_file(out_path, std::string(converted.begin(), converted.end()), &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out_path, std::string(converted.begin(), converted.end())));
   logf("%zu weights to f16: %.2f MB -> %.2f MB; validation (%zu films): max probability change %.2e, %zu "
        "decisions changed; wrote %s",
        halved, double(bytes.size()) / 1e6, double(converted.size()) / 1e6, split.validation.size(), max_change, changed,
        out_path.c_str());
   // The gate's statistics belong to the features of the weights that run.
-  return model.metadata.find("ood") ? add_gate(out_path, samples, split, options) : 0;
+  return model.metadata.find("ood") ? add_gate(out_path, samples, split, options) : Ok();
 }
 
 }  // namespace cxr::train

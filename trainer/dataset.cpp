@@ -20,13 +20,14 @@ namespace cxr::train {
 
 const char* const kClassNames[2] = {"NORMAL", "PNEUMONIA"};
 
-bool list_split(const std::string& root, const std::string& split, std::vector<Sample>* out, std::string* error) {
+Status list_split(const std::string& root, const std::string& split, std::vector<Sample>* out) {
   out->clear();
   for (int label : {kNormal, kPneumonia}) {
     const fs::path dir = fs::path(root) / split / kClassNames[label];
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      return refuse(error, dir.string() + " is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/");
+      return failure(cxr_status_invalid_argument,
+                     "%s is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/", dir.string().c_str());
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       const std::string file = entry.path().filename().string();
       if (!entry.is_regular_file() || file.empty() || file[0] == '.') continue;
@@ -40,15 +41,15 @@ bool list_split(const std::string& root, const std::string& split, std::vector<S
     }
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty()) return refuse(error, "no images under " + root + "/" + split);
-  return true;
+  if (out->empty()) return failure(cxr_status_invalid_argument, "no images under %s/%s", root.c_str(), split.c_str());
+  return Ok();
 }
 
-bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
-                    std::vector<Sample>* out, std::string* error) {
+Status list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
+                      std::vector<Sample>* out) {
   out->clear();
   std::vector<std::vector<std::string>> rows;  // file,class,subtype,patient,part
-  if (!read_csv_rows(halves_csv, 5, &rows, error)) return false;
+  CXR_TRY(read_csv_rows(halves_csv, 5, &rows));
   for (const std::vector<std::string>& cells : rows) {
     if (cells[4] != part) continue;
     Sample s;
@@ -56,35 +57,38 @@ bool list_test_half(const std::string& root, const std::string& halves_csv, cons
     s.path = (fs::path(root) / cells[0]).string();
     if (cells[1] == kClassNames[kNormal]) s.label = kNormal;
     else if (cells[1] == kClassNames[kPneumonia]) s.label = kPneumonia;
-    else return refuse(error, halves_csv + ": unknown class '" + cells[1] + "'");
+    else return failure(cxr_status_invalid_argument, "%s: unknown class '%s'", halves_csv.c_str(), cells[1].c_str());
     s.subtype = cells[2];
     s.patient = cells[3];
     std::error_code ec;
-    if (!fs::is_regular_file(s.path, ec)) return refuse(error, s.path + " is listed in " + halves_csv + " but missing");
+    if (!fs::is_regular_file(s.path, ec))
+      return failure(cxr_status_invalid_argument, "%s is listed in %s but missing", s.path.c_str(), halves_csv.c_str());
     out->push_back(std::move(s));
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty()) return refuse(error, "no '" + part + "' films in " + halves_csv);
-  return true;
+  if (out->empty())
+    return failure(cxr_status_invalid_argument, "no '%s' films in %s", part.c_str(), halves_csv.c_str());
+  return Ok();
 }
 
-bool select_films(const std::string& root, const std::string& split, const std::string& halves, const std::string& part,
-                  size_t limit, std::vector<Sample>* out, std::string* name, std::string* error) {
+Status select_films(const std::string& root, const std::string& split, const std::string& halves,
+                    const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name) {
   if (halves.empty()) {
     *name = split;
-    if (!list_split(root, split, out, error)) return false;
+    CXR_TRY(list_split(root, split, out));
   } else {
     *name = part;
-    if (part != "tune" && part != "report") return refuse(error, "--part is tune or report, not " + part);
-    if (split != "test") return refuse(error, "--halves splits test/: drop --split or use test");
-    if (!list_test_half(root, halves, part, out, error)) return false;
+    if (part != "tune" && part != "report")
+      return failure(cxr_status_invalid_argument, "--part is tune or report, not %s", part.c_str());
+    if (split != "test") return failure(cxr_status_invalid_argument, "--halves splits test/: drop --split or use test");
+    CXR_TRY(list_test_half(root, halves, part, out));
   }
   if (limit && limit < out->size()) {
     std::vector<Sample> kept;
     for (size_t i = 0; i < limit; ++i) kept.push_back((*out)[i * out->size() / limit]);
     out->swap(kept);
   }
-  return true;
+  return Ok();
 }
 
 std::string patient_id(const std::string& file) {
@@ -188,23 +192,23 @@ void write_cache(const std::string& path, const PlaneSet& set) {
   std::string bytes(kCacheMagic, 8);
   bytes.append(reinterpret_cast<const char*>(set.content.data()), set.content.size() * sizeof(ContentRect));
   bytes.append(reinterpret_cast<const char*>(set.pixels.data()), set.pixels.size());
-  std::string error;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  if (!write_file(path, bytes, &error)) logf("warning: plane cache not written: %s", error.c_str());
+  const Status written = write_file(path, bytes);
+  if (!written.ok()) logf("warning: plane cache not written: %s", written.message.c_str());
 }
 
 }  // namespace
 
-bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec, const std::string& cache_dir,
-                 PlaneSet* out, std::string* manifest_hash, std::string* error) {
+Status load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec, const std::string& cache_dir,
+                   PlaneSet* out, std::string* manifest_hash) {
   // Manifest: every name and every byte, so the cache and the provenance
   // change whenever any image does.
   std::vector<std::vector<uint8_t>> files(samples.size());
   uint64_t manifest = fnv1a(nullptr, 0);
   Progress reading("read files", samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
-    if (!read_file(samples[i].path, &files[i], error)) return false;
+    CXR_TRY(read_file(samples[i].path, &files[i]));
     manifest = fnv1a(samples[i].name.data(), samples[i].name.size() + 1, manifest);
     manifest = fnv1a(files[i].data(), files[i].size(), manifest);
     if (i % 64 == 0) reading.step(i);
@@ -219,7 +223,7 @@ bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec,
   out->height = spec.height;
   if (read_cache(cache_path, samples.size(), out)) {
     logf("planes: %zu from cache %s", samples.size(), cache_path.c_str());
-    return true;
+    return Ok();
   }
 
   const size_t plane_size = size_t(spec.width) * spec.height;
@@ -232,7 +236,7 @@ bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec,
   for (size_t i = 0; i < samples.size(); ++i) {
     Status s = decode_image(files[i].data(), files[i].size(), &image);
     if (s.ok()) s = resample_plane(image, spec, &scratch, plane.data(), &out->content[i]);
-    if (!s.ok()) return refuse(error, samples[i].path + ": " + s.message);
+    CXR_TRY(about_file(samples[i].path, s));
     uint8_t* dst = out->pixels.data() + i * plane_size;
     for (size_t k = 0; k < plane_size; ++k) dst[k] = uint8_t(std::lround(plane[k] * 255.0f));
     std::vector<uint8_t>().swap(files[i]);
@@ -240,7 +244,7 @@ bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec,
   }
   decoding.finish();
   write_cache(cache_path, *out);
-  return true;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "preprocess/preprocess.h"
 
 namespace cxr::train {
@@ -23,23 +24,23 @@ struct Sample {
 };
 
 // Sorted by name. Fails when the folder lacks the layout.
-bool list_split(const std::string& root, const std::string& split, std::vector<Sample>* out, std::string* error);
+Status list_split(const std::string& root, const std::string& split, std::vector<Sample>* out);
 
 // One half of the test split as test_halves.csv assigns it (columns file,
 // class, subtype, patient, part; file relative to ROOT, e.g.
 // "test/NORMAL/IM-0001-0001.jpeg"): part "tune" (chosen on) or "report"
 // (reported once, never chosen on). Sorted by name. Fails on a malformed
 // CSV, an unknown class, or a listed file that is missing.
-bool list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
-                    std::vector<Sample>* out, std::string* error);
+Status list_test_half(const std::string& root, const std::string& halves_csv, const std::string& part,
+                      std::vector<Sample>* out);
 
 // The films a measuring command reads: a whole split (`halves` empty), or one
 // `part` ("tune" or "report") of test/ as `halves` (test_halves.csv) assigns
 // it; evenly thinned to `limit` films when non-zero (the list is sorted by
 // class, so both classes stay). *name is what to call the set in reports:
 // the split's name, or the part's.
-bool select_films(const std::string& root, const std::string& split, const std::string& halves, const std::string& part,
-                  size_t limit, std::vector<Sample>* out, std::string* name, std::string* error);
+Status select_films(const std::string& root, const std::string& split, const std::string& halves,
+                    const std::string& part, size_t limit, std::vector<Sample>* out, std::string* name);
 
 // Patient id from a file name (see the data README): personNNN for pneumonia,
 // IM-NNNN / NORMAL2-IM-NNNN for normal; the file name itself when neither fits.
@@ -78,8 +79,8 @@ struct PlaneSet {
 // Reads every file (hashing its bytes into the manifest hash) and decodes +
 // resamples those missing from the cache file in `cache_dir` keyed by spec and
 // manifest. `manifest_hash` (optional) receives the FNV-1a of names + bytes.
-bool load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec, const std::string& cache_dir,
-                 PlaneSet* out, std::string* manifest_hash, std::string* error);
+Status load_planes(const std::vector<Sample>& samples, const PreprocessSpec& spec, const std::string& cache_dir,
+                   PlaneSet* out, std::string* manifest_hash);
 
 // A float plane back from u8 (the inverse of the cache's quantisation).
 inline float dequantize(uint8_t v) { return float(v) * (1.0f / 255.0f); }

@@ -16,15 +16,15 @@ namespace {
 using json::Value;
 
 // The rows that must be identical when the same file is evaluated again.
-bool same_confusions(const Value& stored, const Value& fresh, std::string* why) {
+Status same_confusions(const Value& stored, const Value& fresh) {
   for (const char* key : {"confusion_threshold", "confusion_argmax"}) {
     const Value* a = stored.find(key);
     const Value* b = fresh.find(key);
     if (!a || !b || json::serialize(*a) != json::serialize(*b))
-      return refuse(why, std::string(key) + ": stored " + (a ? json::serialize(*a) : "none") + ", measured " +
-                             (b ? json::serialize(*b) : "none"));
+      return check_failed("MISMATCH with the model's metadata: %s: stored %s, measured %s", key,
+                          (a ? json::serialize(*a) : "none").c_str(), (b ? json::serialize(*b) : "none").c_str());
   }
-  return true;
+  return Ok();
 }
 
 // What the uncertainty band does on this split: how many films the page calls
@@ -51,28 +51,20 @@ Value band_report(const std::vector<double>& scores, const std::vector<int>& lab
 
 }  // namespace
 
-int run_evaluate(const Options& options, const std::string& command_line) {
-  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+Status run_evaluate(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.model_path(), data = options.data_dir();
   const std::string halves = options.get("halves", ""), part = options.get("part", "report");
   const std::string split_name = halves.empty() ? options.get("split", "test") : part;
   const std::string out_path = options.get("out", model_path + "." + split_name + ".json");
   const size_t resamples = size_t(options.number("bootstrap", 1000));
   const uint64_t seed = uint64_t(options.number("seed", 1));
-  std::string error;
-  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(options.get("log", out_path + ".log"));
-  logf("cxr-train evaluate  %s", command_line.c_str());
-
-  const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return failed(2, "error: %s", error.c_str());
+  ClassifierPtr classifier;
   cxr_model_info info;
-  cxr_classifier_info(classifier.get(), &info);
+  CXR_TRY(start_measuring("evaluate", options, command_line, out_path, &classifier, &info));
 
   std::vector<Sample> samples;
   std::string set_name;
-  if (!select_films(data, options.get("split", "test"), halves, part, 0, &samples, &set_name, &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(select_films(data, options.get("split", "test"), halves, part, 0, &samples, &set_name));
   std::vector<double> scores;
   std::vector<int> labels, argmax;
   std::vector<std::string> subtypes;
@@ -81,11 +73,11 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   Progress progress("evaluate " + split_name, samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     std::vector<uint8_t> bytes;
-    if (!read_file(samples[i].path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
+    CXR_TRY(read_file(samples[i].path, &bytes));
     cxr_result result;
     cxr_error cerr;
     if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), nullptr, &result, &cerr) != cxr_status_ok)
-      return failed(2, "error: %s: %s", samples[i].path.c_str(), cerr.message);
+      return about_file(samples[i].path, Status{cerr.status, cerr.message});
     scores.push_back(result.probabilities[info.positive_class]);
     argmax.push_back(result.predicted_class == info.positive_class);
     labels.push_back(samples[i].label);
@@ -123,19 +115,17 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   logf("threshold %.4f  confusion (rows true N/P, cols pred N/P) %s; argmax %s; ECE %.4f", double(info.threshold),
        json::serialize(*report.find("confusion_threshold")).c_str(),
        json::serialize(*report.find("confusion_argmax")).c_str(), report.find("calibration")->find("ece")->number);
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out_path, json::serialize(report) + "\n"));
   logf("wrote %s", out_path.c_str());
 
   // The stored metrics must be exactly what this file measures today.
   if (options.flag("check-model-metadata")) {
     Value metadata;
-    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+    CXR_TRY(classifier_metadata(classifier.get(), &metadata));
     const Value* metrics = metadata.find("metrics");
     const Value* stored = metrics ? metrics->find(split_name) : nullptr;
-    if (!stored) return failed(1, "error: the model stores no metrics.%s", split_name.c_str());
-    std::string why;
-    if (!same_confusions(*stored, report, &why))
-      return failed(1, "MISMATCH with the model's metadata: %s", why.c_str());
+    if (!stored) return check_failed("the model stores no metrics.%s", split_name.c_str());
+    CXR_TRY(same_confusions(*stored, report));
     logf("the model's metrics.%s match this evaluation exactly", split_name.c_str());
   }
 
@@ -143,15 +133,15 @@ int run_evaluate(const Options& options, const std::string& command_line) {
   // unchanged (the weights and their provenance stay), only the file's CRC changes.
   if (options.flag("write-into-model")) {
     Value metadata;
-    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+    CXR_TRY(classifier_metadata(classifier.get(), &metadata));
     if (!metadata.find("metrics")) metadata.set("metrics", Value::make_object());
     report.set("note", Value::of(std::string("measured on the model file with CRC-32 ") + crc +
                                  ", before this metadata was added; the weights are unchanged"));
     metadata.find("metrics")->set(split_name, report);
-    if (!rewrite_model(model_path, metadata, {}, &error)) return failed(2, "error: %s", error.c_str());
+    CXR_TRY(rewrite_model(model_path, metadata, {}));
     logf("wrote metrics.%s into %s", split_name.c_str(), model_path.c_str());
   }
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -162,16 +162,14 @@ Value number_array(const std::vector<double>& values) {
 
 }  // namespace
 
-int run_fit(const Options& options, const std::string& command_line) {
+Status run_fit(const Options& options, const std::string& command_line) {
   const auto started = std::chrono::steady_clock::now();
   // The tree this run starts from (HEAD may move while a long run trains).
   const std::string trainer_commit = source_commit();
   FitConfig cfg = read_config(options);
   set_single_thread();
-  std::string error;
-  if (!prepare_output(cfg.out, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(cfg.log);
-  logf("cxr-train fit  %s", command_line.c_str());
+  CXR_TRY(prepare_output(cfg.out));
+  start_log("fit", cfg.log, command_line);
   torch::manual_seed(cfg.seed);
   std::mt19937_64 rng(cfg.seed);
 
@@ -179,25 +177,24 @@ int run_fit(const Options& options, const std::string& command_line) {
   AugmentConfig augment_config = cfg.augment;
   if (!parse_range(options.get("aspect-x", "1:1"), &augment_config.aspect_x_low, &augment_config.aspect_x_high) ||
       !parse_range(options.get("aspect-y", "1:1"), &augment_config.aspect_y_low, &augment_config.aspect_y_high))
-    return failed(2, "error: --aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35");
+    return Fail(cxr_status_invalid_argument, "--aspect-x and --aspect-y take LO:HI with 0 < LO <= HI, e.g. 0.75:1.35");
   // The data's copies are 224x224: full-size films go there first, as they did.
   if (!parse_prescale(options.get("prescale", "224x224"), &cfg.prescale_width, &cfg.prescale_height))
-    return failed(2, "error: --prescale is WxH (e.g. 224x224) or none");
+    return Fail(cxr_status_invalid_argument, "--prescale is WxH (e.g. 224x224) or none");
   const std::vector<Op> architecture = make_architecture(cfg.arch, cfg.width, cfg.blocks);
-  if (architecture.empty()) return failed(2, "error: unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str());
+  if (architecture.empty())
+    return Fail(cxr_status_invalid_argument, "unknown --arch %s (resnet or mobilenet_v2_035)", cfg.arch.c_str());
   PretrainedWeights pretrained;
   if (!cfg.pretrained.empty()) {
-    const Status read = read_pretrained(cfg.pretrained, &pretrained);
-    if (!read.ok()) return failed(2, "error: %s", read.message.c_str());
+    CXR_TRY(read_pretrained(cfg.pretrained, &pretrained));
     logf("pretrained: %s", pretrained.source.c_str());
   }
   std::vector<Sample> tune_samples;
-  if (!cfg.tune_halves.empty() && !list_test_half(cfg.data, cfg.tune_halves, "tune", &tune_samples, &error))
-    return failed(2, "error: %s", error.c_str());
+  if (!cfg.tune_halves.empty()) CXR_TRY(list_test_half(cfg.data, cfg.tune_halves, "tune", &tune_samples));
 
   // ---- data: train/ only; validation carved out of it by patient
   std::vector<Sample> samples;
-  if (!list_split(cfg.data, "train", &samples, &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(list_split(cfg.data, "train", &samples));
   if (cfg.limit && cfg.limit < samples.size()) {  // a seeded subset, for smoke runs
     std::shuffle(samples.begin(), samples.end(), rng);
     samples.resize(cfg.limit);
@@ -205,8 +202,9 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   SplitOrder split_order;
   if (!parse_split_order(cfg.val_split, &split_order))
-    return failed(2, "error: --val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'",
-                  cfg.val_split.c_str());
+    return Fail(cxr_status_invalid_argument,
+                "--val-split must be shuffle, lowest-ids, highest-ids or normal2-batch, not '%s'",
+                cfg.val_split.c_str());
   const Split split = split_by_patient(samples, cfg.val_fraction, cfg.seed, split_order);
   std::vector<int> labels(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) labels[i] = samples[i].label;
@@ -218,23 +216,21 @@ int run_fit(const Options& options, const std::string& command_line) {
   const size_t val_positives = size_t(std::count(val_labels.begin(), val_labels.end(), kPneumonia));
   // AUC, temperature and threshold mean nothing without both classes on each side.
   if (!train_positives || !train_negatives || !val_positives || val_positives == val_labels.size())
-    return failed(2,
-                  "error: the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
-                  "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
-                  train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
-                  cfg.val_split.c_str(),
-                  split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : "");
+    return failure(cxr_status_invalid_argument,
+                   "the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
+                   "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
+                   train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
+                   cfg.val_split.c_str(),
+                   split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : "");
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;
   std::string manifest_hash;
-  if (!load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash, &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(load_planes(samples, spec, cfg.cache_dir, &planes, &manifest_hash));
   PlaneSet tune_planes;
   std::vector<size_t> tune_indices;
   std::vector<int> tune_labels;
   if (!tune_samples.empty()) {
-    if (!load_planes(tune_samples, spec, cfg.cache_dir, &tune_planes, nullptr, &error))
-      return failed(2, "error: %s", error.c_str());
+    CXR_TRY(load_planes(tune_samples, spec, cfg.cache_dir, &tune_planes, nullptr));
     for (size_t i = 0; i < tune_samples.size(); ++i)
       tune_indices.push_back(i), tune_labels.push_back(tune_samples[i].label);
     logf("tune: %zu films of the test split's tune half (%zu pneumonia); checkpoint, temperature and threshold "
@@ -248,8 +244,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   // ---- model and optimiser
   Net net(architecture, cfg.dropout);
   if (!cfg.pretrained.empty()) {
-    const Status loaded = net->load_pretrained(pretrained);
-    if (!loaded.ok()) return failed(2, "error: %s", loaded.message.c_str());
+    CXR_TRY(net->load_pretrained(pretrained));
   }
   logf("model %s width %d blocks %d: %zu parameters, input %dx%d", cfg.arch.c_str(), cfg.width, cfg.blocks,
        net->parameter_count(), cfg.size, cfg.size);
@@ -510,8 +505,7 @@ int run_fit(const Options& options, const std::string& command_line) {
   }
   meta.set("metrics", std::move(metrics));
   const std::vector<uint8_t> bytes = write_model(meta, layer_tensors(exported.layers));
-  if (!write_file(cfg.out, std::string(bytes.begin(), bytes.end()), &error))
-    return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(cfg.out, std::string(bytes.begin(), bytes.end())));
   logf("wrote %s (%.2f MB)", cfg.out.c_str(), double(bytes.size()) / 1e6);
 
   // ---- the exported file must compute what LibTorch computes
@@ -521,11 +515,10 @@ int run_fit(const Options& options, const std::string& command_line) {
   const bool parity = check_parity(
       *net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
   logf("%s", report.c_str());
-  if (!parity) return failed(1, "error: exported model disagrees with LibTorch");
+  if (!parity) return check_failed("the exported model disagrees with LibTorch");
 
   // ---- the OOD gate and the uncertainty band, fitted through the core
-  const int gate_status = add_gate(cfg.out, samples, split, options);
-  if (gate_status != 0) return gate_status;
+  CXR_TRY(add_gate(cfg.out, samples, split, options));
 
   if (cfg.smoke_check) {
     const size_t q = std::max<size_t>(1, batch_losses.size() / 4);
@@ -536,9 +529,10 @@ int run_fit(const Options& options, const std::string& command_line) {
     logf("smoke check: training loss first quarter %.4f -> last quarter %.4f (%s); validation AUC %.4f (%s)", first,
          last, falls ? "falls" : "DOES NOT FALL", history_val_auc.back(),
          beats_chance ? "beats chance" : "NOT ABOVE 0.5");
-    if (!falls || !beats_chance) return 1;
+    if (!falls || !beats_chance)
+      return check_failed("smoke check: the training loss must fall by 2%% and validation AUC exceed 0.5");
   }
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -68,19 +68,18 @@ bool invert_spd(const std::vector<double>& a, size_t n, std::vector<double>* inv
   return true;
 }
 
-bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
-                   const std::string& label, std::vector<Scored>* out) {
+Status score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
+                     const std::string& label, std::vector<Scored>* out) {
   Progress progress(label, which.size());
-  std::string error;
   for (size_t i = 0; i < which.size(); ++i) {
     std::vector<uint8_t> bytes;
-    if (!read_file(samples[which[i]].path, &bytes, &error)) return logf("error: %s", error.c_str()), false;
+    CXR_TRY(read_file(samples[which[i]].path, &bytes));
     out->push_back(score_bytes(classifier, bytes));
-    if (!out->back().ok) return logf("error: %s: %s", samples[which[i]].path.c_str(), out->back().error.c_str()), false;
+    if (!out->back().ok) return about_file(samples[which[i]].path, Status{out->back().code, out->back().error});
     progress.step(i + 1);
   }
   progress.finish();
-  return true;
+  return Ok();
 }
 
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes) {
@@ -88,6 +87,7 @@ Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes
   cxr_result r;
   cxr_error e;
   if (cxr_classify(classifier, bytes.data(), bytes.size(), nullptr, &r, &e) != cxr_status_ok) {
+    s.code = e.status;
     s.error = e.message;
     return s;
   }
@@ -193,18 +193,19 @@ namespace {
 // The adult check (classify/scope.h), fitted on the training part's features
 // against the adult films of the chosen roles, thresholded on validation;
 // the check films are scored to compare settings (models/PROTOCOL-gate-v2.md).
-// Adds "adult" to `ood` and its tensors; false (logged) on failure.
-bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samples, const OodStatistics& stats,
-                     double distance_threshold, const std::vector<Scored>& train, const std::vector<Scored>& validation,
-                     const Options& options, Value* ood, std::vector<TensorRecord>* tensors) {
+// Adds "adult" to `ood` and its tensors.
+Status add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samples, const OodStatistics& stats,
+                       double distance_threshold, const std::vector<Scored>& train,
+                       const std::vector<Scored>& validation, const Options& options, Value* ood,
+                       std::vector<TensorRecord>* tensors) {
   const std::string dir = adult_films_dir(options);
   const double l2 = options.number("adult-l2", 0.1), pass_quantile = options.number("adult-pass-quantile", 0.998);
   const std::string fit_roles = options.get("adult-fit", "fit+check");
   if (fit_roles != "fit" && fit_roles != "fit+check")
-    return logf("error: --adult-fit is \"fit\" or \"fit+check\" (the set-aside films are never fitted on)"), false;
-  std::string error;
+    return Fail(cxr_status_invalid_argument,
+                "--adult-fit is \"fit\" or \"fit+check\" (the set-aside films are never fitted on)");
   std::vector<AdultFilm> films;
-  if (!list_adult_films(dir, &films, &error)) return logf("error: %s", error.c_str()), false;
+  CXR_TRY(list_adult_films(dir, &films));
   auto score_films = [&](const std::vector<AdultFilm>& which, const std::string& label, std::vector<Scored>* out) {
     std::vector<Sample> as_samples;
     std::vector<size_t> all;
@@ -219,9 +220,8 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   std::vector<Scored> fit_films, check_films;
   const std::vector<AdultRole> roles = fit_roles == "fit" ? std::vector<AdultRole>{AdultRole::fit}
                                                           : std::vector<AdultRole>{AdultRole::fit, AdultRole::check};
-  if (!score_films(adult_films_with(films, roles), "gate: adult fit films", &fit_films) ||
-      !score_films(adult_films_with(films, {AdultRole::check}), "gate: adult check films", &check_films))
-    return false;
+  CXR_TRY(score_films(adult_films_with(films, roles), "gate: adult fit films", &fit_films));
+  CXR_TRY(score_films(adult_films_with(films, {AdultRole::check}), "gate: adult check films", &check_films));
   // --adult-layers K: only the last K feature layers' features (the deeper,
   // content ones); the others get weight 0.
   const size_t layers = stats.layers.size();
@@ -239,10 +239,10 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   for (const auto& r : in_scope_rows) in_scope.push_back(&r);
   for (const auto& r : adult_rows) adult.push_back(&r);
   LogisticFit fit;
-  if (!fit_logistic(in_scope, adult, l2, &fit, &error)) return logf("error: %s", error.c_str()), false;
+  CXR_TRY(fit_logistic(in_scope, adult, l2, &fit));
   fit.weights.insert(fit.weights.begin(), first, 0.0f);  // over all the gate's features, as the core reads them
   if (fit.weights.size() != total)
-    return logf("error: adult check: %zu weights for %zu features", fit.weights.size(), total), false;
+    return Fail(cxr_status_internal, "adult check: %zu weights for %zu features", fit.weights.size(), total);
 
   std::vector<double> validation_scores;
   for (const Scored& s : validation) validation_scores.push_back(logistic_score(fit, s.features));
@@ -299,7 +299,7 @@ bool add_adult_check(cxr_classifier* classifier, const std::vector<Sample>& samp
   ood->set("adult", std::move(a));
   tensors->push_back(TensorRecord{"ood.adult.weights", {uint32_t(fit.weights.size())}, fit.weights});
   tensors->push_back(TensorRecord{"ood.adult.bias", {1}, {fit.bias}});
-  return true;
+  return Ok();
 }
 
 // "FROM:TO" in completed years.
@@ -310,19 +310,19 @@ bool parse_age_range(const std::string& text, double* from, double* to) {
 
 }  // namespace
 
-int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
-             const Options& options) {
+Status add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
+                const Options& options) {
   const double asked_low = options.number("uncertain-low", 0.2), asked_high = options.number("uncertain-high", 0.8);
   const double pass_quantile = options.number("pass-quantile", 0.99);
   const double shrinkage = options.number("shrinkage", 0.01);
-  std::string error;
   std::vector<uint8_t> bytes;
   Model model;
-  if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
+  CXR_TRY(read_model_file(model_path, &bytes, &model));
   const ModelInfo& info = model.info;
   UncertaintyBand band;
   if (!uncertainty_band(asked_low, asked_high, info.threshold, &band))
-    return logf("error: the uncertainty band [%g, %g] must be an interval within [0, 1]", asked_low, asked_high), 2;
+    return Fail(cxr_status_invalid_argument, "the uncertainty band [%g, %g] must be an interval within [0, 1]",
+                asked_low, asked_high);
   const double low = band.low, high = band.high;
   if (low != asked_low || high != asked_high)
     logf("uncertainty band [%g, %g] stretched to [%g, %g] to reach the threshold %g", asked_low, asked_high, low, high,
@@ -345,18 +345,16 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   const std::vector<uint8_t> unfitted = model_bytes(model, metadata, {});
   cxr_error cerr;
   const ClassifierPtr classifier(cxr_classifier_create(unfitted.data(), unfitted.size(), cxr_backend_portable, &cerr));
-  if (!classifier) return logf("error: %s", cerr.message), 2;
+  if (!classifier) return Status{cerr.status, cerr.message};
   std::vector<Scored> train, validation;
-  if (!score_samples(classifier.get(), samples, split.train, "gate: train features", &train) ||
-      !score_samples(classifier.get(), samples, split.validation, "gate: validation", &validation))
-    return 2;
+  CXR_TRY(score_samples(classifier.get(), samples, split.train, "gate: train features", &train));
+  CXR_TRY(score_samples(classifier.get(), samples, split.validation, "gate: validation", &validation));
 
   // Step 2: per layer statistics on the training part.
   Plan plan;
   std::vector<std::string> names;
   for (const LayerFit& f : fits) names.push_back(f.name);
-  const Status status = build_plan(model.layers, info.input, &plan, names);
-  if (!status.ok()) return logf("error: %s", status.message.c_str()), 2;
+  CXR_TRY(build_plan(model.layers, info.input, &plan, names));
   std::vector<int> labels;
   for (size_t i : split.train) labels.push_back(samples[i].label);
   OodStatistics stats;
@@ -366,7 +364,7 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   for (size_t l = 0; l < fits.size(); ++l) {
     fits[l].channels = plan.shapes[plan.kept_values[l]].c;
     if (!fit_layer(train, labels, stats.classes, offset, shrinkage, &fits[l]))
-      return logf("error: the covariance of layer %s is singular", fits[l].name.c_str()), 2;
+      return Fail(cxr_status_internal, "the covariance of layer %s is singular", fits[l].name.c_str());
     offset += fits[l].channels;
     tensors.push_back(fits[l].means);
     tensors.push_back(fits[l].precision);
@@ -405,12 +403,12 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   ood.set("validation", std::move(v));
   if (adult_films_dir(options).empty())  // said, so a retrained model does not lose the check unnoticed
     logf("gate: no adult films (--adult DIR, or adult_nih beside --data): this model gets no adult check");
-  else if (!add_adult_check(classifier.get(), samples, stats, threshold, train, validation, options, &ood, &tensors))
-    return 2;
+  else
+    CXR_TRY(add_adult_check(classifier.get(), samples, stats, threshold, train, validation, options, &ood, &tensors));
   metadata.set("ood", std::move(ood));
   double age_from = 0, age_to = 0;
   if (!parse_age_range(options.get("intended-age", "1:5"), &age_from, &age_to))
-    return logf("error: --intended-age is FROM:TO in completed years, e.g. 1:5"), 2;
+    return Fail(cxr_status_invalid_argument, "--intended-age is FROM:TO in completed years, e.g. 1:5");
   Value ages = Value::make_object();
   ages.set("from", Value::of(age_from));
   ages.set("to", Value::of(age_to));
@@ -424,17 +422,16 @@ int add_gate(const std::string& model_path, const std::vector<Sample>& samples, 
   t->set("uncertain_high", Value::of(high));
   t->set("validation_fraction_uncertain", Value::of(rate(uncertain, validation.size())));
   bytes = model_bytes(model, metadata, tensors);
-  if (!write_file(model_path, std::string(bytes.begin(), bytes.end()), &error))
-    return logf("error: %s", error.c_str()), 2;
+  CXR_TRY(write_file(model_path, std::string(bytes.begin(), bytes.end())));
   logf("gate: %zu layers, %zu features, threshold %.3f; validation: %.2f%% pass (%.2f%% feature check, %zu "
        "image-check failures), %.2f%% in the uncertainty band [%.2f, %.2f]; wrote %s (%.2f MB)",
        fits.size(), offset, threshold, 100 * rate(pass, validation.size()), 100 * rate(feature_pass, validation.size()),
        image_fail, 100 * rate(uncertain, validation.size()), low, high, model_path.c_str(), double(bytes.size()) / 1e6);
-  return 0;
+  return Ok();
 }
 
-bool provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples, Split* split,
-                      std::string* error) {
+Status provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples,
+                        Split* split) {
   const Value* p = metadata.find("provenance");
   auto number = [&](const char* key) {
     const Value* v = p ? p->find(key) : nullptr;
@@ -442,35 +439,31 @@ bool provenance_split(const json::Value& metadata, const std::string& data, std:
   };
   const Value* hash = p ? p->find("validation_patients_hash") : nullptr;
   if (!hash || !hash->is_string() || number("split_seed") < 0 || number("validation_fraction_of_patients") < 0)
-    return *error = "the model does not record its validation split (provenance)", false;
+    return Fail(cxr_status_invalid_model, "the model does not record its validation split (provenance)");
   const Value* order_name = p->find("validation_split");  // absent: models from before it existed
   SplitOrder order = SplitOrder::shuffle;
   if (order_name && (!order_name->is_string() || !parse_split_order(order_name->string, &order)))
-    return *error = "the model records a validation split this trainer does not know", false;
-  if (!list_split(data, "train", samples, error)) return false;
+    return Fail(cxr_status_invalid_model, "the model records a validation split this trainer does not know");
+  CXR_TRY(list_split(data, "train", samples));
   *split = split_by_patient(*samples, number("validation_fraction_of_patients"), uint64_t(number("split_seed")), order);
   if ("fnv1a64:" + split->validation_patients_hash != hash->string ||
       double(samples->size()) != number("train_images") + number("validation_images"))
-    return *error = data + "/train is not the data the model was trained on (validation split " +
-                    split->validation_patients_hash + ", recorded " + hash->string + ")",
-           false;
-  return true;
+    return failure(cxr_status_invalid_argument,
+                   "%s/train is not the data the model was trained on (validation split %s, recorded %s)", data.c_str(),
+                   split->validation_patients_hash.c_str(), hash->string.c_str());
+  return Ok();
 }
 
-int run_gate(const Options& options, const std::string& command_line) {
-  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
-  log_to_file(options.get("log", model_path + ".gate.log"));
-  logf("cxr-train gate  %s", command_line.c_str());
+Status run_gate(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.model_path();
+  start_log("gate", options.get("log", model_path + ".gate.log"), command_line);
   // Only the metadata is needed here (add_gate reads the file itself).
-  std::string error;
   std::vector<uint8_t> bytes;
   Model model;
-  if (!read_model_file(model_path, &bytes, &model, &error)) return logf("error: %s", error.c_str()), 2;
+  CXR_TRY(read_model_file(model_path, &bytes, &model));
   std::vector<Sample> samples;
   Split split;
-  if (!provenance_split(model.metadata, data, &samples, &split, &error))
-    return logf("error: %s: %s", model_path.c_str(), error.c_str()), 2;
+  CXR_TRY(about_file(model_path, provenance_split(model.metadata, options.data_dir(), &samples, &split)));
   return add_gate(model_path, samples, split, options);
 }
 

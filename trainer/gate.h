@@ -16,6 +16,7 @@ namespace cxr::train {
 // One input through cxr_classify: what the gate and its benchmark need.
 struct Scored {
   bool ok = false;
+  cxr_status code = cxr_status_ok;  // and the core's message, when not ok
   std::string error;
   double probability = 0;       // of the positive class
   std::vector<float> features;  // pooled features
@@ -27,10 +28,10 @@ struct Scored {
 };
 Scored score_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& bytes);
 
-// score_bytes on the files samples[which[i]], with a progress bar; logs and
-// returns false on the first file that cannot be read or classified.
-bool score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
-                   const std::string& label, std::vector<Scored>* out);
+// score_bytes on the files samples[which[i]], with a progress bar; fails on
+// the first file that cannot be read or classified.
+Status score_samples(cxr_classifier* classifier, const std::vector<Sample>& samples, const std::vector<size_t>& which,
+                     const std::string& label, std::vector<Scored>* out);
 
 // Inverse of a symmetric positive-definite n x n matrix (row-major) via
 // Cholesky; false when it is not positive definite.
@@ -50,16 +51,16 @@ bool uncertainty_band(double low, double high, double threshold, UncertaintyBand
 // Fits the gate (on split.train) and its threshold and the band (on
 // split.validation) for the model at `model_path` and rewrites the file.
 // Options: --uncertain-low/--uncertain-high (0.2/0.8), --pass-quantile (0.99),
-// --shrinkage (0.01). Returns a process exit status.
-int add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
-             const Options& options);
+// --shrinkage (0.01).
+Status add_gate(const std::string& model_path, const std::vector<Sample>& samples, const Split& split,
+                const Options& options);
 
 // The train/ samples and the validation split a model records in its
 // provenance, checked against `data` (same files, same patients).
-bool provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples, Split* split,
-                      std::string* error);
+Status provenance_split(const json::Value& metadata, const std::string& data, std::vector<Sample>* samples,
+                        Split* split);
 
 // cxr-train gate: add_gate on the split recorded in the model's provenance.
-int run_gate(const Options& options, const std::string& command_line);
+Status run_gate(const Options& options, const std::string& command_line);
 
 }  // namespace cxr::train

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "trainer/commands.h"
@@ -124,6 +125,33 @@ bool documented(const std::string& key) {
   return false;
 }
 
+// The exit status of a command's Status, and its one line (trainer/util.h).
+int exit_status(const cxr::Status& status) {
+  if (status.ok()) return 0;
+  const bool check = status.code == cxr::train::kCheckFailed;
+  cxr::train::logf("%s%s", check ? "CHECK FAILED: " : "error: ", status.message.c_str());
+  return check ? 1 : 2;
+}
+
+// The command's Status; none when `command` is not one of them.
+std::optional<cxr::Status> run(const std::string& command, const cxr::train::Options& options,
+                               const std::string& command_line) {
+  using namespace cxr::train;
+  if (command == "fit") return run_fit(options, command_line);
+  if (command == "evaluate") return run_evaluate(options, command_line);
+  if (command == "parity") return run_parity(options);
+  if (command == "ood-bench") return run_ood_bench(options, command_line);
+  if (command == "convert") return run_convert(options, command_line);
+  if (command == "gate") return run_gate(options, command_line);
+  if (command == "repack") return run_repack(options, command_line);
+  if (command == "report") return run_report(options, command_line);
+  if (command == "pretrained-model") return run_pretrained_model(options, command_line);
+  if (command == "shortcuts") return run_shortcuts(options, command_line);
+  if (command == "baseline" && options.get("kind", "") == "svm") return run_baseline_svm(options, command_line);
+  if (command == "baseline" && options.get("kind", "") == "cnn") return run_baseline_cnn(options, command_line);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,9 +169,9 @@ int main(int argc, char** argv) {
   std::string command_line = "cxr-train";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   cxr::train::Options options;
-  std::string error;
-  if (!options.parse(argc, argv, 2, &error)) {
-    fprintf(stderr, "cxr-train: %s\n\n%s", error.c_str(), kUsage);
+  const cxr::Status parsed = options.parse(argc, argv, 2);
+  if (!parsed.ok()) {
+    fprintf(stderr, "cxr-train: %s\n\n%s", parsed.message.c_str(), kUsage);
     return 2;
   }
   // Every option is one the usage above documents: a typo (--epoch 5) must
@@ -153,21 +181,11 @@ int main(int argc, char** argv) {
       fprintf(stderr, "cxr-train: unknown option --%s (cxr-train --help lists them)\n", key.c_str());
       return 2;
     }
+  // The usage's mistakes are answered here, with the usage; a command's own
+  // failures by exit_status.
   const std::string command = argv[1];
-  if (command == "fit") return cxr::train::run_fit(options, command_line);
-  if (command == "evaluate") return cxr::train::run_evaluate(options, command_line);
-  if (command == "parity") return cxr::train::run_parity(options);
-  if (command == "ood-bench") return cxr::train::run_ood_bench(options, command_line);
-  if (command == "convert") return cxr::train::run_convert(options, command_line);
-  if (command == "gate") return cxr::train::run_gate(options, command_line);
-  if (command == "repack") return cxr::train::run_repack(options, command_line);
-  if (command == "report") return cxr::train::run_report(options, command_line);
-  if (command == "pretrained-model") return cxr::train::run_pretrained_model(options, command_line);
-  if (command == "shortcuts") return cxr::train::run_shortcuts(options, command_line);
+  if (const std::optional<cxr::Status> status = run(command, options, command_line)) return exit_status(*status);
   if (command == "baseline") {
-    const std::string kind = options.get("kind", "");
-    if (kind == "svm") return cxr::train::run_baseline_svm(options, command_line);
-    if (kind == "cnn") return cxr::train::run_baseline_cnn(options, command_line);
     fprintf(stderr, "cxr-train: baseline needs --kind svm or --kind cnn\n");
     return 2;
   }

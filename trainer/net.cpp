@@ -177,7 +177,10 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
   Status s = read_model(model_bytes.data(), model_bytes.size(), &model);
   Plan plan;
   if (s.ok()) s = build_plan(model.layers, model.info.input, &plan);
-  if (!s.ok()) return refuse(report, "the core refused the exported model: " + s.message);
+  if (!s.ok()) {
+    *report = "the core refused the exported model: " + s.message;
+    return false;
+  }
 
   net.eval();
   torch::NoGradGuard no_grad;
@@ -196,7 +199,10 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
     std::unique_ptr<Backend> backend = make();
     if (!backend) continue;  // XNNPACK not compiled in
     s = backend->prepare(plan);
-    if (!s.ok()) return refuse(report, "backend: " + s.message);
+    if (!s.ok()) {
+      *report = "backend: " + s.message;
+      return false;
+    }
     std::vector<float> storage(plan.arena_floats + 16);
     float* arena = storage.data() + ((64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64) / sizeof(float);
     const size_t input_size = plan.shapes[0].size();
@@ -204,7 +210,10 @@ bool check_parity(NetImpl& net, const std::vector<uint8_t>& model_bytes, const t
       const torch::Tensor x = inputs[n].contiguous();  // [1,H,W] == HWC with C = 1
       std::copy(x.data_ptr<float>(), x.data_ptr<float>() + input_size, arena + plan.offsets[0]);
       s = backend->run(arena);
-      if (!s.ok()) return refuse(report, "backend run: " + s.message);
+      if (!s.ok()) {
+        *report = "backend run: " + s.message;
+        return false;
+      }
       const float* logits = arena + plan.offsets[plan.logits_value()];
       const float* want = expected[n].data_ptr<float>();
       for (int k = 0; k < 2; ++k) worst = std::max(worst, std::fabs(logits[k] - want[k]));

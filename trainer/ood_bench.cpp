@@ -24,16 +24,15 @@ namespace {
 
 using json::Value;
 
-bool load_gray(const std::string& path, GrayImage* out, std::string* error) {
+Status load_gray(const std::string& path, GrayImage* out) {
   std::vector<uint8_t> bytes;
-  if (!read_file(path, &bytes, error)) return false;
+  CXR_TRY(read_file(path, &bytes));
   Image image;
-  const Status s = decode_image(bytes.data(), bytes.size(), &image);
-  if (!s.ok()) return *error = path + ": " + s.message, false;
+  CXR_TRY(about_file(path, decode_image(bytes.data(), bytes.size(), &image)));
   *out = GrayImage{int(image.width), int(image.height), std::vector<uint8_t>(image.pixels.size())};
   for (size_t i = 0; i < image.pixels.size(); ++i)
     out->pixels[i] = uint8_t((uint32_t(image.pixels[i]) * 255 + image.max_value / 2) / image.max_value);
-  return true;
+  return Ok();
 }
 
 // The gate as one number, for AUROC: an image-check failure outranks any distance.
@@ -69,17 +68,16 @@ struct AdultTally {
   }
 };
 
-// Scores every adult film; false (logged) when one cannot be read.
-bool bench_adult_films(cxr_classifier* classifier, const std::string& dir, Reference* reference, Value* out,
-                       AdultTally* set_aside) {
-  std::string error;
+// Scores every adult film; fails when one cannot be read.
+Status bench_adult_films(cxr_classifier* classifier, const std::string& dir, Reference* reference, Value* out,
+                         AdultTally* set_aside) {
   std::vector<AdultFilm> films;
-  if (!list_adult_films(dir, &films, &error)) return logf("error: %s", error.c_str()), false;
+  CXR_TRY(list_adult_films(dir, &films));
   std::map<std::string, AdultTally> tallies;  // by role, and the set-aside films by NIH label
   Progress progress("ood-bench: adult films", films.size());
   for (size_t i = 0; i < films.size(); ++i) {
     std::vector<uint8_t> bytes;
-    if (!read_file(films[i].path, &bytes, &error)) return logf("error: %s", error.c_str()), false;
+    CXR_TRY(read_file(films[i].path, &bytes));
     const Scored s = score_bytes(classifier, bytes);
     reference->compare(s, bytes);
     for (const std::string& key : {std::string(adult_role_name(films[i].role)),
@@ -106,31 +104,29 @@ bool bench_adult_films(cxr_classifier* classifier, const std::string& dir, Refer
          key.rfind("set-aside", 0) == 0 ? "" : "  (fitted or chosen on: not a clean measure)");
   }
   *out = std::move(v);
-  return true;
+  return Ok();
 }
 
 // The full-size originals of some of the data set's films (--originals DIR,
 // default chest_xray_fullres_samples beside --data): what a clinic drops.
 // Per split, the share passing the whole gate, and the share whose decision
 // (shown or not) equals that of the film's 224x224 copy in --data.
-bool bench_originals(cxr_classifier* classifier, const std::string& dir, const std::string& data, Value* out) {
-  std::string error;
+Status bench_originals(cxr_classifier* classifier, const std::string& dir, const std::string& data, Value* out) {
   std::vector<std::vector<std::string>> rows;  // split,class,file,width,height,bytes,sha256
-  if (!read_csv_rows(dir + "/manifest.csv", 7, &rows, &error)) return logf("error: %s", error.c_str()), false;
+  CXR_TRY(read_csv_rows(dir + "/manifest.csv", 7, &rows));
   struct Tally {
     size_t films = 0, passed = 0, same_decision = 0;
   };
   std::map<std::string, Tally> by_split;
   for (const std::vector<std::string>& r : rows) {
     std::vector<uint8_t> original, copy;
-    if (!read_file(dir + "/" + r[0] + "/" + r[1] + "/" + r[2], &original, &error) ||
-        !read_file(data + "/" + r[0] + "/" + r[1] + "/" + r[2], &copy, &error))
-      return logf("error: %s", error.c_str()), false;
+    CXR_TRY(read_file(dir + "/" + r[0] + "/" + r[1] + "/" + r[2], &original));
+    CXR_TRY(read_file(data + "/" + r[0] + "/" + r[1] + "/" + r[2], &copy));
     cxr_result from_copy, from_original;
     cxr_error e;
     if (cxr_classify(classifier, copy.data(), copy.size(), nullptr, &from_copy, &e) != cxr_status_ok ||
         cxr_classify(classifier, original.data(), original.size(), nullptr, &from_original, &e) != cxr_status_ok)
-      return logf("error: %s: %s", r[2].c_str(), e.message), false;
+      return about_file(r[2], Status{e.status, e.message});
     Tally& t = by_split[r[0]];
     ++t.films;
     t.passed += !from_original.ood.flagged;
@@ -149,42 +145,34 @@ bool bench_originals(cxr_classifier* classifier, const std::string& dir, const s
          split == "train" ? "  (the gate's settings were chosen on these)" : "");
   }
   *out = std::move(v);
-  return true;
+  return Ok();
 }
 
 }  // namespace
 
-int run_ood_bench(const Options& options, const std::string& command_line) {
-  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+Status run_ood_bench(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.model_path(), data = options.data_dir();
   const std::string split_name = options.get("split", "test");
   const std::string out_path = options.get("out", model_path + ".ood-" + split_name + ".json");
   const size_t per_set = size_t(options.number("per-set", 100));
   const uint32_t seed = uint32_t(options.number("seed", 1));
-  std::string error;
-  if (!prepare_output(out_path, &error)) return logf("error: %s", error.c_str()), 2;
-  log_to_file(options.get("log", out_path + ".log"));
-  logf("cxr-train ood-bench  %s", command_line.c_str());
-
-  const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return logf("error: %s", error.c_str()), 2;
+  ClassifierPtr classifier;
   cxr_model_info info;
-  cxr_classifier_info(classifier.get(), &info);
+  CXR_TRY(start_measuring("ood-bench", options, command_line, out_path, &classifier, &info));
   if (!info.ood_feature_check_available)
     logf("note: %s has no OOD feature statistics: image checks only", model_path.c_str());
 
   std::vector<Sample> samples;
-  if (!list_split(data, split_name, &samples, &error)) return logf("error: %s", error.c_str()), 2;
+  CXR_TRY(list_split(data, split_name, &samples));
   std::vector<size_t> all(samples.size());
   std::iota(all.begin(), all.end(), 0);
   std::vector<Scored> xrays;
-  if (!score_samples(classifier.get(), samples, all, "ood-bench: " + split_name + " X-rays", &xrays)) return 2;
+  CXR_TRY(score_samples(classifier.get(), samples, all, "ood-bench: " + split_name + " X-rays", &xrays));
   Reference reference;
   if (options.get("reference", "") != "") {
-    reference.classifier = load_classifier(options.get("reference", ""), &error);
-    if (!reference.classifier) return logf("error: %s", error.c_str()), 2;
+    CXR_TRY(load_classifier(options.get("reference", ""), &reference.classifier));
     std::vector<Scored> again;
-    if (!score_samples(reference.classifier.get(), samples, all, "ood-bench: the reference model", &again)) return 2;
+    CXR_TRY(score_samples(reference.classifier.get(), samples, all, "ood-bench: the reference model", &again));
     for (size_t i = 0; i < xrays.size(); ++i) reference.add(xrays[i], again[i]);
   }
   std::vector<double> scores;  // gate scores, in-distribution first
@@ -204,8 +192,7 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
     std::vector<double> distances;
     for (size_t i = 0; i < per_set; ++i) {
       GrayImage film;
-      if (set.derived_from_xrays && !load_gray(samples[rng() % samples.size()].path, &film, &error))
-        return logf("error: %s", error.c_str()), 2;
+      if (set.derived_from_xrays) CXR_TRY(load_gray(samples[rng() % samples.size()].path, &film));
       const std::vector<uint8_t> input = make_ood_example(set.name, film, rng);
       const Scored s = score_bytes(classifier.get(), input);
       reference.compare(s, input);
@@ -234,15 +221,14 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
   AdultTally adult_set_aside;
   Value adult;
   const std::string adult_dir = adult_films_dir(options);
-  if (!adult_dir.empty() && !bench_adult_films(classifier.get(), adult_dir, &reference, &adult, &adult_set_aside))
-    return 2;
+  if (!adult_dir.empty()) CXR_TRY(bench_adult_films(classifier.get(), adult_dir, &reference, &adult, &adult_set_aside));
 
   Value originals;
   const std::string originals_dir =
       options.get("originals", (std::filesystem::path(data).parent_path() / "chest_xray_fullres_samples").string());
   const bool have_originals =
       options.get("originals", "") != "none" && std::filesystem::is_regular_file(originals_dir + "/manifest.csv");
-  if (have_originals && !bench_originals(classifier.get(), originals_dir, data, &originals)) return 2;
+  if (have_originals) CXR_TRY(bench_originals(classifier.get(), originals_dir, data, &originals));
 
   Value report = Value::make_object();
   report.set("in_distribution", Value::of(data + "/" + split_name));
@@ -272,16 +258,18 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
          options.get("reference", "").c_str(), reference.inputs, reference.verdicts_changed,
          reference.probabilities_changed, reference.max_score_change);
   }
-  if (!write_file(out_path, json::serialize(out) + "\n", &error)) return logf("error: %s", error.c_str()), 2;
+  CXR_TRY(write_file(out_path, json::serialize(out) + "\n"));
   logf("wrote %s", out_path.c_str());
 
   if (options.flag("write-into-model")) {
     Value metadata;
-    if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &metadata).ok()) return 2;
+    CXR_TRY(classifier_metadata(classifier.get(), &metadata));
     Value* ood = metadata.find("ood");
-    if (!ood) return logf("error: the model has no ood section to add the benchmark to (run cxr-train gate)"), 2;
+    if (!ood)
+      return Fail(cxr_status_invalid_model,
+                  "the model has no ood section to add the benchmark to (run cxr-train gate)");
     ood->set("benchmark", report);
-    if (!rewrite_model(model_path, metadata, {}, &error)) return logf("error: %s", error.c_str()), 2;
+    CXR_TRY(rewrite_model(model_path, metadata, {}));
     logf("wrote ood.benchmark into %s", model_path.c_str());
   }
   // The bar: >= 95% of generated OOD rejected, >= 98% of X-rays passing.
@@ -289,12 +277,13 @@ int run_ood_bench(const Options& options, const std::string& command_line) {
     const bool ok = double(ood_rejected) >= 0.95 * double(ood_total) &&
                     double(passed) >= 0.98 * double(samples.size()) && reference.verdicts_changed == 0 &&
                     double(adult_set_aside.withheld) >= 0.95 * double(adult_set_aside.films);
-    logf(ok ? "check passed"
-            : "CHECK FAILED: need >= 95%% of OOD rejected, >= 98%% of X-rays passing, >= 95%% of the set-aside adult "
-              "films withheld (and, with --reference, the same verdicts)");
-    return ok ? 0 : 1;
+    if (!ok)
+      return check_failed("need >= 95%% of OOD rejected, >= 98%% of X-rays passing, >= 95%% of the set-aside adult "
+                          "films withheld (and, "
+                          "with --reference, the same verdicts)");
+    logf("check passed");
   }
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

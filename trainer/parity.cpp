@@ -14,18 +14,17 @@
 
 namespace cxr::train {
 
-int run_parity(const Options& options) {
+Status run_parity(const Options& options) {
   set_single_thread();
   torch::manual_seed(uint64_t(options.number("seed", 7)));
   const int size = int(options.number("size", 64));
   const std::string arch = options.get("arch", "resnet");
   Net net(make_architecture(arch, 8, 1), 0.2);
-  if (net->ops().empty()) return failed(2, "error: unknown --arch %s", arch.c_str());
+  if (net->ops().empty()) return Fail(cxr_status_invalid_argument, "unknown --arch %s", arch.c_str());
   if (options.values.count("pretrained")) {
     PretrainedWeights pretrained;
-    Status s = read_pretrained(options.get("pretrained", ""), &pretrained);
-    if (s.ok()) s = net->load_pretrained(pretrained);
-    if (!s.ok()) return failed(2, "error: %s", s.message.c_str());
+    CXR_TRY(read_pretrained(options.get("pretrained", ""), &pretrained));
+    CXR_TRY(net->load_pretrained(pretrained));
   }
   // Non-trivial batch-norm statistics and affine terms, so folding is exercised.
   if (!options.values.count("pretrained")) {
@@ -66,8 +65,9 @@ int run_parity(const Options& options) {
   std::string stale_report;
   const bool stale_passes = check_parity(*net, stale, inputs, &stale_report);
   logf("negative control (stale export): %s", stale_report.c_str());
-  if (stale_passes) logf("error: the parity check did not notice a changed batch-norm statistic");
-  return ok && !stale_passes ? 0 : 1;
+  if (stale_passes) return check_failed("the parity check did not notice a changed batch-norm statistic");
+  if (!ok) return check_failed("the exported model disagrees with LibTorch");
+  return Ok();
 }
 
 }  // namespace cxr::train

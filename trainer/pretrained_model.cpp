@@ -8,26 +8,25 @@
 
 namespace cxr::train {
 
-int run_pretrained_model(const Options& options, const std::string& command_line) {
+Status run_pretrained_model(const Options& options, const std::string& command_line) {
   const std::string arch = options.get("arch", "mobilenet_v2_035");
   const std::string dir = options.get("pretrained", "../shared/pretrained/mobilenet_v2_0.35_imagenet");
   const std::string out = options.get("out", "");
   const int size = int(options.number("size", 224));
   const uint64_t seed = uint64_t(options.number("seed", 1));
-  if (out.empty()) return failed(2, "error: pretrained-model needs --out FILE");
-  if (arch != "mobilenet_v2_035") return failed(2, "error: no pretrained weights for --arch %s", arch.c_str());
+  if (out.empty()) return Fail(cxr_status_invalid_argument, "pretrained-model needs --out FILE");
+  if (arch != "mobilenet_v2_035")
+    return Fail(cxr_status_invalid_argument, "no pretrained weights for --arch %s", arch.c_str());
   if (size < 32 || size > 1024 || size % 32 != 0)
-    return failed(2, "error: --size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d",
-                  size);
-  std::string error;
-  if (!prepare_output(out, &error)) return failed(2, "error: %s", error.c_str());
+    return Fail(cxr_status_invalid_argument,
+                "--size must be a multiple of 32 from 32 to 1024 (the net halves it five times), not %d", size);
+  CXR_TRY(prepare_output(out));
   PretrainedWeights weights;
-  Status s = read_pretrained(dir, &weights);
+  CXR_TRY(read_pretrained(dir, &weights));
   std::vector<LayerDesc> layers;
   std::deque<TensorRecord> storage;
   const std::vector<Op> ops = make_architecture(arch, 0, 0);
-  if (s.ok()) s = pretrained_layers(ops, weights, seed, &layers, &storage);
-  if (!s.ok()) return failed(2, "error: %s", s.message.c_str());
+  CXR_TRY(pretrained_layers(ops, weights, seed, &layers, &storage));
 
   ModelInfo info;
   info.name = "random-head-" + arch;  // "random-": the page's TEST MODEL banner
@@ -46,9 +45,9 @@ int run_pretrained_model(const Options& options, const std::string& command_line
   provenance.set("command_line", json::Value::of(command_line));
   meta.set("provenance", std::move(provenance));
   const std::vector<uint8_t> bytes = write_model(meta, std::vector<TensorRecord>(storage.begin(), storage.end()));
-  if (!write_file(out, std::string(bytes.begin(), bytes.end()), &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out, std::string(bytes.begin(), bytes.end())));
   logf("wrote %s (%zu layers, %.2f MB)", out.c_str(), layers.size(), double(bytes.size()) / 1e6);
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -45,8 +45,8 @@ bool is_ood_precision(const std::string& name) {
 
 // Same tensor names, shapes and values (bit for bit), in order; those that
 // `rounded` names only within half-float rounding.
-bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::string&), std::string* why) {
-  if (a.tensors.size() != b.tensors.size()) return refuse(why, "the tensor count differs");
+Status same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::string&)) {
+  if (a.tensors.size() != b.tensors.size()) return check_failed("repacked file: the tensor count differs");
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const ModelTensor &x = a.tensors[i], &y = b.tensors[i];
     bool same = x.name == y.name && x.dims == y.dims && x.count == y.count;
@@ -56,36 +56,29 @@ bool same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::str
     } else {
       same = same && x.f16 == y.f16 && std::memcmp(x.data, y.data, x.count * sizeof(float)) == 0;
     }
-    if (!same) return refuse(why, "tensor '" + x.name + "' differs");
+    if (!same) return check_failed("repacked file: tensor '%s' differs", x.name.c_str());
   }
-  return true;
+  return Ok();
 }
 
 // Rounds the OOD precision matrices to f16 and checks every validation
 // film's probability and verdict against the original file, both through the
-// core. Adds what it saw to `note`.
-bool round_ood_precision(const Model& original, const std::vector<uint8_t>& original_bytes, const std::string& data,
-                         std::vector<TensorRecord>* tensors, const Value& metadata, Value* note) {
+// core. Adds what it saw to `note`; a failed check when any changes.
+Status round_ood_precision(const Model& original, const std::vector<uint8_t>& original_bytes, const std::string& data,
+                           std::vector<TensorRecord>* tensors, const Value& metadata, Value* note) {
   std::vector<Sample> samples;
   Split split;
-  std::string error;
-  if (!provenance_split(original.metadata, data, &samples, &split, &error)) {
-    logf("error: %s", error.c_str());
-    return false;
-  }
+  CXR_TRY(provenance_split(original.metadata, data, &samples, &split));
   for (TensorRecord& t : *tensors) t.f16 |= is_ood_precision(t.name);
   const std::vector<uint8_t> rounded = write_model(metadata, *tensors);
   std::vector<Scored> before, after;
   for (const auto* bytes : {&original_bytes, &rounded}) {
     cxr_error cerr;
     const ClassifierPtr c(cxr_classifier_create(bytes->data(), bytes->size(), cxr_backend_portable, &cerr));
-    if (!c) {
-      logf("error: %s", cerr.message);
-      return false;
-    }
+    if (!c) return Status{cerr.status, cerr.message};
     const bool first = bytes == &original_bytes;
     const std::string label = first ? "repack: validation, original" : "repack: validation, f16";
-    if (!score_samples(c.get(), samples, split.validation, label, first ? &before : &after)) return false;
+    CXR_TRY(score_samples(c.get(), samples, split.validation, label, first ? &before : &after));
   }
   const json::Value* ood = metadata.find("ood");
   const double threshold = ood && ood->find("threshold") ? ood->find("threshold")->number : 0;
@@ -104,25 +97,25 @@ bool round_ood_precision(const Model& original, const std::vector<uint8_t>& orig
   note->set("validation_ood_verdicts_changed", Value::of(double(changed)));
   note->set("validation_probabilities_changed", Value::of(double(probability_changed)));
   note->set("validation_max_ood_score_change", Value::of(score_change));
-  return changed == 0 && probability_changed == 0;
+  if (changed || probability_changed)
+    return check_failed("the f16 OOD statistics would change what the model says; nothing written");
+  return Ok();
 }
 
 }  // namespace
 
-int run_repack(const Options& options, const std::string& command_line) {
-  const std::string in_path = options.get("model", "models/pneumonia.cxrm");
+Status run_repack(const Options& options, const std::string& command_line) {
+  const std::string in_path = options.model_path();
   const std::string out_path = options.get("out", in_path);
   const std::string ood_precision = options.get("ood-precision", "f32");
   if (ood_precision != "f32" && ood_precision != "f16")
-    return failed(2, "error: --ood-precision is f32 (exact, the default) or f16");
+    return Fail(cxr_status_invalid_argument, "--ood-precision is f32 (exact, the default) or f16");
   const bool half_precision = ood_precision == "f16";
-  log_to_file(options.get("log", out_path + ".repack.log"));
-  logf("cxr-train repack  %s", command_line.c_str());
+  start_log("repack", options.get("log", out_path + ".repack.log"), command_line);
 
-  std::string error;
   std::vector<uint8_t> bytes;
   Model original;
-  if (!read_model_file(in_path, &bytes, &original, &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(read_model_file(in_path, &bytes, &original));
   uint32_t version = 0;
   std::memcpy(&version, bytes.data() + 4, 4);
 
@@ -137,9 +130,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   std::vector<TensorRecord> tensors;
   for (const ModelTensor& t : original.tensors)
     tensors.push_back(TensorRecord{t.name, t.dims, {t.data, t.data + t.count}, t.f16});
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
-  if (half_precision && !round_ood_precision(original, bytes, data, &tensors, metadata, &note))
-    return failed(1, "error: the f16 OOD statistics would change what the model says; nothing written");
+  if (half_precision) CXR_TRY(round_ood_precision(original, bytes, options.data_dir(), &tensors, metadata, &note));
   // A release renames the candidate a run wrote (e.g. 2.0.0-b -> 2.0.0);
   // the name it had stays in the note.
   const std::string release = options.get("version", "");
@@ -153,7 +144,7 @@ int run_repack(const Options& options, const std::string& command_line) {
   if (options.get("prescale", "") != "") {
     uint32_t w = 0, h = 0;
     if (!parse_prescale(options.get("prescale", ""), &w, &h))
-      return failed(2, "error: --prescale is WxH (e.g. 224x224) or none");
+      return Fail(cxr_status_invalid_argument, "--prescale is WxH (e.g. 224x224) or none");
     Value* pre = metadata.find("preprocess");
     Value p = Value::make_object();
     for (const auto& [key, value] : pre->object)
@@ -174,13 +165,11 @@ int run_repack(const Options& options, const std::string& command_line) {
   const std::vector<uint8_t> repacked = write_model(metadata, tensors);
   Model check;
   const Status status = read_model(repacked.data(), repacked.size(), &check);
-  if (!status.ok()) return failed(1, "error: the repacked file does not read back: %s", status.message.c_str());
-  if (!same_tensors(original, check, half_precision ? is_ood_precision : nullptr, &error))
-    return failed(1, "error: repacked file: %s", error.c_str());
+  if (!status.ok()) return check_failed("the repacked file does not read back: %s", status.message.c_str());
+  CXR_TRY(same_tensors(original, check, half_precision ? is_ood_precision : nullptr));
   if (json::serialize(check.metadata) != json::serialize(metadata))
-    return failed(1, "error: the metadata did not round-trip");
-  if (!write_file(out_path, std::string(repacked.begin(), repacked.end()), &error))
-    return failed(2, "error: %s", error.c_str());
+    return check_failed("the metadata did not round-trip");
+  CXR_TRY(write_file(out_path, std::string(repacked.begin(), repacked.end())));
   logf("format version %u -> %u; curve points %zu -> %zu; metadata %zu -> %zu bytes; file %zu -> %zu bytes; %s; "
        "CRC-32 %08x -> %08x; wrote %s",
        version, kModelFormatVersion, before, after, original.metadata_json.size(), check.metadata_json.size(),
@@ -188,7 +177,7 @@ int run_repack(const Options& options, const std::string& command_line) {
        half_precision ? "every tensor value identical but the OOD precision matrices (f16)"
                       : "every tensor value identical",
        original.checksum, check.checksum, out_path.c_str());
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -115,16 +115,14 @@ std::string metric(const Value& report, const char* key) {
 
 }  // namespace
 
-int run_report(const Options& options, const std::string& command_line) {
-  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
-  const std::string data = options.get("data", "../shared/data/chest_xray_224");
+Status run_report(const Options& options, const std::string& command_line) {
+  const std::string model_path = options.model_path(), data = options.data_dir();
   const std::string out_path = options.get("out", "build/trainer/report.html");
-  std::string error;
-  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
-  const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(prepare_output(out_path));
+  ClassifierPtr classifier;
+  CXR_TRY(load_classifier(model_path, &classifier));
   Value meta;
-  if (!json::parse(cxr_classifier_metadata_json(classifier.get()), &meta).ok()) return 2;
+  CXR_TRY(classifier_metadata(classifier.get(), &meta));
   const Value* training = meta.find("training");
   const Value* metrics = meta.find("metrics");
   const Value* test = metrics ? metrics->find("test") : nullptr;
@@ -144,7 +142,7 @@ int run_report(const Options& options, const std::string& command_line) {
   std::vector<Sample> train;
   for (const char* split : {"train", "val", "test"}) {
     std::vector<Sample> samples;
-    if (!list_split(data, split, &samples, &error)) continue;
+    if (!list_split(data, split, &samples).ok()) continue;
     const size_t positives =
         size_t(std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.label; }));
     html << "<tr><td>" << split << "</td><td>" << samples.size() - positives << "</td><td>" << positives
@@ -160,7 +158,7 @@ int run_report(const Options& options, const std::string& command_line) {
     Image image;
     for (size_t i = 0; i < train.size(); ++i) {
       std::vector<uint8_t> bytes;
-      if (read_file(train[i].path, &bytes, &error) && decode_image(bytes.data(), bytes.size(), &image).ok())
+      if (read_file(train[i].path, &bytes).ok() && decode_image(bytes.data(), bytes.size(), &image).ok())
         ++sizes[{image.width, image.height}];
       if (i % 256 == 0) progress.step(i);
     }
@@ -178,7 +176,7 @@ int run_report(const Options& options, const std::string& command_line) {
       if (train[i].label != label) continue;
       std::vector<uint8_t> bytes;
       Image image;
-      if (!read_file(train[i].path, &bytes, &error) || !decode_image(bytes.data(), bytes.size(), &image).ok()) continue;
+      if (!read_file(train[i].path, &bytes).ok() || !decode_image(bytes.data(), bytes.size(), &image).ok()) continue;
       cxr_classify_options opts{1};
       cxr_result r;
       if (cxr_classify(classifier.get(), bytes.data(), bytes.size(), &opts, &r, nullptr) != cxr_status_ok || !r.heatmap)
@@ -248,8 +246,7 @@ int run_report(const Options& options, const std::string& command_line) {
     const std::string path = options.get(std::string("baseline-") + key, "");
     std::vector<uint8_t> bytes;
     Value b;
-    if (path.empty() || !read_file(path, &bytes, &error) ||
-        !json::parse(std::string(bytes.begin(), bytes.end()), &b).ok())
+    if (path.empty() || !read_file(path, &bytes).ok() || !json::parse(std::string(bytes.begin(), bytes.end()), &b).ok())
       continue;
     html << "<tr><td>origin study's " << key << ", re-run here</td><td>" << metric(b, "argmax_accuracy") << "</td><td>"
          << metric(b, "auc") << "</td></tr>";
@@ -258,9 +255,9 @@ int run_report(const Options& options, const std::string& command_line) {
           "<tr><td>origin study's SVM as published</td><td>0.7644</td><td>—</td></tr>"
           "<tr><td>Kermany et al. 2018 (threshold chosen on test)</td><td>0.928</td><td>0.968</td></tr>"
           "<tr><td>all-pneumonia</td><td>0.625</td><td>0.5</td></tr></table></body></html>\n";
-  if (!write_file(out_path, html.str(), &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out_path, html.str()));
   logf("wrote %s", out_path.c_str());
-  return 0;
+  return Ok();
 }
 
 }  // namespace cxr::train

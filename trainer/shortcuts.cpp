@@ -23,8 +23,7 @@ using json::Value;
 
 // One input through cxr_classify.
 struct Call {
-  bool ok = false;
-  std::string error;
+  Status status;           // of cxr_classify
   double probability = 0;  // of the positive class
   bool positive = false;   // the decision at the model's threshold
   bool flagged = false;    // by the OOD gate (the probability is still the model's)
@@ -38,9 +37,10 @@ Call classify_bytes(cxr_classifier* classifier, const std::vector<uint8_t>& byte
   cxr_result r;
   cxr_error e;
   const cxr_classify_options options{want_heatmap ? 1 : 0};
-  if (cxr_classify(classifier, bytes.data(), bytes.size(), &options, &r, &e) != cxr_status_ok)
-    return call.error = e.message, call;
-  call.ok = true;
+  if (cxr_classify(classifier, bytes.data(), bytes.size(), &options, &r, &e) != cxr_status_ok) {
+    call.status = Status{e.status, e.message};
+    return call;
+  }
   call.probability = r.probabilities[r.positive_class];
   call.positive = r.decision_class == r.positive_class;
   call.flagged = r.ood.flagged;
@@ -149,53 +149,47 @@ std::string signed_mean(const Value& mean) {
 std::vector<std::string> failed_checks(const Options& options, const std::vector<Variant>& variants,
                                        const Placements& called_positive, bool have_heatmaps) {
   std::vector<std::string> failures;
-  char line[160];
+  auto fail = [&](const char* format, auto... values) {
+    char line[160];
+    snprintf(line, sizeof line, format, values...);
+    failures.push_back(line);
+  };
   auto asked = [&](const char* key) { return options.values.count(key) > 0; };
   for (const Variant& v : variants) {
     if (v.factor == 1) continue;
     if (asked("check-max-flips") && v.flip_share() > options.number("check-max-flips", 0))
-      snprintf(line, sizeof line, "decision flips at %s: %.1f%% > %.1f%%", v.name.c_str(), 100 * v.flip_share(),
-               100 * options.number("check-max-flips", 0)),
-          failures.push_back(line);
+      fail("decision flips at %s: %.1f%% > %.1f%%", v.name.c_str(), 100 * v.flip_share(),
+           100 * options.number("check-max-flips", 0));
     if (asked("check-max-normal-shift") &&
         std::fabs(v.shift[kNormal].value()) > options.number("check-max-normal-shift", 0))
-      snprintf(line, sizeof line, "mean shift of normal films' probability at %s: %+.3f, beyond +-%.3f", v.name.c_str(),
-               v.shift[kNormal].value(), options.number("check-max-normal-shift", 0)),
-          failures.push_back(line);
+      fail("mean shift of normal films' probability at %s: %+.3f, beyond +-%.3f", v.name.c_str(),
+           v.shift[kNormal].value(), options.number("check-max-normal-shift", 0));
   }
   const bool heatmap_checks = asked("check-max-border-mass") || asked("check-max-peak-in-frame");
-  if (heatmap_checks && !have_heatmaps) return failures.push_back("the model returns no heat map to check"), failures;
+  if (heatmap_checks && !have_heatmaps) {
+    failures.push_back("the model returns no heat map to check");
+    return failures;
+  }
   if (asked("check-max-border-mass") && called_positive.border.value() > options.number("check-max-border-mass", 0))
-    snprintf(line, sizeof line, "border mass of films called positive: %.1f%% > %.1f%%",
-             100 * called_positive.border.value(), 100 * options.number("check-max-border-mass", 0)),
-        failures.push_back(line);
+    fail("border mass of films called positive: %.1f%% > %.1f%%", 100 * called_positive.border.value(),
+         100 * options.number("check-max-border-mass", 0));
   if (asked("check-max-peak-in-frame") && called_positive.peak_share() > options.number("check-max-peak-in-frame", 0))
-    snprintf(line, sizeof line, "heat-map peak in the frame for films called positive: %.1f%% > %.1f%%",
-             100 * called_positive.peak_share(), 100 * options.number("check-max-peak-in-frame", 0)),
-        failures.push_back(line);
+    fail("heat-map peak in the frame for films called positive: %.1f%% > %.1f%%", 100 * called_positive.peak_share(),
+         100 * options.number("check-max-peak-in-frame", 0));
   return failures;
 }
 
 }  // namespace
 
-int run_shortcuts(const Options& options, const std::string& command_line) {
-  const std::string model_path = options.get("model", "models/pneumonia.cxrm");
+Status run_shortcuts(const Options& options, const std::string& command_line) {
   std::vector<Sample> samples;
-  std::string label, error;
-  if (!select_films(options.get("data", "../shared/data/chest_xray_224"), options.get("split", "test"),
-                    options.get("halves", ""), options.get("part", "tune"), size_t(options.number("limit", 0)),
-                    &samples, &label, &error)) {
-    fprintf(stderr, "cxr-train: %s\n", error.c_str());
-    return 2;
-  }
-  const std::string out_path = options.get("out", model_path + ".shortcuts-" + label + ".json");
-  if (!prepare_output(out_path, &error)) return failed(2, "error: %s", error.c_str());
-  log_to_file(options.get("log", out_path + ".log"));
-  logf("cxr-train shortcuts  %s", command_line.c_str());
-  const ClassifierPtr classifier = load_classifier(model_path, &error);
-  if (!classifier) return failed(2, "error: %s", error.c_str());
+  std::string label;
+  CXR_TRY(select_films(options.data_dir(), options.get("split", "test"), options.get("halves", ""),
+                       options.get("part", "tune"), size_t(options.number("limit", 0)), &samples, &label));
+  const std::string out_path = options.get("out", options.model_path() + ".shortcuts-" + label + ".json");
+  ClassifierPtr classifier;
   cxr_model_info info;
-  cxr_classifier_info(classifier.get(), &info);
+  CXR_TRY(start_measuring("shortcuts", options, command_line, out_path, &classifier, &info));
 
   // Factor 1 is a control: decode + re-encode alone must not move an 8-bit film.
   std::vector<Variant> variants = {{"identity", 1.0}, {"x0.8", 0.8}, {"x1.25", 1.25}};
@@ -207,23 +201,21 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& sample = samples[i];
     std::vector<uint8_t> bytes;
-    if (!read_file(sample.path, &bytes, &error)) return failed(2, "error: %s", error.c_str());
+    CXR_TRY(read_file(sample.path, &bytes));
     const Call original = classify_bytes(classifier.get(), bytes, true);
-    if (!original.ok) return failed(2, "error: %s: %s", sample.path.c_str(), original.error.c_str());
+    CXR_TRY(about_file(sample.path, original.status));
     Image image;
-    const Status decoded = decode_image(bytes.data(), bytes.size(), &image);
-    if (!decoded.ok()) return failed(2, "error: %s: %s", sample.path.c_str(), decoded.message.c_str());
+    CXR_TRY(about_file(sample.path, decode_image(bytes.data(), bytes.size(), &image)));
     Value row = Value::make_object();
     row.set("file", Value::of(sample.name));
     row.set("label", Value::of(kClassNames[sample.label]));
     row.set("p", Value::of(original.probability));
     for (Variant& variant : variants) {
       GrayImage scaled;
-      const Status status = scale_content_horizontally(image, variant.factor, &scaled);
-      if (!status.ok()) return failed(2, "error: %s: %s", sample.path.c_str(), status.message.c_str());
+      CXR_TRY(about_file(sample.path, scale_content_horizontally(image, variant.factor, &scaled)));
       const Call call =
           classify_bytes(classifier.get(), encode_png(scaled.pixels, scaled.width, scaled.height, 1), false);
-      if (!call.ok) return failed(2, "error: %s %s: %s", sample.path.c_str(), variant.name.c_str(), call.error.c_str());
+      CXR_TRY(about_file(sample.path + " " + variant.name, call.status));
       variant.add(original, call, sample.label);
       row.set("p_" + variant.name, Value::of(call.probability));
     }
@@ -306,13 +298,17 @@ int run_shortcuts(const Options& options, const std::string& command_line) {
   report.set("per_film", std::move(films));
   report.set("command_line", Value::of(command_line));
   report.set("date", Value::of(utc_now_iso8601()));
-  if (!write_file(out_path, json::serialize(report) + "\n", &error)) return failed(2, "error: %s", error.c_str());
+  CXR_TRY(write_file(out_path, json::serialize(report) + "\n"));
   logf("wrote %s", out_path.c_str());
-  for (const std::string& f : failures) logf("CHECK FAILED: %s", f.c_str());
-  if (failures.empty() && options.values.lower_bound("check-max-") != options.values.end() &&
+  if (!failures.empty()) {
+    std::string all = failures[0];
+    for (size_t i = 1; i < failures.size(); ++i) all += "; " + failures[i];
+    return check_failed("%s", all.c_str());
+  }
+  if (options.values.lower_bound("check-max-") != options.values.end() &&
       options.values.lower_bound("check-max-")->first.rfind("check-max-", 0) == 0)
     logf("checks passed");
-  return failures.empty() ? 0 : 1;
+  return Ok();
 }
 
 }  // namespace cxr::train

@@ -47,9 +47,9 @@ int run(int argc, char** argv) {
     return 77;
   }
   std::vector<uint8_t> bytes;
-  std::string error;
-  if (!read_file(argv[1], &bytes, &error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  const Status read = read_file(argv[1], &bytes);
+  if (!read.ok()) {
+    std::fprintf(stderr, "%s\n", read.message.c_str());
     return 2;
   }
   Image image;
@@ -76,8 +76,9 @@ int run(int argc, char** argv) {
   std::string out;
   for (const std::vector<float>* v : {&input, &gap, &symmetric_gap})
     out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));  // little-endian hosts
-  if (!write_file(argv[2], out, &error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  const Status written = write_file(argv[2], out);
+  if (!written.ok()) {
+    std::fprintf(stderr, "%s\n", written.message.c_str());
     return 2;
   }
   return 0;

@@ -57,12 +57,38 @@ void logf(const char* format, ...) {
   va_end(args);
 }
 
-int failed(int exit_code, const char* format, ...) {
+namespace {
+Status make_status(cxr_status code, const char* format, va_list args) {
+  char message[4096];
+  vsnprintf(message, sizeof message, format, args);
+  return Status{code, message};
+}
+}  // namespace
+
+Status failure(cxr_status code, const char* format, ...) {
   va_list args;
   va_start(args, format);
-  log_line(format, args);
+  Status status = make_status(code, format, args);
   va_end(args);
-  return exit_code;
+  return status;
+}
+
+Status about_file(const std::string& path, Status status) {
+  if (!status.ok()) status.message = path + ": " + status.message;
+  return status;
+}
+
+Status check_failed(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  Status status = make_status(kCheckFailed, format, args);
+  va_end(args);
+  return status;
+}
+
+void start_log(const char* command, const std::string& log_path, const std::string& command_line) {
+  log_to_file(log_path);
+  logf("cxr-train %s  %s", command, command_line.c_str());
 }
 
 Progress::Progress(std::string label, size_t total)
@@ -94,10 +120,10 @@ void Progress::finish(const std::string& note) {
   logf("%s: %zu done in %.1fs %s", label_.c_str(), total_, seconds(), note.c_str());
 }
 
-bool Options::parse(int argc, char** argv, int first, std::string* error) {
+Status Options::parse(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) return refuse(error, "unexpected argument '" + arg + "'");
+    if (arg.rfind("--", 0) != 0) return failure(cxr_status_invalid_argument, "unexpected argument '%s'", arg.c_str());
     arg = arg.substr(2);
     const size_t eq = arg.find('=');
     if (eq != std::string::npos) {
@@ -108,7 +134,7 @@ bool Options::parse(int argc, char** argv, int first, std::string* error) {
       values[arg] = "1";
     }
   }
-  return true;
+  return Ok();
 }
 
 std::string Options::get(const std::string& key, const std::string& fallback) const {
@@ -135,11 +161,18 @@ std::string hex64(uint64_t value) {
   return text;
 }
 
-bool read_file(const std::string& path, std::vector<uint8_t>* out, std::string* error) {
+namespace {
+// A file that cannot be opened, read or written: the path and the system's reason.
+Status io_failure(const char* what, const std::string& path) {
+  return failure(cxr_status_invalid_argument, "%s %s: %s", what, path.c_str(), strerror(errno));
+}
+}  // namespace
+
+Status read_file(const std::string& path, std::vector<uint8_t>* out) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return refuse(error, "cannot open " + path + ": " + strerror(errno));
+  if (!in) return io_failure("cannot open", path);
   out->assign(std::istreambuf_iterator<char>(in), {});
-  return true;
+  return Ok();
 }
 
 bool parse_prescale(const std::string& text, uint32_t* width, uint32_t* height) {
@@ -154,11 +187,10 @@ bool parse_prescale(const std::string& text, uint32_t* width, uint32_t* height) 
   return true;
 }
 
-bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vector<std::string>>* rows,
-                   std::string* error) {
+Status read_csv_rows(const std::string& path, size_t columns, std::vector<std::vector<std::string>>* rows) {
   rows->clear();
   std::vector<uint8_t> bytes;
-  if (!read_file(path, &bytes, error)) return false;
+  CXR_TRY(read_file(path, &bytes));
   const std::string text(bytes.begin(), bytes.end());
   size_t line_start = 0, line_number = 0;
   while (line_start < text.size()) {
@@ -177,55 +209,66 @@ bool read_csv_rows(const std::string& path, size_t columns, std::vector<std::vec
       at = comma + 1;
     }
     if (cells.size() != columns)
-      return refuse(error, path + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
-                               " comma-separated cells");
+      return failure(cxr_status_invalid_argument, "%s line %zu: expected %zu comma-separated cells", path.c_str(),
+                     line_number, columns);
     rows->push_back(std::move(cells));
   }
-  return true;
+  return Ok();
 }
 
-bool read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model, std::string* error) {
-  if (!read_file(path, bytes, error)) return false;
-  const Status s = read_model(bytes->data(), bytes->size(), model);
-  if (!s.ok()) return refuse(error, path + ": " + s.message);
-  return true;
+Status read_model_file(const std::string& path, std::vector<uint8_t>* bytes, Model* model) {
+  CXR_TRY(read_file(path, bytes));
+  return about_file(path, read_model(bytes->data(), bytes->size(), model));
 }
 
 void ClassifierDeleter::operator()(cxr_classifier* c) const { cxr_classifier_destroy(c); }
 
-ClassifierPtr load_classifier(const std::string& model_path, std::string* error) {
+Status load_classifier(const std::string& model_path, ClassifierPtr* out) {
   std::vector<uint8_t> bytes;
-  if (!read_file(model_path, &bytes, error)) return nullptr;
+  CXR_TRY(read_file(model_path, &bytes));
   cxr_error e;
-  ClassifierPtr classifier(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e));
-  if (!classifier) *error = model_path + ": " + e.message;
-  return classifier;
+  out->reset(cxr_classifier_create(bytes.data(), bytes.size(), cxr_backend_portable, &e));
+  if (!*out) return about_file(model_path, Status{e.status, e.message});
+  return Ok();
 }
 
-bool prepare_output(const std::string& path, std::string* error) {
+Status classifier_metadata(cxr_classifier* classifier, json::Value* out) {
+  return json::parse(cxr_classifier_metadata_json(classifier), out);
+}
+
+Status prepare_output(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec)
-    return refuse(error, "cannot write " + path + ": cannot create " + parent.string() + ": " + ec.message());
+    return failure(cxr_status_invalid_argument, "cannot write %s: cannot create %s: %s", path.c_str(),
+                   parent.string().c_str(), ec.message().c_str());
   const std::string probe = partial_path(path);
   FILE* file = std::fopen(probe.c_str(), "wb");
-  if (!file) return refuse(error, "cannot write " + path + ": " + strerror(errno));
+  if (!file) return io_failure("cannot write", path);
   std::fclose(file);
   std::remove(probe.c_str());
-  return true;
+  return Ok();
 }
 
-bool write_file(const std::string& path, const std::string& bytes, std::string* error) {
+Status start_measuring(const char* command, const Options& options, const std::string& command_line,
+                       const std::string& out_path, ClassifierPtr* classifier, cxr_model_info* info) {
+  CXR_TRY(prepare_output(out_path));
+  start_log(command, options.get("log", out_path + ".log"), command_line);
+  CXR_TRY(load_classifier(options.model_path(), classifier));
+  cxr_classifier_info(classifier->get(), info);
+  return Ok();
+}
+
+Status write_file(const std::string& path, const std::string& bytes) {
   const std::string temporary = partial_path(path);
   {
     std::ofstream out(temporary, std::ios::binary);
-    if (!out) return refuse(error, "cannot write " + path + ": " + strerror(errno));
+    if (!out) return io_failure("cannot write", path);
     out.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!out) return refuse(error, "cannot write " + path + ": " + strerror(errno));
+    if (!out) return io_failure("cannot write", path);
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    return refuse(error, "cannot rename " + temporary + ": " + strerror(errno));
-  return true;
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return io_failure("cannot rename", temporary);
+  return Ok();
 }
 
 namespace {
@@ -255,11 +298,10 @@ std::string source_commit() {
   return commit;
 }
 
-bool rewrite_model(const std::string& path, const json::Value& metadata, const std::vector<TensorRecord>& replace,
-                   std::string* error) {
+Status rewrite_model(const std::string& path, const json::Value& metadata, const std::vector<TensorRecord>& replace) {
   std::vector<uint8_t> bytes;
   Model model;
-  if (!read_model_file(path, &bytes, &model, error)) return false;
+  CXR_TRY(read_model_file(path, &bytes, &model));
   std::vector<TensorRecord> tensors;
   for (const ModelTensor& t : model.tensors) {
     bool replaced = false;
@@ -268,7 +310,7 @@ bool rewrite_model(const std::string& path, const json::Value& metadata, const s
   }
   tensors.insert(tensors.end(), replace.begin(), replace.end());
   bytes = write_model(metadata, tensors);
-  return write_file(path, std::string(bytes.begin(), bytes.end()), error);
+  return write_file(path, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace cxr::train

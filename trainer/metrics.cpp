@@ -111,30 +111,42 @@ Value confusion_json(const Confusion& c) {
   return m;
 }
 
-// Named statistics of one resample, the same function for the point estimate.
+// The argmax decisions (1: positive) against the labels.
+Confusion confusion_of(const std::vector<int>& labels, const std::vector<int>& argmax) {
+  Confusion c;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == 1) (argmax[i] == 1 ? c.tp : c.fn)++;
+    else (argmax[i] == 1 ? c.fp : c.tn)++;
+  }
+  return c;
+}
+
+// The rates reported for the decisions at the threshold and, under
+// `argmax_name`, for the argmax decisions (no argmax npv: it was never reported).
+struct Rate {
+  const char* name;
+  const char* argmax_name;
+  double (Confusion::*of)() const;
+};
+constexpr Rate kRates[] = {{"accuracy", "argmax_accuracy", &Confusion::accuracy},
+                           {"sensitivity", "argmax_sensitivity", &Confusion::sensitivity},
+                           {"specificity", "argmax_specificity", &Confusion::specificity},
+                           {"precision", "argmax_precision", &Confusion::precision},
+                           {"npv", nullptr, &Confusion::npv},
+                           {"f1_pneumonia", "argmax_f1_pneumonia", &Confusion::f1_positive},
+                           {"f1_normal", "argmax_f1_normal", &Confusion::f1_negative}};
+
+// Named statistics of one resample, the same function for the point estimate:
+// the AUC, the rates at the threshold, then the argmax rates.
 std::vector<std::pair<const char*, double>> statistics(const std::vector<double>& scores,
                                                        const std::vector<int>& labels, const std::vector<int>& argmax,
                                                        double threshold) {
-  const Confusion t = confusion_at(scores, labels, threshold);
-  Confusion a;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == 1) (argmax[i] == 1 ? a.tp : a.fn)++;
-    else (argmax[i] == 1 ? a.fp : a.tn)++;
-  }
-  return {{"auc", auc(scores, labels)},
-          {"accuracy", t.accuracy()},
-          {"sensitivity", t.sensitivity()},
-          {"specificity", t.specificity()},
-          {"precision", t.precision()},
-          {"npv", t.npv()},
-          {"f1_pneumonia", t.f1_positive()},
-          {"f1_normal", t.f1_negative()},
-          {"argmax_accuracy", a.accuracy()},
-          {"argmax_sensitivity", a.sensitivity()},
-          {"argmax_specificity", a.specificity()},
-          {"argmax_precision", a.precision()},
-          {"argmax_f1_pneumonia", a.f1_positive()},
-          {"argmax_f1_normal", a.f1_negative()}};
+  const Confusion at_threshold = confusion_at(scores, labels, threshold), by_argmax = confusion_of(labels, argmax);
+  std::vector<std::pair<const char*, double>> out = {{"auc", auc(scores, labels)}};
+  for (const Rate& rate : kRates) out.emplace_back(rate.name, (at_threshold.*rate.of)());
+  for (const Rate& rate : kRates)
+    if (rate.argmax_name) out.emplace_back(rate.argmax_name, (by_argmax.*rate.of)());
+  return out;
 }
 
 Value curve_points(const std::vector<double>& scores, const std::vector<int>& labels, bool roc) {
@@ -273,13 +285,8 @@ Value evaluation_report(const std::vector<double>& scores, const std::vector<int
   report.set("bootstrap", Value::of(double(resamples)));
   report.set("bootstrap_seed", Value::of(double(seed)));
   for (size_t k = 0; k < point.size(); ++k) report.set(point[k].first, interval(point[k].second, boot[k]));
-  Confusion argmax_confusion;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == 1) (argmax[i] == 1 ? argmax_confusion.tp : argmax_confusion.fn)++;
-    else (argmax[i] == 1 ? argmax_confusion.fp : argmax_confusion.tn)++;
-  }
   report.set("confusion_threshold", confusion_json(confusion_at(scores, labels, threshold)));
-  report.set("confusion_argmax", confusion_json(argmax_confusion));
+  report.set("confusion_argmax", confusion_json(confusion_of(labels, argmax)));
   report.set("confusion_layout", Value::of("rows: true NORMAL, PNEUMONIA; columns: predicted NORMAL, PNEUMONIA"));
   // Sensitivity at the threshold per pneumonia subtype.
   std::map<std::string, std::pair<size_t, size_t>> by_subtype;  // subtype -> (called, total)

@@ -55,12 +55,11 @@ Status run_evaluate(const Options& options, const std::string& command_line) {
   const std::string model_path = options.model_path(), data = options.data_dir();
   const std::string halves = options.get("halves", ""), part = options.get("part", "report");
   const std::string split_name = halves.empty() ? options.get("split", "test") : part;
-  const std::string out_path = options.get("out", model_path + "." + split_name + ".json");
   const size_t resamples = size_t(options.number("bootstrap", 1000));
   const uint64_t seed = uint64_t(options.number("seed", 1));
-  ClassifierPtr classifier;
-  cxr_model_info info;
-  CXR_TRY(start_measuring("evaluate", options, command_line, out_path, &classifier, &info));
+  Measurement measurement;
+  CXR_TRY(start_measuring("evaluate", options, command_line, "." + split_name + ".json", &measurement));
+  const auto& [out_path, classifier, info] = measurement;
 
   std::vector<Sample> samples;
   std::string set_name;

@@ -153,12 +153,11 @@ Status bench_originals(cxr_classifier* classifier, const std::string& dir, const
 Status run_ood_bench(const Options& options, const std::string& command_line) {
   const std::string model_path = options.model_path(), data = options.data_dir();
   const std::string split_name = options.get("split", "test");
-  const std::string out_path = options.get("out", model_path + ".ood-" + split_name + ".json");
   const size_t per_set = size_t(options.number("per-set", 100));
   const uint32_t seed = uint32_t(options.number("seed", 1));
-  ClassifierPtr classifier;
-  cxr_model_info info;
-  CXR_TRY(start_measuring("ood-bench", options, command_line, out_path, &classifier, &info));
+  Measurement measurement;
+  CXR_TRY(start_measuring("ood-bench", options, command_line, ".ood-" + split_name + ".json", &measurement));
+  const auto& [out_path, classifier, info] = measurement;
   if (!info.ood_feature_check_available)
     logf("note: %s has no OOD feature statistics: image checks only", model_path.c_str());
 

@@ -186,10 +186,9 @@ Status run_shortcuts(const Options& options, const std::string& command_line) {
   std::string label;
   CXR_TRY(select_films(options.data_dir(), options.get("split", "test"), options.get("halves", ""),
                        options.get("part", "tune"), size_t(options.number("limit", 0)), &samples, &label));
-  const std::string out_path = options.get("out", options.model_path() + ".shortcuts-" + label + ".json");
-  ClassifierPtr classifier;
-  cxr_model_info info;
-  CXR_TRY(start_measuring("shortcuts", options, command_line, out_path, &classifier, &info));
+  Measurement measurement;
+  CXR_TRY(start_measuring("shortcuts", options, command_line, ".shortcuts-" + label + ".json", &measurement));
+  const auto& [out_path, classifier, info] = measurement;
 
   // Factor 1 is a control: decode + re-encode alone must not move an 8-bit film.
   std::vector<Variant> variants = {{"identity", 1.0}, {"x0.8", 0.8}, {"x1.25", 1.25}};

@@ -251,11 +251,12 @@ Status prepare_output(const std::string& path) {
 }
 
 Status start_measuring(const char* command, const Options& options, const std::string& command_line,
-                       const std::string& out_path, ClassifierPtr* classifier, cxr_model_info* info) {
-  CXR_TRY(prepare_output(out_path));
-  start_log(command, options.get("log", out_path + ".log"), command_line);
-  CXR_TRY(load_classifier(options.model_path(), classifier));
-  cxr_classifier_info(classifier->get(), info);
+                       const std::string& out_suffix, Measurement* m) {
+  m->out_path = options.get("out", options.model_path() + out_suffix);
+  CXR_TRY(prepare_output(m->out_path));
+  start_log(command, options.get("log", m->out_path + ".log"), command_line);
+  CXR_TRY(load_classifier(options.model_path(), &m->classifier));
+  cxr_classifier_info(m->classifier.get(), &m->info);
   return Ok();
 }
 

@@ -97,11 +97,17 @@ Status write_file(const std::string& path, const std::string& bytes);
 // create its file there, so that a long run fails before it starts rather
 // than at its end.
 Status prepare_output(const std::string& path);
-// How the commands that measure a model (evaluate, ood-bench, shortcuts)
-// start: their report `out_path` checked writable, their log beside it (or
-// --log), their command line logged, and --model loaded as the CLI loads it.
+// What a command that measures a model (evaluate, ood-bench, shortcuts)
+// works with: where its report goes, and --model loaded as the CLI loads it.
+struct Measurement {
+  std::string out_path;  // --out, else the model's path + the command's suffix
+  ClassifierPtr classifier;
+  cxr_model_info info{};
+};
+// How such a command starts: its report's path checked writable, its log
+// beside it (or --log), its command line logged, and the model loaded.
 Status start_measuring(const char* command, const Options& options, const std::string& command_line,
-                       const std::string& out_path, ClassifierPtr* classifier, cxr_model_info* info);
+                       const std::string& out_suffix, Measurement* measurement);
 // Now, or SOURCE_DATE_EPOCH (reproducible-builds.org) when set: with it, the
 // same command and seed write the same bytes (fit then also leaves out the
 // wall-clock training time).

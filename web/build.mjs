@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Assembles the app into a plain static folder any server can host:
 //   web/app/*  + the wasm module + the model + model-info.json
-//   + the CSP as a <meta> tag in every page + content hashes for offline use:
+//   + each page's head lines (web/head.mjs: the CSP as a <meta> tag, ...) + content hashes for offline use:
 //   the app shell's precache list in the service worker, the wasm module's and
 //   the model's in the page's boot script (all in precache-manifest.json).
 //
@@ -13,7 +13,7 @@ import { readFile, writeFile, mkdir, rm, rmdir, readdir, copyFile, access } from
 import { createHash } from 'node:crypto';
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CSP_META } from './security.mjs';
+import { stampHead } from './head.mjs';
 import { bundle } from './bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -108,9 +108,7 @@ async function main() {
 
   for (const page of ['index.html', 'model-card.html', 'calibrate.html']) {
     const p = join(out, page);
-    const html = await readFile(p, 'utf8');
-    if (!html.includes('__CSP__')) throw new Error(`${page} has no CSP placeholder`);
-    await writeFile(p, html.replace('__CSP__', CSP_META));
+    await writeFile(p, stampHead(await readFile(p, 'utf8'), page));
   }
 
   // Every file but the service worker itself, with its hash. The service

@@ -24,7 +24,7 @@
 // the planes of f16 weights gzip far better than interleaved bytes, and gzip
 // is what a server sends).
 //
-// Metadata keys read by the core: name, version, input {height,width,channels},
+// Metadata keys read by the core: metadata_schema (absent: 1), name, version, input {height,width,channels},
 // preprocess {width,height,channels,resize,equalize,normalize,mean,std},
 // classes [..], positive_class, temperature, threshold {probability,
 // validation_sensitivity, validation_specificity, uncertain_low,
@@ -46,6 +46,11 @@ namespace cxr {
 
 constexpr uint32_t kModelFormatVersion = 2;
 constexpr uint32_t kOldestModelFormatVersion = 1;
+// The layout of the metadata object (docs/DESIGN.md, "Metadata schema"),
+// versioned apart from the binary format: `metadata_schema`, written first by
+// make_metadata; a file without it (made before it existed) is schema 1. A
+// newer schema is refused, not read by guesswork.
+constexpr uint32_t kMetadataSchema = 1;
 constexpr uint32_t kModelDTypeF32 = 1;
 constexpr uint32_t kModelDTypeF16 = 2;
 constexpr uint32_t kModelDTypeF32Symmetric = 3;
@@ -115,8 +120,8 @@ std::vector<uint8_t> write_model(const json::Value& metadata, const std::vector<
 // Metadata pieces for writers (trainer, tests).
 json::Value layers_to_json(const std::vector<LayerDesc>& layers);
 json::Value preprocess_to_json(const PreprocessSpec& spec);
-// The core keys of `info` (name, version, input, preprocess, classes,
-// positive_class, temperature, threshold) plus `layers`.
+// `metadata_schema` (kMetadataSchema), the core keys of `info` (name, version,
+// input, preprocess, classes, positive_class, temperature, threshold) plus `layers`.
 json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& layers);
 // Tensor records for the layers' weight/bias views.
 std::vector<TensorRecord> layer_tensors(const std::vector<LayerDesc>& layers);

@@ -97,7 +97,24 @@ Status parse_layer(const json::Value& v, size_t index, LayerDesc* l) {
   return Ok();
 }
 
+namespace {
+
+Status check_metadata_schema(const json::Value& meta) {
+  const json::Value* schema = meta.find("metadata_schema");
+  if (!schema) return Ok();  // written before the schema had a number: schema 1
+  if (!schema->is_number() || !(schema->number >= 1) || schema->number != std::floor(schema->number))
+    return bad_model("metadata.metadata_schema is not a whole number from 1");
+  if (schema->number > kMetadataSchema)
+    return Fail(cxr_status_unsupported_model_version,
+                "this model file's metadata is schema %.0f; this cxr reads up to %u: update cxr to use this model",
+                std::fmin(schema->number, 1e15), kMetadataSchema);
+  return Ok();
+}
+
+}  // namespace
+
 Status parse_info(const json::Value& meta, ModelInfo* info) {
+  CXR_TRY(check_metadata_schema(meta));
   Fields top{meta, "metadata"};
   CXR_TRY(top.string("name", &info->name));
   CXR_TRY(top.string("version", &info->version));
@@ -225,6 +242,7 @@ json::Value preprocess_to_json(const PreprocessSpec& spec) {
 
 json::Value make_metadata(const ModelInfo& info, const std::vector<LayerDesc>& layers) {
   json::Value m = json::Value::make_object();
+  m.set("metadata_schema", json::Value::of(kMetadataSchema));
   m.set("name", json::Value::of(info.name));
   m.set("version", json::Value::of(info.version));
   json::Value input = json::Value::make_object();

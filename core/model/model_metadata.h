@@ -7,8 +7,10 @@
 
 namespace cxr {
 
-// The core keys of the metadata object (name, version, input, preprocess,
-// classes, positive_class, temperature, threshold).
+// metadata_schema (absent: 1; above kMetadataSchema:
+// cxr_status_unsupported_model_version), then the core keys of the metadata
+// object (name, version, input, preprocess, classes, positive_class,
+// temperature, threshold).
 Status parse_info(const json::Value& meta, ModelInfo* info);
 // One entry of metadata.layers; `index` names it in a refusal.
 Status parse_layer(const json::Value& v, size_t index, LayerDesc* l);

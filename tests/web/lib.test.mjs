@@ -7,7 +7,6 @@ import { sortItems, nextSort } from '../../web/app/js/lib/sort.js';
 import { percent, duration, EtaEstimator, batchSummary, hex } from '../../web/app/js/lib/format.js';
 import { thresholdMeaning, resultSentence, isTestModel, verdict, checksSentence, uncertainSentence, calibrationSentence, oodNote } from '../../web/app/js/lib/wording.js';
 import { heatmapPlacement, heatmapRgba, quantize, colour } from '../../web/app/js/lib/heatmap.js';
-import { readEvaluations, readMetric, readConfusion, readRoc, trapezoidAuc } from '../../web/app/js/lib/metrics.js';
 import { walkEntry, filesFromDataTransfer, filesFromInput } from '../../web/app/js/lib/files.js';
 import { auditEntry, modelId } from '../../web/app/js/lib/audit.js';
 
@@ -250,34 +249,6 @@ test('heat map colours: low values transparent, high values opaque and bright', 
   assert.equal(rgba[3], 0);
   assert.ok(rgba[7] > 0 && rgba[11] > rgba[7]);
   assert.deepEqual(colour(1), [252, 255, 164]);
-});
-
-test('model card metrics: values with CIs, confusion, ROC from metadata; nothing invented', () => {
-  assert.deepEqual(readMetric(0.9), { value: 0.9 });
-  assert.deepEqual(readMetric({ value: 0.9, ci: [0.85, 0.93] }), { value: 0.9, lo: 0.85, hi: 0.93 });
-  assert.deepEqual(readMetric({ estimate: 0.9, ci_low: 0.8, ci_high: 0.95 }), { value: 0.9, lo: 0.8, hi: 0.95 });
-  assert.equal(readMetric('high'), null);
-  assert.deepEqual(readConfusion({ tn: 200, fp: 34, fn: 10, tp: 380 }, ['NORMAL', 'PNEUMONIA']).matrix, [[200, 34], [10, 380]]);
-  assert.equal(readConfusion([[1, 2]], ['a']), null);
-  const roc = readRoc({ fpr: [0, 0.1, 1], tpr: [0, 0.9, 1] });
-  assert.ok(Math.abs(trapezoidAuc(roc.points) - 0.9) < 1e-9);
-  assert.equal(readRoc({ fpr: [0, 2], tpr: [0, 1] }), null);
-  const meta = {
-    metrics: {
-      test: { n: 624, auc: { value: 0.975, ci: [0.96, 0.986] }, accuracy: 0.92, confusion: [[200, 34], [10, 380]], roc: [[0, 0], [0.1, 0.9], [1, 1]] },
-      validation: { auc: 0.99 },
-    },
-  };
-  const evs = readEvaluations(meta, ['NORMAL', 'PNEUMONIA']);
-  assert.deepEqual(evs.map((e) => e.split), ['test', 'validation']);
-  assert.deepEqual(readEvaluations({ metrics: { test: { auc: 0.98 }, tune: { auc: 0.97 }, report: { auc: 0.99 } } }, [])
-    .map((e) => e.split), ['report', 'tune', 'test']);
-  assert.equal(evs[0].n, 624);
-  assert.deepEqual(evs[0].metrics.map((m) => m.key), ['auc', 'accuracy']);
-  assert.deepEqual(evs[0].confusion.labels, ['NORMAL', 'PNEUMONIA']);
-  assert.equal(evs[0].roc.points.length, 3);
-  assert.deepEqual(readEvaluations({ provenance: { note: 'random' } }, []), []);
-  assert.equal(readEvaluations({ metrics: { auc: 0.9 } }, [])[0].split, 'unstated');
 });
 
 // Fake FileSystemEntry trees, as Chromium hands them to a drop handler.

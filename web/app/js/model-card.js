@@ -1,6 +1,6 @@
 // The model card page: what the model is for, its limits, and its numbers,
 // read from model-info.json (written by the build from the model file itself).
-import { readEvaluations, parseMetadata, trapezoidAuc, readOodGate } from './lib/metrics.js';
+import { readEvaluations, parseMetadata, trapezoidAuc, readOodGate, schemaProblem, METADATA_SCHEMA } from './lib/metrics.js';
 import { thresholdMeaning, isTestModel } from './lib/wording.js';
 import { percent } from './lib/format.js';
 
@@ -32,10 +32,7 @@ function kv(list, pairs) {
 const na = (what) => el('p', { class: 'na', text: `${what}: not available for this model.` });
 
 function metricValue(m) {
-  const isRate = !/brier|ece/i.test(m.key);
-  const fmt = (x) => (isRate ? percent(x, { digits: 1 }) : x.toFixed(3));
-  const auc = /auc|average_precision/.test(m.key);
-  const f = auc ? (x) => x.toFixed(3) : fmt;
+  const f = m.key === 'auc' ? (x) => x.toFixed(3) : (x) => percent(x, { digits: 1 });
   return m.lo !== undefined ? `${f(m.value)} (95% CI ${f(m.lo)}–${f(m.hi)})` : f(m.value);
 }
 
@@ -74,7 +71,7 @@ function rocFigure(roc, label, metricAuc) {
   const x = (f) => P + f * (S - P - 10), y = (t) => S - P - t * (S - P - 10);
   // The AUC the trainer computed (from every threshold) beats the trapezoid
   // over the few points stored for drawing.
-  const auc = roc.auc ?? metricAuc ?? trapezoidAuc(roc.points);
+  const auc = metricAuc ?? trapezoidAuc(roc.points);
   const root = svg('svg', { viewBox: `0 0 ${S} ${S}`, width: S, height: S, class: 'roc', role: 'img', 'aria-label': `ROC curve, ${label}, AUC ${auc.toFixed(3)}` });
   root.append(svg('rect', { x: P, y: 10, width: S - P - 10, height: S - P - 10, fill: 'none', stroke: '#2f4558' }));
   root.append(svg('line', { x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: '#5b7a93', 'stroke-dasharray': '4 4' }));
@@ -121,13 +118,13 @@ const rate = (m) => (m ? `${percent(m.value, { digits: 1 })}${m.lo !== undefined
 // "../data/chest_xray_224/test" -> "test": the split, not a path on the trainer's machine.
 const splitName = (where) => String(where ?? 'test').split('/').filter(Boolean).pop();
 
-function renderTrust(model, meta) {
+function renderTrust(model, meta, unreadable) {
   const box = $('trust');
   const low = meta.threshold?.uncertain_low, high = meta.threshold?.uncertain_high;
   box.append(el('p', { text: typeof low === 'number' && typeof high === 'number' && low < high
     ? `Uncertain band: when the probability of pneumonia is between ${percent(low)} and ${percent(high)}, the page says UNCERTAIN instead of a label.`
     : 'This model has no uncertainty band: every film gets a label.' }));
-  const gate = readOodGate(meta);
+  const gate = readOodGate(meta, unreadable);
   if (!gate) {
     box.append(el('p', { text: 'Out-of-distribution check: image checks only (colour, size, shape, blank). The feature check is not available for this model.' }));
     return;
@@ -160,6 +157,15 @@ function render(model) {
   document.title = `Model card — ${model.name} ${model.version} — cxr`;
   $('title').textContent = `Model card: ${model.name} ${model.version}`;
   $('test-model-banner').hidden = !isTestModel(model);
+  // A layout this page does not know is not read by guesswork.
+  const problem = schemaProblem(meta);
+  if (problem) {
+    $('load-error').hidden = false;
+    $('load-error').textContent = problem;
+    for (const id of ['model-facts', 'threshold-text', 'trust', 'evaluations']) $(id).closest('section').hidden = true;
+    document.body.dataset.state = 'error';
+    return;
+  }
   const pre = meta.preprocess ?? {};
   kv($('model-facts'), [
     ['Name', model.name], ['Version', model.version], ['Checksum (CRC-32)', model.checksum],
@@ -171,7 +177,7 @@ function render(model) {
     ['Calibration temperature', model.temperature],
   ]);
   $('threshold-text').textContent = thresholdMeaning(model);
-  const evals = readEvaluations(meta, model.classes);
+  const { evaluations: evals, unreadable } = readEvaluations(meta, model.classes);
   const box = $('evaluations');
   if (!evals.length) {
     box.append(na('Test metrics with confidence intervals'), na('Confusion matrix'), na('ROC curve'));
@@ -180,11 +186,15 @@ function render(model) {
     box.append(el('h3', { text: `${ev.label}${ev.n ? ` (${ev.n} images)` : ''}` }));
     box.append(ev.metrics.length ? metricsTable(ev) : na('Metrics'));
     box.append(ev.confusion ? confusionTable(ev.confusion) : na('Confusion matrix'));
-    box.append(ev.roc ? rocFigure(ev.roc, ev.label, ev.metrics.find((m) => m.key === 'auc' || m.key === 'roc_auc')?.value) : na('ROC curve'));
+    box.append(ev.roc ? rocFigure(ev.roc, ev.label, ev.metrics.find((m) => m.key === 'auc')?.value) : na('ROC curve'));
     box.append(ev.calibration ? reliabilityFigure(ev.calibration, ev.label) : na('Reliability diagram'));
   }
-  renderTrust(model, meta);
+  renderTrust(model, meta, unreadable);
   if (!evals.some((e) => e.split === 'test')) box.append(na('Official test-split results'));
+  if (unreadable.length) {
+    $('unreadable').hidden = false;
+    $('unreadable').textContent = `Not shown: ${unreadable.join(', ')} ${unreadable.length === 1 ? 'is' : 'are'} not laid out as metadata schema ${METADATA_SCHEMA} says.`;
+  }
   const prov = meta.provenance ?? {};
   const flat = Object.entries(prov).map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : v]);
   kv($('provenance'), flat);

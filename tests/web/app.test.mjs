@@ -22,6 +22,9 @@ const T = { timeout: 120_000 };
 let server, browser, context, page, origin, modelInfo, precached;
 const serverLog = [];   // every request that reached the server
 const browserLog = [];  // every request the browser made (pages, workers, service worker)
+// Folders the page was given files from: removed at the very end, since the
+// page makes a row's thumbnail from its file whenever the row scrolls into view.
+const folders = [];
 const problems = [];    // console errors and uncaught page errors
 const sent = new Map(); // file name -> bytes handed to the page
 const marks = {};
@@ -85,6 +88,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  for (const root of folders) rmSync(root, { recursive: true, force: true });
 });
 
 test('opens: model loaded, notices shown, CSP as header and meta tag, test model flagged', { skip, ...T }, async () => {
@@ -210,27 +214,20 @@ test('pick full-resolution originals with the file input', { skip: dataSkip, ...
 
 test('choose a folder: walked with sub-folders, hidden files skipped, paths kept', { skip: dataSkip, ...T }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'cxr-folder-'));
-  try {
-    const study = join(root, 'study');
-    mkdirSync(join(study, 'series2'), { recursive: true });
-    const films = pick(join(DATA_DIR, 'chest_xray_224', 'val', 'NORMAL'), 4).slice(2);
-    copyFileSync(films[0], join(study, 'IMG0001'));
-    copyFileSync(films[1], join(study, 'series2', 'IMG0002'));
-    writeFileSync(join(study, '.DS_Store'), 'junk');
-    for (const f of ['IMG0001', 'series2/IMG0002']) sent.set(`study/${f}`, readFileSync(join(study, f)));
-    await page.setInputFiles('#folder-input', study);
-    await waitFinished(11);
-    const rows = await rowsByName();
-    assert.equal(rows['study/IMG0001']?.status, 'done');
-    assert.equal(rows['study/series2/IMG0002']?.status, 'done');
-    assert.ok(!Object.keys(rows).some((n) => n.includes('.DS_Store')), 'hidden files are skipped');
-    // The film and thumbnails load just after each decision is on screen:
-    // let them finish before deleting the files they are read from.
-    await page.waitForFunction(() => document.getElementById('film-img').complete
-      && [...document.querySelectorAll('#results-body img.thumb')].every((i) => i.complete));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  folders.push(root);
+  const study = join(root, 'study');
+  mkdirSync(join(study, 'series2'), { recursive: true });
+  const films = pick(join(DATA_DIR, 'chest_xray_224', 'val', 'NORMAL'), 4).slice(2);
+  copyFileSync(films[0], join(study, 'IMG0001'));
+  copyFileSync(films[1], join(study, 'series2', 'IMG0002'));
+  writeFileSync(join(study, '.DS_Store'), 'junk');
+  for (const f of ['IMG0001', 'series2/IMG0002']) sent.set(`study/${f}`, readFileSync(join(study, f)));
+  await page.setInputFiles('#folder-input', study);
+  await waitFinished(11);
+  const rows = await rowsByName();
+  assert.equal(rows['study/IMG0001']?.status, 'done');
+  assert.equal(rows['study/series2/IMG0002']?.status, 'done');
+  assert.ok(!Object.keys(rows).some((n) => n.includes('.DS_Store')), 'hidden files are skipped');
 });
 
 test('CSV export: one row per file with its SHA-256, the model id and the result', { skip: dataSkip, ...T }, async () => {

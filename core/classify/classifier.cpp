@@ -46,25 +46,20 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 
 cxr::Status create(const uint8_t* bytes, size_t size, cxr_backend backend, cxr_classifier* c) {
   using cxr::Fail;
-  cxr::Status s = cxr::read_model(bytes, size, &c->model);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::read_model(bytes, size, &c->model));
   const cxr::ModelInfo& info = c->model.info;
   std::vector<std::string> feature_layers;
-  s = cxr::ood_feature_layers(c->model, &feature_layers);
-  if (!s.ok()) return s;
-  s = cxr::build_plan(c->model.layers, info.input, &c->plan, feature_layers);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::ood_feature_layers(c->model, &feature_layers));
+  CXR_TRY(cxr::build_plan(c->model.layers, info.input, &c->plan, feature_layers));
   const cxr::Shape logits = c->plan.shapes[c->plan.logits_value()];
   if (logits.size() != info.classes.size())
     return Fail(cxr_status_invalid_model,
                 "the network gives %zu outputs for %zu classes; the model file is inconsistent", logits.size(),
                 info.classes.size());
-  s = cxr::read_ood_statistics(c->model, c->plan, &c->ood);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::read_ood_statistics(c->model, c->plan, &c->ood));
   size_t features = 0;
   for (const cxr::OodLayer& l : c->ood.layers) features += l.channels;
-  s = cxr::read_scope_check(c->model, features, &c->scope);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::read_scope_check(c->model, features, &c->scope));
   if (backend == cxr_backend_portable) c->backend = cxr::make_portable_backend();
   else if (backend == cxr_backend_xnnpack) c->backend = cxr::make_xnnpack_backend();
   else return Fail(cxr_status_invalid_argument, "unknown backend %d", int(backend));
@@ -176,18 +171,15 @@ cxr::Status classify(cxr_classifier* c, const uint8_t* bytes, size_t size, bool 
   const cxr::ModelInfo& info = c->model.info;
   const cxr::Plan& plan = c->plan;
   const auto start = Clock::now();
-  cxr::Status s = cxr::decode_image(bytes, size, &c->image);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::decode_image(bytes, size, &c->image));
   r->timings.decode_ms = ms_since(start);
 
   auto t = Clock::now();
-  s = cxr::preprocess(c->image, info.preprocess, &c->scratch, c->arena + plan.offsets[0]);
-  if (!s.ok()) return s;
+  CXR_TRY(cxr::preprocess(c->image, info.preprocess, &c->scratch, c->arena + plan.offsets[0]));
   r->timings.preprocess_ms = ms_since(t);
 
   t = Clock::now();
-  s = c->backend->run(c->arena);
-  if (!s.ok()) return s;
+  CXR_TRY(c->backend->run(c->arena));
   r->timings.inference_ms = ms_since(t);
 
   // Temperature-scaled softmax, in double for stability.

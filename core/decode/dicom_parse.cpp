@@ -254,8 +254,7 @@ Status parse(const uint8_t* d, size_t size, Facts* f) {
       syntax_known = true;
       SyntaxKind kind = SyntaxKind::implicit_le;
       if (transfer_syntax.present()) {
-        Status s = classify_syntax(transfer_syntax, &kind);
-        if (!s.ok()) return s;
+        CXR_TRY(classify_syntax(transfer_syntax, &kind));
       } else {
         // No file meta: implicit VR unless this element's VR says otherwise.
         kind = is_upper(d[pos + 4]) && is_upper(d[pos + 5]) && known_vr(d[pos + 4], d[pos + 5])
@@ -328,8 +327,7 @@ Status parse(const uint8_t* d, size_t size, Facts* f) {
   if (!syntax_known && transfer_syntax.present()) {
     // Only a file meta group: still say what it would have been.
     SyntaxKind kind;
-    Status s = classify_syntax(transfer_syntax, &kind);
-    if (!s.ok()) return s;
+    CXR_TRY(classify_syntax(transfer_syntax, &kind));
   }
   (void)part10;
   return Ok();
@@ -368,8 +366,7 @@ bool looks_like_bare_dicom(const uint8_t* data, size_t size) { return dicom::loo
 
 Status decode_dicom(const uint8_t* data, size_t size, Image* out) {
   dicom::Facts facts;
-  Status s = dicom::parse(data, size, &facts);
-  if (!s.ok()) return s;
+  CXR_TRY(dicom::parse(data, size, &facts));
   return dicom::render(data, size, facts, out);
 }
 

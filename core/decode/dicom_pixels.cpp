@@ -254,8 +254,7 @@ Status setup_display(const Facts& f, const PixelFormat& p, Display* d, std::vect
 
   if (f.modality_lut.present()) {
     d->has_modality_lut = true;
-    Status s = read_lut(f.modality_lut, p.is_signed, "Modality LUT", &d->modality_lut);
-    if (!s.ok()) return s;
+    CXR_TRY(read_lut(f.modality_lut, p.is_signed, "Modality LUT", &d->modality_lut));
   } else {
     if (f.rescale_slope.present() && !read_ds(f.rescale_slope, &d->slope))
       return corrupt("its Rescale Slope is not a number");
@@ -342,8 +341,7 @@ Status render_monochrome(const PixelFormat& p, const Display& display, size_t pi
     if (d.invert) y = 1 - y;
     table[w] = to_u16(y);
   }
-  Status status = resize_pixels(out, pixels);
-  if (!status.ok()) return status;
+  CXR_TRY(resize_pixels(out, pixels));
   for (size_t i = 0; i < pixels; ++i) out->pixels[i] = table[word(i) & (words - 1)];
   return Ok();
 }
@@ -357,8 +355,7 @@ Status render_colour(const PixelFormat& p, const Samples& samples, Image* out) {
   const uint32_t tolerance = 16 * mask / 255;
   const bool ybr = p.photometric != "RGB";
   const uint32_t half = (mask + 1) / 2;
-  Status status = resize_pixels(out, samples.pixels);
-  if (!status.ok()) return status;
+  CXR_TRY(resize_pixels(out, samples.pixels));
   bool coloured = false;
   for (size_t i = 0; i < samples.pixels; ++i) {
     const uint32_t a = (samples(i, 0) >> shift) & mask, b = (samples(i, 1) >> shift) & mask,
@@ -471,8 +468,7 @@ void safety_warnings(const Facts& f, const PixelFormat& p, std::vector<std::stri
 
 Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
   PixelFormat p;
-  Status s = read_format(f, &p);
-  if (!s.ok()) return s;
+  CXR_TRY(read_format(f, &p));
   const size_t pixels = size_t(p.rows) * p.columns;
   out->width = p.columns;
   out->height = p.rows;
@@ -484,12 +480,10 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
   std::vector<std::string> pipeline_warnings;
   Display display;
   display.invert = p.photometric == "MONOCHROME1";
-  if (p.samples == 1) {
-    s = setup_display(f, p, &display, &pipeline_warnings);
-    if (!s.ok()) return s;
-  }
+  if (p.samples == 1) CXR_TRY(setup_display(f, p, &display, &pipeline_warnings));
 
   const uint32_t bytes = p.bits_allocated / 8;
+  Status s;  // the rendering's, checked once below
   if (f.encoding == Encoding::native) {
     if (f.encapsulated) return corrupt("its transfer syntax is uncompressed but its pixel data is encapsulated");
     // Bounded: pixels <= 4e7, samples <= 3, bytes <= 2, frames <= 2^32.
@@ -507,12 +501,10 @@ Status render(const uint8_t* data, size_t size, const Facts& f, Image* out) {
   } else {
     if (!f.encapsulated) return corrupt("its transfer syntax is compressed but its pixel data is not encapsulated");
     std::vector<uint8_t> frame;
-    s = first_frame_fragments(data, size, f, p.frames, &frame);
-    if (!s.ok()) return s;
+    CXR_TRY(first_frame_fragments(data, size, f, p.frames, &frame));
     if (f.encoding == Encoding::rle) {
       std::vector<uint8_t> planar;
-      s = decode_rle_frame(frame.data(), frame.size(), p.rows, p.columns, p.samples, bytes, &planar);
-      if (!s.ok()) return s;
+      CXR_TRY(decode_rle_frame(frame.data(), frame.size(), p.rows, p.columns, p.samples, bytes, &planar));
       const Samples samples{planar.data(), bytes, p.samples, true, pixels};
       s = p.samples == 1 ? render_monochrome(
                                p, display, pixels, [&](size_t i) { return samples(i, 0); }, out)

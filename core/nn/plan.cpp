@@ -169,8 +169,7 @@ Status build_plan(const std::vector<LayerDesc>& layers, Shape input, Plan* plan,
     std::vector<Shape> in;
     for (size_t v : p.inputs) in.push_back(plan->shapes[v]);
     Shape out;
-    Status s = infer_shape(l, in, &out);
-    if (!s.ok()) return s;
+    CXR_TRY(infer_shape(l, in, &out));
     if (out.size() > kMaxValueFloats)
       return Fail(cxr_status_invalid_model, "layer '%s' output %ux%ux%u is too large", l.name.c_str(), out.h, out.w,
                   out.c);

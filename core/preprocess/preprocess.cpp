@@ -298,10 +298,8 @@ namespace {
 
 // Checks, then geometry + resampling + equalisation into s.b (content only).
 Status stage1(const Image& image, const PreprocessSpec& spec, PreprocessScratch& s, Rect* content) {
-  Status status = validate_spec(spec);
-  if (!status.ok()) return status;
-  status = check_image(image);
-  if (!status.ok()) return status;
+  CXR_TRY(validate_spec(spec));
+  CXR_TRY(check_image(image));
   char refusal[80];
   snprintf(refusal, sizeof refusal, "not enough memory to preprocess a %ux%u image", image.width, image.height);
   const Image* source = &image;
@@ -330,8 +328,7 @@ Status preprocess(const Image& image, const PreprocessSpec& spec, PreprocessScra
   PreprocessScratch local;
   PreprocessScratch& s = scratch ? *scratch : local;
   Rect content;
-  const Status status = stage1(image, spec, s, &content);
-  if (!status.ok()) return status;
+  CXR_TRY(stage1(image, spec, s, &content));
   const float* values = s.b.data();
   write_output(spec, content, values, content.width, normalization(spec, values, content.width, content), out);
   return Ok();
@@ -343,8 +340,7 @@ Status resample_plane(const Image& image, const PreprocessSpec& spec, Preprocess
   PreprocessScratch local;
   PreprocessScratch& s = scratch ? *scratch : local;
   Rect content;
-  const Status status = stage1(image, spec, s, &content);
-  if (!status.ok()) return status;
+  CXR_TRY(stage1(image, spec, s, &content));
   for (size_t i = 0; i < size_t(spec.width) * spec.height; ++i) plane[i] = 0.0f;
   for (uint32_t y = 0; y < content.height; ++y)
     for (uint32_t x = 0; x < content.width; ++x)

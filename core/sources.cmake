@@ -7,6 +7,8 @@ set(CXR_CORE_SOURCES
   common/status.cpp
   common/sha256.cpp
   decode/decode.cpp
+  decode/header_check.cpp
+  decode/sniff.cpp
   decode/dicom_element.cpp
   decode/dicom_frames.cpp
   decode/dicom_parse.cpp

@@ -335,7 +335,10 @@ Outcome classify(cxr_classifier* c, const Bytes& bytes) {
   cxr_error e;
   cxr_classify_options options{0};
   o.ok = cxr_classify(c, bytes.data(), bytes.size(), &options, &r, &e) == cxr_status_ok;
-  if (!o.ok) return o.error = e.message, o;
+  if (!o.ok) {
+    o.error = e.message;
+    return o;
+  }
   std::copy(r.probabilities, r.probabilities + r.num_classes, o.probabilities);
   o.predicted = r.predicted_class;
   o.decision = r.decision_class;

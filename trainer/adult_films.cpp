@@ -29,18 +29,16 @@ Status list_adult_films(const std::string& dir, std::vector<AdultFilm>* out) {
     AdultFilm film{(fs::path(dir) / cells[0]).string(), cells[1], cells[4], AdultRole::fit};
     std::error_code ec;
     if (!fs::is_regular_file(film.path, ec))
-      return failure(cxr_status_invalid_argument, "%s is listed in %s but missing", film.path.c_str(),
-                     manifest.c_str());
+      return Fail(cxr_status_invalid_argument, "%s is listed in %s but missing", film.path.c_str(), manifest.c_str());
     if (film.sha256.size() != 64)
-      return failure(cxr_status_invalid_argument, "%s: %s has no sha256", manifest.c_str(), cells[0].c_str());
+      return Fail(cxr_status_invalid_argument, "%s: %s has no sha256", manifest.c_str(), cells[0].c_str());
     by_label[film.label].push_back(std::move(film));
   }
-  if (by_label.size() < 2)
-    return failure(cxr_status_invalid_argument, "%s lists fewer than two labels", manifest.c_str());
+  if (by_label.size() < 2) return Fail(cxr_status_invalid_argument, "%s lists fewer than two labels", manifest.c_str());
   for (auto& [label, films] : by_label) {
     std::sort(films.begin(), films.end(), [](const AdultFilm& a, const AdultFilm& b) { return a.sha256 < b.sha256; });
     if (films.size() < kAdultSetAsidePerLabel + kAdultCheckPerLabel + 1)
-      return failure(cxr_status_invalid_argument, "%s: too few films labelled %s", manifest.c_str(), label.c_str());
+      return Fail(cxr_status_invalid_argument, "%s: too few films labelled %s", manifest.c_str(), label.c_str());
     for (size_t i = 0; i < films.size(); ++i)
       films[i].role = i < kAdultSetAsidePerLabel                         ? AdultRole::set_aside
                       : i < kAdultSetAsidePerLabel + kAdultCheckPerLabel ? AdultRole::check

@@ -26,8 +26,8 @@ Status list_split(const std::string& root, const std::string& split, std::vector
     const fs::path dir = fs::path(root) / split / kClassNames[label];
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      return failure(cxr_status_invalid_argument,
-                     "%s is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/", dir.string().c_str());
+      return Fail(cxr_status_invalid_argument, "%s is not a folder: expected ROOT/{train,test,val}/{NORMAL,PNEUMONIA}/",
+                  dir.string().c_str());
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       const std::string file = entry.path().filename().string();
       if (!entry.is_regular_file() || file.empty() || file[0] == '.') continue;
@@ -41,7 +41,7 @@ Status list_split(const std::string& root, const std::string& split, std::vector
     }
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty()) return failure(cxr_status_invalid_argument, "no images under %s/%s", root.c_str(), split.c_str());
+  if (out->empty()) return Fail(cxr_status_invalid_argument, "no images under %s/%s", root.c_str(), split.c_str());
   return Ok();
 }
 
@@ -57,17 +57,16 @@ Status list_test_half(const std::string& root, const std::string& halves_csv, co
     s.path = (fs::path(root) / cells[0]).string();
     if (cells[1] == kClassNames[kNormal]) s.label = kNormal;
     else if (cells[1] == kClassNames[kPneumonia]) s.label = kPneumonia;
-    else return failure(cxr_status_invalid_argument, "%s: unknown class '%s'", halves_csv.c_str(), cells[1].c_str());
+    else return Fail(cxr_status_invalid_argument, "%s: unknown class '%s'", halves_csv.c_str(), cells[1].c_str());
     s.subtype = cells[2];
     s.patient = cells[3];
     std::error_code ec;
     if (!fs::is_regular_file(s.path, ec))
-      return failure(cxr_status_invalid_argument, "%s is listed in %s but missing", s.path.c_str(), halves_csv.c_str());
+      return Fail(cxr_status_invalid_argument, "%s is listed in %s but missing", s.path.c_str(), halves_csv.c_str());
     out->push_back(std::move(s));
   }
   std::sort(out->begin(), out->end(), [](const Sample& a, const Sample& b) { return a.name < b.name; });
-  if (out->empty())
-    return failure(cxr_status_invalid_argument, "no '%s' films in %s", part.c_str(), halves_csv.c_str());
+  if (out->empty()) return Fail(cxr_status_invalid_argument, "no '%s' films in %s", part.c_str(), halves_csv.c_str());
   return Ok();
 }
 
@@ -79,8 +78,8 @@ Status select_films(const std::string& root, const std::string& split, const std
   } else {
     *name = part;
     if (part != "tune" && part != "report")
-      return failure(cxr_status_invalid_argument, "--part is tune or report, not %s", part.c_str());
-    if (split != "test") return failure(cxr_status_invalid_argument, "--halves splits test/: drop --split or use test");
+      return Fail(cxr_status_invalid_argument, "--part is tune or report, not %s", part.c_str());
+    if (split != "test") return Fail(cxr_status_invalid_argument, "--halves splits test/: drop --split or use test");
     CXR_TRY(list_test_half(root, halves, part, out));
   }
   if (limit && limit < out->size()) {

@@ -21,8 +21,8 @@ Status same_confusions(const Value& stored, const Value& fresh) {
     const Value* a = stored.find(key);
     const Value* b = fresh.find(key);
     if (!a || !b || json::serialize(*a) != json::serialize(*b))
-      return check_failed("MISMATCH with the model's metadata: %s: stored %s, measured %s", key,
-                          (a ? json::serialize(*a) : "none").c_str(), (b ? json::serialize(*b) : "none").c_str());
+      return Fail(kCheckFailed, "MISMATCH with the model's metadata: %s: stored %s, measured %s", key,
+                  (a ? json::serialize(*a) : "none").c_str(), (b ? json::serialize(*b) : "none").c_str());
   }
   return Ok();
 }
@@ -123,7 +123,7 @@ Status run_evaluate(const Options& options, const std::string& command_line) {
     CXR_TRY(classifier_metadata(classifier.get(), &metadata));
     const Value* metrics = metadata.find("metrics");
     const Value* stored = metrics ? metrics->find(split_name) : nullptr;
-    if (!stored) return check_failed("the model stores no metrics.%s", split_name.c_str());
+    if (!stored) return Fail(kCheckFailed, "the model stores no metrics.%s", split_name.c_str());
     CXR_TRY(same_confusions(*stored, report));
     logf("the model's metrics.%s match this evaluation exactly", split_name.c_str());
   }

@@ -216,12 +216,12 @@ Status run_fit(const Options& options, const std::string& command_line) {
   const size_t val_positives = size_t(std::count(val_labels.begin(), val_labels.end(), kPneumonia));
   // AUC, temperature and threshold mean nothing without both classes on each side.
   if (!train_positives || !train_negatives || !val_positives || val_positives == val_labels.size())
-    return failure(cxr_status_invalid_argument,
-                   "the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
-                   "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
-                   train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
-                   cfg.val_split.c_str(),
-                   split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : "");
+    return Fail(cxr_status_invalid_argument,
+                "the split needs both classes on each side; train has %zu normal and %zu pneumonia, "
+                "validation %zu normal and %zu pneumonia films (--val-split %s%s)",
+                train_negatives, train_positives, val_labels.size() - val_positives, val_positives,
+                cfg.val_split.c_str(),
+                split_order == SplitOrder::normal2_batch ? " holds out NORMAL2-* normal films: are there any?" : "");
   const PreprocessSpec spec = spec_of(cfg);
   PlaneSet planes;
   std::string manifest_hash;
@@ -515,7 +515,7 @@ Status run_fit(const Options& options, const std::string& command_line) {
   const bool parity = check_parity(
       *net, bytes, normalize_batch(gather_planes(planes, probe, 0, probe.size()), planes, probe, 0, spec), &report);
   logf("%s", report.c_str());
-  if (!parity) return check_failed("the exported model disagrees with LibTorch");
+  if (!parity) return Fail(kCheckFailed, "the exported model disagrees with LibTorch");
 
   // ---- the OOD gate and the uncertainty band, fitted through the core
   CXR_TRY(add_gate(cfg.out, samples, split, options));
@@ -530,7 +530,7 @@ Status run_fit(const Options& options, const std::string& command_line) {
          last, falls ? "falls" : "DOES NOT FALL", history_val_auc.back(),
          beats_chance ? "beats chance" : "NOT ABOVE 0.5");
     if (!falls || !beats_chance)
-      return check_failed("smoke check: the training loss must fall by 2%% and validation AUC exceed 0.5");
+      return Fail(kCheckFailed, "smoke check: the training loss must fall by 2%% and validation AUC exceed 0.5");
   }
   return Ok();
 }

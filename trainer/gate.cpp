@@ -448,9 +448,9 @@ Status provenance_split(const json::Value& metadata, const std::string& data, st
   *split = split_by_patient(*samples, number("validation_fraction_of_patients"), uint64_t(number("split_seed")), order);
   if ("fnv1a64:" + split->validation_patients_hash != hash->string ||
       double(samples->size()) != number("train_images") + number("validation_images"))
-    return failure(cxr_status_invalid_argument,
-                   "%s/train is not the data the model was trained on (validation split %s, recorded %s)", data.c_str(),
-                   split->validation_patients_hash.c_str(), hash->string.c_str());
+    return Fail(cxr_status_invalid_argument,
+                "%s/train is not the data the model was trained on (validation split %s, recorded %s)", data.c_str(),
+                split->validation_patients_hash.c_str(), hash->string.c_str());
   return Ok();
 }
 

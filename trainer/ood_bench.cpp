@@ -277,9 +277,10 @@ Status run_ood_bench(const Options& options, const std::string& command_line) {
                     double(passed) >= 0.98 * double(samples.size()) && reference.verdicts_changed == 0 &&
                     double(adult_set_aside.withheld) >= 0.95 * double(adult_set_aside.films);
     if (!ok)
-      return check_failed("need >= 95%% of OOD rejected, >= 98%% of X-rays passing, >= 95%% of the set-aside adult "
-                          "films withheld (and, "
-                          "with --reference, the same verdicts)");
+      return Fail(kCheckFailed,
+                  "need >= 95%% of OOD rejected, >= 98%% of X-rays passing, >= 95%% of the set-aside adult "
+                  "films withheld (and, "
+                  "with --reference, the same verdicts)");
     logf("check passed");
   }
   return Ok();

@@ -65,8 +65,8 @@ Status run_parity(const Options& options) {
   std::string stale_report;
   const bool stale_passes = check_parity(*net, stale, inputs, &stale_report);
   logf("negative control (stale export): %s", stale_report.c_str());
-  if (stale_passes) return check_failed("the parity check did not notice a changed batch-norm statistic");
-  if (!ok) return check_failed("the exported model disagrees with LibTorch");
+  if (stale_passes) return Fail(kCheckFailed, "the parity check did not notice a changed batch-norm statistic");
+  if (!ok) return Fail(kCheckFailed, "the exported model disagrees with LibTorch");
   return Ok();
 }
 

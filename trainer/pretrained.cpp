@@ -13,8 +13,8 @@ namespace {
 Status read_checked(const std::string& path, const char* expected_sha256, std::vector<uint8_t>* bytes) {
   const Status read = read_file(path, bytes);
   if (!read.ok())
-    return failure(read.code, "pretrained weights: %s (is --pretrained the folder holding model.json and weights.bin?)",
-                   read.message.c_str());
+    return Fail(read.code, "pretrained weights: %s (is --pretrained the folder holding model.json and weights.bin?)",
+                read.message.c_str());
   const std::string actual = sha256_hex(bytes->data(), bytes->size());
   // Built as a string: with a path and two digests it outgrows Fail()'s buffer.
   if (actual != expected_sha256)

@@ -46,7 +46,7 @@ bool is_ood_precision(const std::string& name) {
 // Same tensor names, shapes and values (bit for bit), in order; those that
 // `rounded` names only within half-float rounding.
 Status same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::string&)) {
-  if (a.tensors.size() != b.tensors.size()) return check_failed("repacked file: the tensor count differs");
+  if (a.tensors.size() != b.tensors.size()) return Fail(kCheckFailed, "repacked file: the tensor count differs");
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const ModelTensor &x = a.tensors[i], &y = b.tensors[i];
     bool same = x.name == y.name && x.dims == y.dims && x.count == y.count;
@@ -56,7 +56,7 @@ Status same_tensors(const Model& a, const Model& b, bool (*rounded)(const std::s
     } else {
       same = same && x.f16 == y.f16 && std::memcmp(x.data, y.data, x.count * sizeof(float)) == 0;
     }
-    if (!same) return check_failed("repacked file: tensor '%s' differs", x.name.c_str());
+    if (!same) return Fail(kCheckFailed, "repacked file: tensor '%s' differs", x.name.c_str());
   }
   return Ok();
 }
@@ -98,7 +98,7 @@ Status round_ood_precision(const Model& original, const std::vector<uint8_t>& or
   note->set("validation_probabilities_changed", Value::of(double(probability_changed)));
   note->set("validation_max_ood_score_change", Value::of(score_change));
   if (changed || probability_changed)
-    return check_failed("the f16 OOD statistics would change what the model says; nothing written");
+    return Fail(kCheckFailed, "the f16 OOD statistics would change what the model says; nothing written");
   return Ok();
 }
 
@@ -165,10 +165,10 @@ Status run_repack(const Options& options, const std::string& command_line) {
   const std::vector<uint8_t> repacked = write_model(metadata, tensors);
   Model check;
   const Status status = read_model(repacked.data(), repacked.size(), &check);
-  if (!status.ok()) return check_failed("the repacked file does not read back: %s", status.message.c_str());
+  if (!status.ok()) return Fail(kCheckFailed, "the repacked file does not read back: %s", status.message.c_str());
   CXR_TRY(same_tensors(original, check, half_precision ? is_ood_precision : nullptr));
   if (json::serialize(check.metadata) != json::serialize(metadata))
-    return check_failed("the metadata did not round-trip");
+    return Fail(kCheckFailed, "the metadata did not round-trip");
   CXR_TRY(write_file(out_path, std::string(repacked.begin(), repacked.end())));
   logf("format version %u -> %u; curve points %zu -> %zu; metadata %zu -> %zu bytes; file %zu -> %zu bytes; %s; "
        "CRC-32 %08x -> %08x; wrote %s",

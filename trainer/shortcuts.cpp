@@ -302,7 +302,7 @@ Status run_shortcuts(const Options& options, const std::string& command_line) {
   if (!failures.empty()) {
     std::string all = failures[0];
     for (size_t i = 1; i < failures.size(); ++i) all += "; " + failures[i];
-    return check_failed("%s", all.c_str());
+    return Fail(kCheckFailed, "%s", all.c_str());
   }
   if (options.values.lower_bound("check-max-") != options.values.end() &&
       options.values.lower_bound("check-max-")->first.rfind("check-max-", 0) == 0)

@@ -57,32 +57,8 @@ void logf(const char* format, ...) {
   va_end(args);
 }
 
-namespace {
-Status make_status(cxr_status code, const char* format, va_list args) {
-  char message[4096];
-  vsnprintf(message, sizeof message, format, args);
-  return Status{code, message};
-}
-}  // namespace
-
-Status failure(cxr_status code, const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  Status status = make_status(code, format, args);
-  va_end(args);
-  return status;
-}
-
 Status about_file(const std::string& path, Status status) {
   if (!status.ok()) status.message = path + ": " + status.message;
-  return status;
-}
-
-Status check_failed(const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  Status status = make_status(kCheckFailed, format, args);
-  va_end(args);
   return status;
 }
 
@@ -123,7 +99,7 @@ void Progress::finish(const std::string& note) {
 Status Options::parse(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) return failure(cxr_status_invalid_argument, "unexpected argument '%s'", arg.c_str());
+    if (arg.rfind("--", 0) != 0) return Fail(cxr_status_invalid_argument, "unexpected argument '%s'", arg.c_str());
     arg = arg.substr(2);
     const size_t eq = arg.find('=');
     if (eq != std::string::npos) {
@@ -164,7 +140,7 @@ std::string hex64(uint64_t value) {
 namespace {
 // A file that cannot be opened, read or written: the path and the system's reason.
 Status io_failure(const char* what, const std::string& path) {
-  return failure(cxr_status_invalid_argument, "%s %s: %s", what, path.c_str(), strerror(errno));
+  return Fail(cxr_status_invalid_argument, "%s %s: %s", what, path.c_str(), strerror(errno));
 }
 }  // namespace
 
@@ -209,8 +185,8 @@ Status read_csv_rows(const std::string& path, size_t columns, std::vector<std::v
       at = comma + 1;
     }
     if (cells.size() != columns)
-      return failure(cxr_status_invalid_argument, "%s line %zu: expected %zu comma-separated cells", path.c_str(),
-                     line_number, columns);
+      return Fail(cxr_status_invalid_argument, "%s line %zu: expected %zu comma-separated cells", path.c_str(),
+                  line_number, columns);
     rows->push_back(std::move(cells));
   }
   return Ok();
@@ -240,8 +216,8 @@ Status prepare_output(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec)
-    return failure(cxr_status_invalid_argument, "cannot write %s: cannot create %s: %s", path.c_str(),
-                   parent.string().c_str(), ec.message().c_str());
+    return Fail(cxr_status_invalid_argument, "cannot write %s: cannot create %s: %s", path.c_str(),
+                parent.string().c_str(), ec.message().c_str());
   const std::string probe = partial_path(path);
   FILE* file = std::fopen(probe.c_str(), "wb");
   if (!file) return io_failure("cannot write", path);

@@ -25,7 +25,7 @@ void start_log(const char* command, const std::string& log_path, const std::stri
 // passes it up); main.cpp turns the command's Status into the one line it
 // prints (to stdout and the log) and the exit status, in one place:
 //   0  ok;
-//   1  the command ran and a check it makes failed (check_failed(): --check,
+//   1  the command ran and a check it makes failed (Fail(kCheckFailed, ...): --check,
 //      --smoke-check, --check-model-metadata, --check-max-*, an export that
 //      disagrees with LibTorch, a repack that would change what the model
 //      says): "CHECK FAILED: <message>";
@@ -35,9 +35,6 @@ void start_log(const char* command, const std::string& log_path, const std::stri
 // and within the enum's range (0..15): the core never returns it.
 constexpr cxr_status kCheckFailed = static_cast<cxr_status>(15);
 static_assert(kCheckFailed > cxr_status_internal, "kCheckFailed must not be one of the core's codes");
-// As the core's Fail, without its cut at CXR_MESSAGE_CAPACITY (paths are long).
-Status failure(cxr_status code, const char* format, ...) __attribute__((format(printf, 2, 3)));
-Status check_failed(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // `status` with "PATH: " before its message, saying which file it is about; ok stays ok.
 Status about_file(const std::string& path, Status status);
 

@@ -14,7 +14,7 @@ struct Status {
 };
 
 inline Status Ok() { return Status{}; }
-// printf-style message; the text should tell the user what to do about it.
+// printf-style message, whole; the text should tell the user what to do about it.
 Status Fail(cxr_status code, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 // Hands `s` to a C API caller: fills *error (when the caller gave one).
